@@ -1,0 +1,109 @@
+import { Buffer } from 'node:buffer'
+import type { Connection, SyncMessage } from 'rabbitmq-client'
+import { bodyBytes } from './envelope.ts'
+import { HEADER } from './failure.ts'
+import { Names } from './topology.ts'
+
+export interface DeadLetter {
+  /** The message id (the event or command id), when the message had one. */
+  messageId: string | undefined
+  type: string | undefined
+  error: string
+  errorClass: string
+  attempts: number
+  failedAt: string
+  originalQueue: string
+  /** The body exactly as it was dead-lettered. */
+  body: string
+  headers: Record<string, unknown>
+}
+
+function toDeadLetter(m: SyncMessage): DeadLetter {
+  const h = (m.headers ?? {}) as Record<string, unknown>
+  return {
+    messageId: m.messageId,
+    type: m.type,
+    error: String(h[HEADER.error] ?? ''),
+    errorClass: String(h[HEADER.errorClass] ?? ''),
+    attempts: Number(h[HEADER.attempts] ?? 0),
+    failedAt: String(h[HEADER.failedAt] ?? ''),
+    originalQueue: String(h[HEADER.originalQueue] ?? ''),
+    body: Buffer.from(bodyBytes(m.body ?? '')).toString('utf8'),
+    headers: h,
+  }
+}
+
+/**
+ * Reads a service's dead-letter queue. Each message is fetched and left
+ * unacknowledged; `decide` says which ones to settle (`ack` removes, `keep`
+ * returns it to the queue when the channel closes). Settled messages are
+ * acked only after `act` resolved for them.
+ */
+async function walk(
+  connection: Connection,
+  queue: string,
+  visit: (m: SyncMessage) => Promise<'ack' | 'keep'>,
+  limit = Infinity,
+): Promise<number> {
+  const ch = await connection.acquire()
+  let acted = 0
+  try {
+    for (let seen = 0; seen < limit; seen++) {
+      const m = await ch.basicGet({ queue, noAck: false })
+      if (!m) break
+      if ((await visit(m)) === 'ack') {
+        ch.basicAck({ deliveryTag: m.deliveryTag })
+        acted++
+      }
+    }
+  } finally {
+    await ch.close()
+  }
+  return acted
+}
+
+export interface DeadLetterOptions {
+  connection: Connection
+  service: string
+  /** @default '' */
+  namespace?: string
+}
+
+/** Every dead letter of the service, oldest first; the queue is left as it was. */
+export async function listDeadLetters(o: DeadLetterOptions, limit = 1_000): Promise<DeadLetter[]> {
+  const out: DeadLetter[] = []
+  await walk(o.connection, new Names(o.namespace).deadQueue(o.service), async (m) => (out.push(toDeadLetter(m)), 'keep'), limit)
+  return out
+}
+
+/**
+ * Publishes dead letters back to the queue they failed on, with the failure
+ * headers removed and the attempt count reset, and removes them from the
+ * dead-letter queue once the broker confirmed. `ids` limits it to those
+ * message ids; without it every dead letter is replayed. Returns how many.
+ */
+export async function replayDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<number> {
+  const publisher = o.connection.createPublisher({ confirm: true, maxAttempts: 3 })
+  try {
+    return await walk(o.connection, new Names(o.namespace).deadQueue(o.service), async (m) => {
+      if (o.ids && !o.ids.includes(m.messageId ?? '')) return 'keep'
+      const h = { ...(m.headers ?? {}) } as Record<string, unknown>
+      const target = String(h[HEADER.originalQueue] ?? '')
+      if (!target) return 'keep'
+      for (const key of [HEADER.error, HEADER.errorClass, HEADER.attempts, HEADER.failedAt, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']) delete h[key]
+      const { deliveryTag: _d, redelivered: _r, exchange: _e, routingKey: _k, messageCount: _c, body, ...props } = m
+      await publisher.send({ ...props, exchange: '', routingKey: target, headers: h, durable: true }, bodyBytes(body ?? ''))
+      return 'ack'
+    })
+  } finally {
+    await publisher.close()
+  }
+}
+
+/** Deletes every dead letter of the service (or only `ids`); returns how many. */
+export async function purgeDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<number> {
+  const queue = new Names(o.namespace).deadQueue(o.service)
+  if (!o.ids) return (await o.connection.queuePurge({ queue })).messageCount
+  const ids = o.ids
+  return walk(o.connection, queue, async (m) => (ids.includes(m.messageId ?? '') ? 'ack' : 'keep'))
+}

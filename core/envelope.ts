@@ -1,0 +1,116 @@
+import { Buffer } from 'node:buffer'
+import { Type, type Static } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { problemsOf, type PayloadValidator } from './catalogue.ts'
+import { PermanentError, ValidationError, type Problem } from './errors.ts'
+import { newId, uuidV5 } from './ids.ts'
+
+const NullableString = Type.Union([Type.String({ minLength: 1 }), Type.Null()])
+
+/** The event envelope on the wire (DESIGN.md §2); a superset of the first services' envelope. */
+export const Envelope = Type.Object({
+  event_id: Type.String({ minLength: 1 }),
+  event_type: Type.String({ minLength: 1 }),
+  version: Type.String({ minLength: 1 }),
+  service: Type.String({ minLength: 1 }),
+  timestamp: Type.String({ format: 'date-time' }),
+  correlation_id: NullableString,
+  causation_id: NullableString,
+  payload: Type.Record(Type.String(), Type.Unknown()),
+})
+export type Envelope<P = Record<string, unknown>> = Omit<Static<typeof Envelope>, 'payload'> & { payload: P }
+
+const envelopeCheck = TypeCompiler.Compile(Envelope)
+
+export interface BuildOptions {
+  type: string
+  payload: Record<string, unknown>
+  version: string
+  service: string
+  /** @default a new UUIDv4 */
+  eventId?: string
+  correlationId?: string | null
+  causationId?: string | null
+  /** @default new Date() */
+  now?: Date
+}
+
+export function buildEnvelope(o: BuildOptions): Envelope {
+  const eventId = o.eventId ?? newId()
+  return {
+    event_id: eventId,
+    event_type: o.type,
+    version: o.version,
+    service: o.service,
+    timestamp: (o.now ?? new Date()).toISOString(),
+    correlation_id: o.correlationId ?? eventId,
+    causation_id: o.causationId ?? null,
+    payload: o.payload,
+  }
+}
+
+/** AMQP properties that can stand in for missing envelope fields. */
+export interface WireProperties {
+  messageId?: string
+  correlationId?: string
+  /** Seconds since the epoch, as AMQP carries it. */
+  timestamp?: number
+  type?: string
+}
+
+/** The bytes of a message body as a consumer received it (JSON bodies are re-serialised canonically). */
+export function bodyBytes(body: unknown): Uint8Array {
+  if (body instanceof Uint8Array) return body
+  if (typeof body === 'string') return Buffer.from(body, 'utf8')
+  return Buffer.from(JSON.stringify(body), 'utf8')
+}
+
+/**
+ * Reads an envelope from a delivered body, filling what older publishers leave
+ * out: `event_id` is the AMQP messageId, else a UUIDv5 of the body bytes, so
+ * redeliveries of the same bytes share an id. Throws a permanent error when the
+ * body is not a JSON object; schema problems are returned, not thrown.
+ */
+export function parseEnvelope(body: unknown, props: WireProperties = {}): { envelope: Envelope; problems: Problem[] } {
+  const data = decodeBody(body)
+  const raw = data as Record<string, unknown>
+  const envelope = {
+    ...raw,
+    event_id: raw.event_id ?? props.messageId ?? uuidV5(bodyBytes(body)),
+    event_type: raw.event_type ?? props.type,
+    correlation_id: raw.correlation_id ?? props.correlationId ?? null,
+    causation_id: raw.causation_id ?? null,
+  } as Envelope
+  const problems = envelopeCheck.Check(envelope) ? [] : problemsOf(envelopeCheck, envelope)
+  return { envelope, problems }
+}
+
+function decodeBody(body: unknown): object {
+  let data = body
+  if (body instanceof Uint8Array || typeof body === 'string') {
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8')
+    try {
+      data = JSON.parse(text)
+    } catch (cause) {
+      throw new PermanentError('NOT_JSON', 'message body is not JSON', { cause })
+    }
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new PermanentError('NOT_AN_OBJECT', 'message body is not a JSON object')
+  }
+  return data
+}
+
+/** Every problem of an envelope and its payload against the catalogue. */
+export function envelopeProblems(validator: PayloadValidator, envelope: Envelope, parsed: Problem[] = []): Problem[] {
+  if (typeof envelope.event_type !== 'string') return parsed
+  const payloadChecked = parsed.filter((p) => !p.path.startsWith('/payload'))
+  return [...payloadChecked, ...validator.check(envelope.event_type, envelope.payload)]
+}
+
+/** Throws a ValidationError naming every problem; returns the envelope when valid. */
+export function assertValid(validator: PayloadValidator, envelope: Envelope, parsed: Problem[] = []): Envelope {
+  const problems = envelopeProblems(validator, envelope, parsed)
+  if (problems.length > 0) throw new ValidationError(`invalid ${envelope.event_type ?? 'event'}`, problems)
+  return envelope
+}

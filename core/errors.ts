@@ -1,0 +1,70 @@
+/**
+ * The error family every handler, publisher and API shares. Each error says
+ * whether retrying can help: the consumer maps `transient` to a delayed retry
+ * and `permanent` to the dead-letter queue; the API maps codes to statuses.
+ */
+export type ErrorClass = 'transient' | 'permanent'
+
+export interface Problem {
+  /** JSON path of the offending value, e.g. `/payload/email`; `/` for the whole. */
+  path: string
+  message: string
+}
+
+export class MedTrackError extends Error {
+  override name = 'MedTrackError'
+  readonly code: string
+  readonly errorClass: ErrorClass
+  constructor(code: string, message: string, errorClass: ErrorClass, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.errorClass = errorClass
+  }
+  get transient(): boolean {
+    return this.errorClass === 'transient'
+  }
+}
+
+/** Retrying may succeed: a database, broker or mail server was unavailable, a timeout. */
+export class TransientError extends MedTrackError {
+  override name = 'TransientError'
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, 'transient', options)
+  }
+}
+
+/** Retrying cannot succeed: the input is wrong or a domain rule says no. */
+export class PermanentError extends MedTrackError {
+  override name = 'PermanentError'
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, 'permanent', options)
+  }
+}
+
+/** A message or payload failed its schema; `problems` names every offending path. */
+export class ValidationError extends PermanentError {
+  override name = 'ValidationError'
+  readonly problems: Problem[]
+  constructor(message: string, problems: Problem[], options?: { cause?: unknown }) {
+    super('VALIDATION_FAILED', `${message}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, options)
+    this.problems = problems
+  }
+}
+
+/** The broker did not confirm a publish in time; the message may or may not have been routed. */
+export class PublishTimeoutError extends TransientError {
+  override name = 'PublishTimeoutError'
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super('PUBLISH_TIMEOUT', `broker did not confirm within ${timeoutMs} ms`, options)
+  }
+}
+
+/** Anything not of the family is treated as transient: unknown failures deserve a retry. */
+export function classify(err: unknown): ErrorClass {
+  return err instanceof MedTrackError ? err.errorClass : 'transient'
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name
+  return String(err)
+}

@@ -1,0 +1,80 @@
+import type { Static } from '@sinclair/typebox'
+import type { Connection } from 'rabbitmq-client'
+import { compileCatalogue, type Catalogue, type PayloadValidator } from './catalogue.ts'
+import { assertValid, parseEnvelope, type Envelope } from './envelope.ts'
+import { silentLogger, type Logger } from './logger.ts'
+import { createQueueConsumer, type Outcome, type QueueConsumer } from './queue-consumer.ts'
+import { declareTopology, Names, topology, type TopologyOptions } from './topology.ts'
+import type { AsyncMessage } from 'rabbitmq-client'
+
+export interface HandlerContext {
+  /** The event id: the key an inbox dedupes on. */
+  messageId: string
+  /** 1 on first delivery, one more per retry. */
+  attempt: number
+  /** Logger bound to this event's correlation id. */
+  log: Logger
+}
+
+export type EventHandler<P = Record<string, unknown>> = (event: Envelope<P>, ctx: HandlerContext) => unknown
+
+export type EventHandlers<C extends Catalogue> = { [T in keyof C]?: EventHandler<Static<C[T]['payload']>> }
+
+export interface EventConsumerOptions<C extends Catalogue> {
+  connection: Connection
+  catalogue: C
+  /** The service whose `S.events` queue is consumed. */
+  service: string
+  handlers: EventHandlers<C>
+  /** @default '' */
+  namespace?: string
+  /** Topology to declare before consuming; bindings default to DESIGN.md §3. */
+  topology?: Omit<TopologyOptions, 'namespace' | 'services'>
+  /** @default 32 */
+  prefetch?: number
+  /** @default prefetch / 2 */
+  concurrency?: number
+  /** @default 5000 */
+  confirmTimeoutMs?: number
+  logger?: Logger
+  validator?: PayloadValidator
+  onOutcome?(outcome: Outcome, message: AsyncMessage, durationMs: number): void
+}
+
+/**
+ * Declares the service's topology, then consumes its events queue: parse →
+ * validate against the catalogue → dispatch by type → ack. An event without a
+ * handler is acked and counted as `unhandled`; an invalid one is dead-lettered.
+ */
+export async function createEventConsumer<C extends Catalogue>(o: EventConsumerOptions<C>): Promise<QueueConsumer> {
+  const validator = o.validator ?? compileCatalogue(o.catalogue)
+  const log = o.logger ?? silentLogger
+  const topo = { ...o.topology, namespace: o.namespace, services: [o.service] }
+  await declareTopology(o.connection, topo)
+  const queue = new Names(o.namespace).eventQueue(o.service)
+  const spec = topology(topo).queues.find((q) => q.queue === queue)
+  const handlers = o.handlers as Record<string, EventHandler | undefined>
+
+  return createQueueConsumer({
+    connection: o.connection,
+    service: o.service,
+    queue,
+    queueArguments: spec?.arguments,
+    namespace: o.namespace,
+    retryTiers: o.topology?.retryTiers,
+    prefetch: o.prefetch,
+    concurrency: o.concurrency,
+    confirmTimeoutMs: o.confirmTimeoutMs,
+    logger: log,
+    onOutcome: o.onOutcome,
+    async process({ message, attempt }) {
+      const { envelope, problems } = parseEnvelope(message.body, message)
+      const handler = typeof envelope.event_type === 'string' ? handlers[envelope.event_type] : undefined
+      if (!handler) return 'unhandled'
+      assertValid(validator, envelope, problems)
+      const ctx = { messageId: envelope.event_id, attempt, log: log.child({ correlation_id: envelope.correlation_id, event_id: envelope.event_id }) }
+      await handler(envelope, ctx)
+      return 'handled'
+    },
+  })
+}

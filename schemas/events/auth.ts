@@ -1,0 +1,33 @@
+/** Events produced by the auth service: the lifecycle of a user account. */
+import { Type, type Static } from '@sinclair/typebox'
+import { Email, Text, Uuid } from './fields.ts'
+
+/** Who a user is in MedTrack; decides which profile is created and what the APIs allow. */
+export const Role = Type.Union([Type.Literal('student'), Type.Literal('encadrant'), Type.Literal('admin')], {
+  description: 'student, encadrant (supervisor) or admin',
+})
+export type Role = Static<typeof Role>
+
+export const UserCreated = Type.Object(
+  { user_id: Uuid, email: Email, role: Role, first_name: Text, last_name: Text },
+  { description: 'A user account was created, by registration or by an admin; not yet verified.' },
+)
+export type UserCreated = Static<typeof UserCreated>
+
+export const UserVerified = Type.Object(
+  { user_id: Uuid, email: Email },
+  { description: 'The user proved they own their email address.' },
+)
+export type UserVerified = Static<typeof UserVerified>
+
+export const UserPasswordChanged = Type.Object(
+  { user_id: Uuid },
+  { description: 'The user set or changed their password. Never carries the password.' },
+)
+export type UserPasswordChanged = Static<typeof UserPasswordChanged>
+
+export const UserDeleted = Type.Object(
+  { user_id: Uuid },
+  { description: 'The user account was deleted.' },
+)
+export type UserDeleted = Static<typeof UserDeleted>

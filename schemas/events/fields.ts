@@ -1,0 +1,19 @@
+/** Field shapes the event payloads share. */
+import { Type } from '@sinclair/typebox'
+
+export const Uuid = Type.String({ format: 'uuid' })
+export const Email = Type.String({ format: 'email' })
+export const Text = Type.String({ minLength: 1 })
+
+/**
+ * An ISO 8601 calendar date (`2026-09-01`) or date-time (`2026-09-01T08:30:00Z`,
+ * seconds, fraction and offset optional). A `pattern`, not a `format`, so any
+ * JSON Schema tool checks it the same way.
+ */
+export const ISO_DATE_PATTERN =
+  '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])' +
+  '(T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?(Z|[+-]([01]\\d|2[0-3]):?[0-5]\\d)?)?$'
+
+export const IsoDate = Type.String({ pattern: ISO_DATE_PATTERN, description: 'ISO 8601 date or date-time' })
+export const Score = Type.Number({ minimum: 0, maximum: 20, description: 'on the 0–20 scale' })
+export const UpdatedFields = Type.Array(Type.String({ minLength: 1 }), { description: 'names of the fields the update changed' })

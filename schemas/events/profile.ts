@@ -1,0 +1,54 @@
+/** Events produced by the profile service: students, encadrants and establishments. */
+import { Type, type Static } from '@sinclair/typebox'
+import { Email, Text, UpdatedFields, Uuid } from './fields.ts'
+
+export const StudentCreated = Type.Object(
+  {
+    student_id: Uuid,
+    user_id: Uuid,
+    email: Email,
+    cin: Type.Optional(Type.String({ minLength: 1, description: 'national identity card number' })),
+    phone: Type.Optional(Text),
+    first_name: Type.Optional(Text),
+    last_name: Type.Optional(Text),
+  },
+  { description: 'A student profile was created, for a registered user or by an admin.' },
+)
+export type StudentCreated = Static<typeof StudentCreated>
+
+export const StudentUpdated = Type.Object(
+  { student_id: Uuid, updated_fields: UpdatedFields },
+  { description: 'Fields of a student profile changed.' },
+)
+export type StudentUpdated = Static<typeof StudentUpdated>
+
+export const StudentDeleted = Type.Object(
+  { student_id: Uuid, user_id: Uuid },
+  { description: 'A student profile was deleted.' },
+)
+export type StudentDeleted = Static<typeof StudentDeleted>
+
+export const EncadrantCreated = Type.Object(
+  {
+    encadrant_id: Uuid,
+    user_id: Uuid,
+    email: Email,
+    phone: Type.Optional(Text),
+    first_name: Type.Optional(Text),
+    last_name: Type.Optional(Text),
+  },
+  { description: 'A supervisor (encadrant) profile was created.' },
+)
+export type EncadrantCreated = Static<typeof EncadrantCreated>
+
+export const EncadrantUpdated = Type.Object(
+  { encadrant_id: Uuid, updated_fields: UpdatedFields },
+  { description: 'Fields of an encadrant profile changed.' },
+)
+export type EncadrantUpdated = Static<typeof EncadrantUpdated>
+
+export const EstablishmentCreated = Type.Object(
+  { establishment_id: Uuid, name: Text, city: Text },
+  { description: 'An establishment (hospital) that can post internship offers was created.' },
+)
+export type EstablishmentCreated = Static<typeof EstablishmentCreated>

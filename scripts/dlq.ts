@@ -1,0 +1,59 @@
+/**
+ * Dead letters of a service, from a terminal.
+ *
+ *   bun run dlq list <service> [--json]
+ *   bun run dlq show <service> [<message-id> ...]
+ *   bun run dlq replay <service> [<message-id> ...]   (all when no id is given)
+ *   bun run dlq purge <service> [<message-id> ...]    (all when no id is given)
+ */
+import { parseArgs } from 'node:util'
+import { Connection } from 'rabbitmq-client'
+import { listDeadLetters, purgeDeadLetters, replayDeadLetters, SERVICES, type DeadLetter } from '../core/index.ts'
+import { brokerConfig } from './broker-config.ts'
+
+const USAGE = 'usage: bun run dlq list|show|replay|purge <service> [<message-id> ...] [--json]'
+
+/** One terminal line per dead letter. */
+export function formatDeadLetter(d: DeadLetter): string {
+  return [d.failedAt, d.messageId ?? '-', d.type ?? '-', `${d.errorClass}×${d.attempts}`, d.originalQueue, d.error].join('  ')
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } })
+  const [command, service, ...ids] = positionals
+  if (!command || !['list', 'show', 'replay', 'purge'].includes(command) || !service) {
+    console.error(USAGE)
+    return 2
+  }
+  if (!(SERVICES as readonly string[]).includes(service)) {
+    console.error(`unknown service '${service}': one of ${SERVICES.join(', ')}`)
+    return 2
+  }
+  const config = brokerConfig()
+  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: 'medtrack-dlq' })
+  connection.on('error', () => {})
+  const options = { connection, service, namespace: config.MEDTRACK_NAMESPACE, ...(ids.length ? { ids } : {}) }
+  try {
+    if (command === 'list' || command === 'show') {
+      const letters = (await listDeadLetters(options)).filter((d) => ids.length === 0 || ids.includes(d.messageId ?? ''))
+      if (command === 'show' || values.json) for (const d of letters) console.log(JSON.stringify(d, null, command === 'show' ? 2 : 0))
+      else {
+        for (const d of letters) console.log(formatDeadLetter(d))
+        console.log(`${letters.length} dead letter(s) in ${service}`)
+      }
+      if (command === 'show' && ids.length > 0 && letters.length === 0) {
+        console.error(`no dead letter with id ${ids.join(', ')} in ${service}`)
+        return 1
+      }
+    } else if (command === 'replay') {
+      console.log(`replayed ${await replayDeadLetters(options)} dead letter(s) of ${service}`)
+    } else {
+      console.log(`purged ${await purgeDeadLetters(options)} dead letter(s) of ${service}`)
+    }
+    return 0
+  } finally {
+    await connection.close()
+  }
+}
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)))
