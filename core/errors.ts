@@ -68,3 +68,24 @@ export function describe(err: unknown): string {
   if (err instanceof Error) return err.message || err.name
   return String(err)
 }
+
+/**
+ * A domain rule said no: permanent, and answered to the caller with `status`
+ * (404 not found, 409 conflict, 422 unprocessable, 403 forbidden) instead of
+ * being dead-lettered when it ends a command.
+ */
+export class DomainError extends PermanentError {
+  override name = 'DomainError'
+  readonly status: number
+  readonly problems: Problem[]
+  constructor(status: number, code: string, message: string, problems: Problem[] = []) {
+    super(code, message)
+    this.status = status
+    this.problems = problems
+  }
+}
+
+export const notFound = (what: string) => new DomainError(404, 'NOT_FOUND', `${what} not found`)
+export const conflict = (message: string, problems: Problem[] = []) => new DomainError(409, 'CONFLICT', message, problems)
+export const unprocessable = (message: string, problems: Problem[]) => new DomainError(422, 'UNPROCESSABLE', message, problems)
+export const forbidden = (message = 'not allowed') => new DomainError(403, 'FORBIDDEN', message)

@@ -35,8 +35,8 @@ export interface EventPublisher<C extends Catalogue> {
    * transient error when the broker cannot confirm in time.
    */
   publish<T extends keyof C & string>(type: T, payload: Static<C[T]['payload']>, options?: PublishOptions): Promise<Envelope>
-  /** Publishes an envelope built earlier (an outbox row, a replay), validating it first. */
-  publishEnvelope(envelope: Envelope): Promise<void>
+  /** Publishes an envelope built earlier (an outbox row, a replay), validating it first unless it already was. */
+  publishEnvelope(envelope: Envelope, options?: { validated?: boolean }): Promise<void>
   /** Waits for pending confirms and closes the channel. */
   close(): Promise<void>
 }
@@ -62,8 +62,8 @@ export function createPublisher<C extends Catalogue>(o: PublisherOptions<C>): Ev
   const service = o.service.endsWith('-service') ? o.service : `${o.service}-service`
   const publisher: Publisher = o.connection.createPublisher({ confirm: true, maxAttempts: 3 })
 
-  async function publishEnvelope(envelope: Envelope): Promise<void> {
-    assertValid(validator, envelope)
+  async function publishEnvelope(envelope: Envelope, options: { validated?: boolean } = {}): Promise<void> {
+    if (!options.validated) assertValid(validator, envelope)
     const body = Buffer.from(JSON.stringify(envelope), 'utf8')
     await sendConfirmed(publisher, eventProperties(exchange, envelope), body, timeoutMs)
   }

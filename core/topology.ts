@@ -64,6 +64,8 @@ export interface TopologyOptions {
   bindings?: Readonly<Record<string, readonly string[]>>
   /** @default DEFAULT_RETRY_TIERS */
   retryTiers?: readonly number[]
+  /** Command types bound from the commands exchange to each service's commands queue. */
+  commands?: Readonly<Record<string, readonly string[]>>
 }
 
 export interface QueueSpec {
@@ -101,7 +103,8 @@ export function topology(o: TopologyOptions = {}): Topology {
       arguments: QUORUM,
       bindings: [...(bindings[s] ?? []).map((routingKey) => ({ exchange: names.events, routingKey })), back(events)],
     })
-    queues.push({ queue: commands, arguments: QUORUM, bindings: [back(commands)] })
+    const commandKeys = (o.commands?.[s] ?? []).map((routingKey) => ({ exchange: names.commands, routingKey }))
+    queues.push({ queue: commands, arguments: QUORUM, bindings: [...commandKeys, back(commands)] })
     for (const ms of tiers) {
       queues.push({
         queue: names.retryQueue(s, ms),

@@ -1,0 +1,53 @@
+import { Buffer } from 'node:buffer'
+
+export type Role = 'student' | 'encadrant' | 'admin'
+
+export interface Claims {
+  /** The user id. */
+  sub: string
+  role: Role
+  email?: string
+  /** Issued at, seconds since the epoch. */
+  iat: number
+  /** Expires at, seconds since the epoch. */
+  exp: number
+}
+
+const encoder = new TextEncoder()
+const b64url = (data: Uint8Array | string) => Buffer.from(typeof data === 'string' ? encoder.encode(data) : data).toString('base64url')
+const keys = new Map<string, Promise<CryptoKey>>()
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret)
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+    keys.set(secret, key)
+  }
+  return key
+}
+
+/** Signs an HS256 JWT valid for `ttlSeconds`. */
+export async function signToken(secret: string, claims: Omit<Claims, 'iat' | 'exp'>, ttlSeconds = 900, now = Date.now()): Promise<string> {
+  const iat = Math.floor(now / 1000)
+  const head = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ ...claims, iat, exp: iat + ttlSeconds }))}`
+  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(head)))
+  return `${head}.${b64url(sig)}`
+}
+
+/** The claims of a valid, unexpired HS256 token; undefined for anything else. */
+export async function verifyToken(secret: string, token: string, now = Date.now()): Promise<Claims | undefined> {
+  const [head, body, sig] = token.split('.')
+  if (!head || !body || !sig) return undefined
+  try {
+    const header = JSON.parse(Buffer.from(head, 'base64url').toString('utf8'))
+    if (header.alg !== 'HS256') return undefined
+    const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret), Buffer.from(sig, 'base64url'), encoder.encode(`${head}.${body}`))
+    if (!ok) return undefined
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Claims
+    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return undefined
+    if (!['student', 'encadrant', 'admin'].includes(claims.role)) return undefined
+    return claims
+  } catch {
+    return undefined
+  }
+}

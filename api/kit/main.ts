@@ -1,0 +1,21 @@
+import { createLogger, parseConfig } from '../../core/index.ts'
+import { ApiConfig, productionProblems } from './config.ts'
+import { startApi, type ApiDefinition } from './start.ts'
+
+/** The whole of an API's `main.ts`: read the environment, listen, stop cleanly on SIGTERM or SIGINT. */
+export async function runApiMain(def: ApiDefinition): Promise<void> {
+  const config = parseConfig(ApiConfig, process.env)
+  const log = createLogger({ service: `${def.service}-api`, level: config.LOG_LEVEL })
+  const refused = productionProblems(config)
+  if (refused.length > 0) {
+    for (const r of refused) log.error(r)
+    process.exit(1)
+  }
+  const api = await startApi(def, config, log)
+  const stop = async () => {
+    await api.stop()
+    process.exit(0)
+  }
+  process.once('SIGTERM', () => void stop())
+  process.once('SIGINT', () => void stop())
+}

@@ -1,0 +1,48 @@
+import type { AnyElysia } from 'elysia'
+import { Connection } from 'rabbitmq-client'
+import { createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, type Logger } from '../../core/index.ts'
+import { commandBindings } from '../../schemas/commands/index.ts'
+import type { RuntimeTables } from '../../schemas/db/runtime.ts'
+import type { ApiConfig } from './config.ts'
+import { createServiceApi, type ServiceApiOptions } from './service-api.ts'
+
+export interface ApiDefinition {
+  service: string
+  tables: RuntimeTables
+  /** Adds the service's routes to the kit's app. */
+  routes(app: ReturnType<typeof createServiceApi>, deps: ServiceApiOptions): AnyElysia
+}
+
+export interface RunningApi {
+  port: number
+  stop(): Promise<void>
+}
+
+/** Connects, declares the service's queues (so no command is unroutable while its worker is down), and listens. */
+export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: Logger): Promise<RunningApi> {
+  const log = logger ?? createLogger({ service: `${def.service}-api`, level: config.LOG_LEVEL })
+  const db = openDatabase(config.DATABASE_URL, { max: 4 })
+  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-api`, acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
+  connection.on('error', (err) => log.warn('broker connection error', { error: describe(err) }))
+  connection.on('connection', () => {
+    declareTopology(connection, { namespace: config.MEDTRACK_NAMESPACE, services: [def.service], commands: commandBindings() }).catch((err) =>
+      log.warn('could not declare topology', { error: describe(err) }),
+    )
+  })
+  const dispatcher = createCommandDispatcher({ connection, namespace: config.MEDTRACK_NAMESPACE, waitMs: config.COMMAND_WAIT_MS })
+  const deps: ServiceApiOptions = { service: def.service, config, dispatcher, db, tables: def.tables, log, brokerReady: () => connection.ready }
+  const app = def.routes(createServiceApi(deps), deps)
+  app.listen({ port: config.PORT, hostname: '0.0.0.0' })
+  const port = app.server?.port ?? config.PORT
+  log.info('api listening', { port, prefix: `/${def.service}/api` })
+  return {
+    port,
+    async stop() {
+      await app.stop()
+      await dispatcher.close()
+      await db.$client.end({ timeout: 5 })
+      await connection.close()
+      log.info('api stopped')
+    },
+  }
+}

@@ -1,0 +1,156 @@
+import { Buffer } from 'node:buffer'
+import { Type, type Static } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import type { AsyncMessage, Channel, Connection, ReturnedMessage } from 'rabbitmq-client'
+import { problemsOf } from './catalogue.ts'
+import { PermanentError, TransientError, ValidationError, describe } from './errors.ts'
+import { Names } from './topology.ts'
+
+export const Actor = Type.Object({
+  user_id: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  role: Type.String({ minLength: 1 }),
+})
+export type Actor = Static<typeof Actor>
+
+/** A command on the wire (DESIGN.md §2). */
+export const CommandMessage = Type.Object({
+  command_id: Type.String({ minLength: 1 }),
+  command_type: Type.String({ pattern: '^[a-z]+\\.[a-z_]+$' }),
+  correlation_id: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  actor: Actor,
+  payload: Type.Record(Type.String(), Type.Unknown()),
+})
+export type CommandMessage = Static<typeof CommandMessage>
+
+/** The worker's answer to a command: the HTTP status and body the caller gets. */
+export interface CommandReply {
+  command_id: string
+  outcome: 'succeeded' | 'failed'
+  status: number
+  body: unknown
+}
+
+const commandCheck = TypeCompiler.Compile(CommandMessage)
+
+/** Reads a delivered command; permanent errors for a body that is not a JSON command. */
+export function parseCommand(body: unknown): CommandMessage {
+  let data = body
+  if (body instanceof Uint8Array || typeof body === 'string') {
+    try {
+      data = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'))
+    } catch (cause) {
+      throw new PermanentError('NOT_JSON', 'message body is not JSON', { cause })
+    }
+  }
+  if (!commandCheck.Check(data)) throw new ValidationError('invalid command', problemsOf(commandCheck, data))
+  return data
+}
+
+export type DispatchOutcome = { kind: 'replied'; reply: CommandReply } | { kind: 'accepted' }
+
+export interface DispatcherOptions {
+  connection: Connection
+  /** @default '' */
+  namespace?: string
+  /** How long to wait for the worker's reply before answering "accepted". @default 3000 */
+  waitMs?: number
+  /** How long the broker may take to confirm the command. @default 2000 */
+  confirmTimeoutMs?: number
+}
+
+export interface CommandDispatcher {
+  /**
+   * Publishes the command persistently with confirms and waits for the
+   * worker's reply over direct reply-to. Resolves with the reply, or with
+   * `accepted` when none came within `waitMs`; rejects with a TransientError
+   * (code BROKER_UNAVAILABLE) when the broker did not take the command.
+   */
+  dispatch(command: CommandMessage): Promise<DispatchOutcome>
+  close(): Promise<void>
+}
+
+const REPLY_QUEUE = 'amq.rabbitmq.reply-to'
+
+export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher {
+  const exchange = new Names(o.namespace).commands
+  const waitMs = o.waitMs ?? 3_000
+  const confirmTimeoutMs = o.confirmTimeoutMs ?? 2_000
+  const waiting = new Map<string, (reply: CommandReply) => void>()
+  const returned = new Map<string, () => void>()
+  let channel: Promise<Channel> | undefined
+
+  function onReply(msg: AsyncMessage) {
+    const reply = (Buffer.isBuffer(msg.body) ? JSON.parse(msg.body.toString('utf8')) : msg.body) as CommandReply
+    waiting.get(reply.command_id)?.(reply)
+  }
+
+  function open(): Promise<Channel> {
+    channel ??= (async () => {
+      const ch = await o.connection.acquire()
+      ch.on('close', () => (channel = undefined))
+      ch.on('basic.return', (m: ReturnedMessage) => returned.get(m.messageId ?? '')?.())
+      await ch.confirmSelect()
+      await ch.basicConsume({ queue: REPLY_QUEUE, noAck: true }, onReply)
+      return ch
+    })().catch((err) => {
+      channel = undefined
+      throw err
+    })
+    return channel
+  }
+
+  async function publish(command: CommandMessage): Promise<void> {
+    const ch = await open()
+    const unroutable = new Promise<never>((_, reject) =>
+      returned.set(command.command_id, () => reject(new TransientError('BROKER_UNAVAILABLE', `no queue takes ${command.command_type}`))),
+    )
+    const body = Buffer.from(JSON.stringify(command), 'utf8')
+    const confirmed = ch.basicPublish(
+      {
+        exchange,
+        routingKey: command.command_type,
+        mandatory: true,
+        messageId: command.command_id,
+        type: command.command_type,
+        contentType: 'application/json',
+        durable: true,
+        replyTo: REPLY_QUEUE,
+        ...(command.correlation_id ? { correlationId: command.correlation_id } : {}),
+      },
+      body,
+    )
+    unroutable.catch(() => {})
+    // The broker sends basic.return before it confirms an unroutable message, so the refusal settles first.
+    await Promise.race([confirmed, unroutable])
+  }
+
+  return {
+    async dispatch(command) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const reply = new Promise<CommandReply>((resolve) => waiting.set(command.command_id, resolve))
+      try {
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new TransientError('BROKER_UNAVAILABLE', `broker did not confirm within ${confirmTimeoutMs} ms`)), confirmTimeoutMs)
+        })
+        try {
+          await Promise.race([publish(command), deadline])
+        } catch (err) {
+          if (err instanceof TransientError && err.code === 'BROKER_UNAVAILABLE') throw err
+          throw new TransientError('BROKER_UNAVAILABLE', `broker refused the command: ${describe(err)}`, { cause: err })
+        } finally {
+          clearTimeout(timer)
+        }
+        const answered = await Promise.race([reply, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), waitMs)))])
+        return answered ? { kind: 'replied', reply: answered } : { kind: 'accepted' }
+      } finally {
+        clearTimeout(timer)
+        waiting.delete(command.command_id)
+        returned.delete(command.command_id)
+      }
+    },
+    async close() {
+      const ch = await channel?.catch(() => undefined)
+      await ch?.close()
+    },
+  }
+}

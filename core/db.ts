@@ -1,0 +1,65 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import { migrate } from 'drizzle-orm/postgres-js/migrator'
+import postgres from 'postgres'
+
+export type Database = PostgresJsDatabase<Record<string, never>> & { $client: postgres.Sql }
+
+export interface DatabaseOptions {
+  /** Connections in the pool. @default 4 */
+  max?: number
+  /** Seconds to wait for a connection before failing. @default 5 */
+  connectTimeout?: number
+}
+
+/** A drizzle database over a postgres.js pool; `db.$client.end()` closes it. */
+export function openDatabase(url: string, o: DatabaseOptions = {}): Database {
+  const client = postgres(url, { max: o.max ?? 4, connect_timeout: o.connectTimeout ?? 5, onnotice: () => {} })
+  return drizzle(client) as Database
+}
+
+/** Creates the database named in `url` when it does not exist yet; returns whether it did. */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const target = new URL(url)
+  const name = decodeURIComponent(target.pathname.slice(1))
+  if (!name) throw new Error('DATABASE_URL names no database')
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} })
+  try {
+    const found = await sql`select 1 from pg_database where datname = ${name}`
+    if (found.length > 0) return false
+    try {
+      await sql.unsafe(`create database "${name.replaceAll('"', '""')}"`)
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P04') throw err // created meanwhile by another migrate
+    }
+    return true
+  } finally {
+    await sql.end()
+  }
+}
+
+/** Creates the database if needed and applies every committed migration not yet applied; returns whether it was created. */
+export async function migrateDatabase(url: string, migrationsFolder: string): Promise<boolean> {
+  const created = await ensureDatabase(url)
+  const db = openDatabase(url, { max: 1 })
+  try {
+    await migrate(db, { migrationsFolder })
+  } finally {
+    await db.$client.end()
+  }
+  return created
+}
+
+/** Drops a database (tests only), closing whoever is still connected. */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1))
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} })
+  try {
+    await sql.unsafe(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`)
+  } finally {
+    await sql.end()
+  }
+}

@@ -1,0 +1,191 @@
+import type { Static } from '@sinclair/typebox'
+import { inArray } from 'drizzle-orm'
+import type { RuntimeTables } from '../schemas/db/runtime.ts'
+import type { Catalogue, PayloadValidator } from './catalogue.ts'
+import type { Database } from './db.ts'
+import { assertValid, buildEnvelope, type Envelope } from './envelope.ts'
+import { DomainError } from './errors.ts'
+
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
+
+/** Appends an event to the outbox of the running transaction; it is published after commit. */
+export type Emit<C extends Catalogue> = <T extends keyof C & string>(type: T, payload: Static<C[T]['payload']>) => Envelope
+
+/** What a command handler answers: the HTTP status and body the caller gets. */
+export interface CommandResult {
+  status: number
+  body: unknown
+}
+
+/** A command's answer as stored, and replayed to duplicates. */
+export interface StoredResult extends CommandResult {
+  outcome: 'succeeded' | 'failed'
+}
+
+export interface WorkItem<C extends Catalogue> {
+  /** Which consumer the inbox records the message for, e.g. `events` or `commands`. */
+  consumer: string
+  messageId: string
+  correlationId: string | null
+  /** Set for commands: their result (or domain error) is stored and answers duplicates. */
+  commandType?: string
+  /** Applies the message inside the transaction; a command returns its result. */
+  apply(tx: Tx, emit: Emit<C>): Promise<CommandResult | void>
+}
+
+export type WorkOutcome =
+  | { kind: 'applied'; stored?: StoredResult }
+  | { kind: 'duplicate'; stored?: StoredResult }
+  | { kind: 'failed'; error: unknown }
+
+export interface OutboxRow {
+  id: number
+  envelope: Envelope
+}
+
+export interface UnitOfWork<C extends Catalogue> {
+  /**
+   * Applies the items in one transaction: each message id is recorded in the
+   * inbox first (already there: a duplicate, skipped, with its stored result),
+   * then applied, its events appended to the outbox, its command result stored.
+   * A failing item is taken out and the rest applied again without it, so one
+   * bad message never holds the others back. Resolves after commit with one
+   * outcome per item and the outbox rows to publish.
+   */
+  run(items: WorkItem<C>[]): Promise<{ outcomes: WorkOutcome[]; committed: OutboxRow[] }>
+}
+
+export interface UnitOfWorkOptions<C extends Catalogue> {
+  db: Database
+  tables: RuntimeTables
+  catalogue: C
+  validator: PayloadValidator
+  /** Producer named in emitted envelopes, e.g. `profile`. */
+  service: string
+}
+
+class ItemFailure extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('item failed')
+  }
+}
+
+export function failedResult(err: DomainError): StoredResult {
+  return { outcome: 'failed', status: err.status, body: { error: err.code, message: err.message, ...(err.problems.length ? { problems: err.problems } : {}) } }
+}
+
+export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): UnitOfWork<C> {
+  const { inbox, outbox, commandResults } = o.tables
+  const service = `${o.service}-service`
+  const key = (consumer: string, id: string) => `${consumer}\0${id}`
+
+  function emitter(item: WorkItem<C>, into: Envelope[]): Emit<C> {
+    return (type, payload) => {
+      const envelope = buildEnvelope({
+        type,
+        payload: payload as Record<string, unknown>,
+        version: o.catalogue[type]?.version ?? 'unknown',
+        service,
+        correlationId: item.correlationId ?? item.messageId,
+        causationId: item.messageId,
+      })
+      assertValid(o.validator, envelope)
+      into.push(envelope)
+      return envelope
+    }
+  }
+
+  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>) {
+    return o.db.transaction(async (tx) => {
+      const recorded = await tx
+        .insert(inbox)
+        .values(active.map((i) => ({ consumer: items[i]!.consumer, messageId: items[i]!.messageId })))
+        .onConflictDoNothing()
+        .returning({ consumer: inbox.consumer, messageId: inbox.messageId })
+      const fresh = new Set(recorded.map((r) => key(r.consumer, r.messageId)))
+      const firstIndex = new Map<string, number>()
+      const outcomes = new Map<number, WorkOutcome>()
+      const emitted: Envelope[] = []
+      const results: (typeof commandResults.$inferInsert)[] = []
+      const earlierDuplicates: number[] = []
+
+      for (const i of active) {
+        const item = items[i]!
+        const k = key(item.consumer, item.messageId)
+        if (!fresh.has(k) || firstIndex.has(k)) {
+          if (!firstIndex.has(k)) earlierDuplicates.push(i)
+          continue
+        }
+        firstIndex.set(k, i)
+        let stored: StoredResult | undefined
+        const refusal = rejected.get(i)
+        if (refusal) stored = failedResult(refusal)
+        else {
+          try {
+            const result = await item.apply(tx, emitter(item, emitted))
+            if (item.commandType) stored = { outcome: 'succeeded', status: result?.status ?? 200, body: result?.body ?? null }
+          } catch (err) {
+            throw new ItemFailure(i, err)
+          }
+        }
+        if (item.commandType && stored) results.push({ commandId: item.messageId, commandType: item.commandType, outcome: stored.outcome, httpStatus: stored.status, body: stored.body })
+        outcomes.set(i, { kind: 'applied', stored })
+      }
+
+      const storedById = new Map<string, StoredResult>()
+      const lookup = earlierDuplicates.filter((i) => items[i]!.commandType).map((i) => items[i]!.messageId)
+      if (lookup.length > 0) {
+        const rows = await tx.select().from(commandResults).where(inArray(commandResults.commandId, lookup))
+        for (const r of rows) storedById.set(r.commandId, { outcome: r.outcome as StoredResult['outcome'], status: r.httpStatus, body: r.body })
+      }
+      for (const i of active) {
+        if (outcomes.has(i)) continue
+        const item = items[i]!
+        const first = firstIndex.get(key(item.consumer, item.messageId))
+        const stored = first !== undefined ? (outcomes.get(first) as { stored?: StoredResult }).stored : storedById.get(item.messageId)
+        outcomes.set(i, { kind: 'duplicate', stored })
+      }
+
+      let committed: OutboxRow[] = []
+      if (emitted.length > 0) {
+        const rows = await tx
+          .insert(outbox)
+          .values(emitted.map((e) => ({ eventId: e.event_id, eventType: e.event_type, envelope: e })))
+          .returning({ id: outbox.id })
+        committed = rows.map((r, n) => ({ id: r.id, envelope: emitted[n]! }))
+      }
+      if (results.length > 0) await tx.insert(commandResults).values(results).onConflictDoNothing()
+      return { outcomes, committed }
+    })
+  }
+
+  return {
+    async run(items) {
+      const outcomes: WorkOutcome[] = new Array(items.length)
+      const rejected = new Map<number, DomainError>()
+      let active = items.map((_, i) => i)
+      while (active.length > 0) {
+        try {
+          const done = await attempt(items, active, rejected)
+          for (const [i, outcome] of done.outcomes) outcomes[i] = outcome
+          return { outcomes, committed: done.committed }
+        } catch (err) {
+          if (!(err instanceof ItemFailure)) {
+            for (const i of active) outcomes[i] = { kind: 'failed', error: err }
+            break
+          }
+          if (items[err.index]!.commandType && err.cause instanceof DomainError) rejected.set(err.index, err.cause)
+          else {
+            outcomes[err.index] = { kind: 'failed', error: err.cause }
+            active = active.filter((i) => i !== err.index)
+          }
+        }
+      }
+      return { outcomes, committed: [] }
+    },
+  }
+}
+

@@ -1,0 +1,15 @@
+import { pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { runtimeTables } from './runtime.ts'
+
+export const coreSchema = pgSchema('core')
+/** Inbox, outbox and command results of core: exported one by one so drizzle-kit sees them. */
+export const coreRuntime = runtimeTables(coreSchema)
+export const { inbox: coreInbox, outbox: coreOutbox, commandResults: coreCommandResults } = coreRuntime
+
+/** The students core knows of, kept from `student.*` events. */
+export const studentDirectory = coreSchema.table('student_directory', {
+  studentId: uuid('student_id').primaryKey(),
+  userId: uuid('user_id').notNull(),
+  email: text('email').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})

@@ -1,0 +1,7 @@
+export * from './auth.ts'
+export * from './comm.ts'
+export * from './core.ts'
+export * from './eval.ts'
+export * from './gateway.ts'
+export * from './profile.ts'
+export { runtimeTables, type RuntimeTables } from './runtime.ts'

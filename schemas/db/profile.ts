@@ -1,0 +1,25 @@
+import { sql } from 'drizzle-orm'
+import { pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { runtimeTables } from './runtime.ts'
+
+export const profileSchema = pgSchema('profile')
+/** Inbox, outbox and command results of profile: exported one by one so drizzle-kit sees them. */
+export const profileRuntime = runtimeTables(profileSchema)
+export const { inbox: profileInbox, outbox: profileOutbox, commandResults: profileCommandResults } = profileRuntime
+
+export const students = profileSchema.table(
+  'students',
+  {
+    id: uuid('id').primaryKey(),
+    /** The account of the student; assigned here when the student is created before the account. */
+    userId: uuid('user_id').notNull().unique(),
+    email: text('email').notNull(),
+    cin: text('cin'),
+    phone: text('phone'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('students_email_lower_idx').on(sql`lower(${t.email})`)],
+)

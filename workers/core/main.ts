@@ -1,0 +1,4 @@
+import { runWorkerMain } from '../kit/main.ts'
+import { coreWorker } from './worker.ts'
+
+await runWorkerMain(coreWorker)

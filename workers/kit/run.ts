@@ -1,0 +1,215 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { Connection, type AsyncMessage } from 'rabbitmq-client'
+import {
+  compileCatalogue,
+  createBatcher,
+  createEventConsumer,
+  createLogger,
+  createOutbox,
+  createPublisher,
+  createQueueConsumer,
+  createUnitOfWork,
+  declareTopology,
+  describe,
+  Names,
+  openDatabase,
+  parseCommand,
+  problemsOf,
+  topology,
+  unprocessable,
+  type CommandReply,
+  type EventHandler,
+  type Logger,
+  type Outcome,
+  type QueueConsumer,
+  type WorkItem,
+  type WorkOutcome,
+} from '../../core/index.ts'
+import { commandBindings, commands } from '../../schemas/commands/index.ts'
+import { catalogue } from '../../schemas/events/index.ts'
+import { retryTiers, type WorkerConfig } from './config.ts'
+import type { Catalogue, WorkerDefinition } from './define.ts'
+import { serveWorkerHttp } from './http.ts'
+import { Metrics } from './metrics.ts'
+
+export interface RunningWorker {
+  /** Port of /health, /ready and /metrics. */
+  port: number
+  metrics: Metrics
+  /** Stops taking messages, finishes and acks the ones in hand, publishes what was committed, closes. */
+  close(): Promise<void>
+}
+
+const validator = compileCatalogue(catalogue)
+const commandChecks = new Map(Object.entries(commands).map(([type, def]) => [type, TypeCompiler.Compile(def.payload)]))
+
+/** Starts a service worker: topology, consumers, inbox/outbox, relay, HTTP probes. */
+export async function startWorker(def: WorkerDefinition, config: WorkerConfig, logger?: Logger): Promise<RunningWorker> {
+  const log = logger ?? createLogger({ service: `${def.service}-worker`, level: config.LOG_LEVEL })
+  const namespace = config.MEDTRACK_NAMESPACE
+  const names = new Names(namespace)
+  const tiers = retryTiers(config)
+  const db = openDatabase(config.DATABASE_URL, { max: config.BATCH_CONCURRENCY + 1 })
+  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-worker`, retryLow: 200, retryHigh: 5_000 })
+  connection.on('error', (err) => log.warn('broker connection error', { error: describe(err) }))
+
+  const topo = { namespace, services: [def.service], retryTiers: tiers, commands: commandBindings() }
+  await declareTopology(connection, topo)
+  const publisher = createPublisher({ connection, catalogue, service: def.service, namespace, validator })
+  const outbox = createOutbox({ db, tables: def.tables, publisher, logger: log, relayAfterMs: config.RELAY_AFTER_MS })
+  const uow = createUnitOfWork({ db, tables: def.tables, catalogue, validator, service: def.service })
+  const batcher = createBatcher<WorkItem<Catalogue>, WorkOutcome>({
+    maxSize: config.PREFETCH,
+    maxConcurrent: config.BATCH_CONCURRENCY,
+    async run(items) {
+      const { outcomes, committed } = await uow.run(items)
+      outbox.publishCommitted(committed)
+      return outcomes
+    },
+  })
+
+  const metrics = new Metrics()
+  const counted = metrics.counter('medtrack_messages_total', 'Messages consumed, by queue, type and outcome (handled, unhandled, retried, dead_lettered).')
+  const failed = metrics.counter('medtrack_messages_failed_total', 'Message attempts that failed (then retried or dead-lettered).')
+  const duration = metrics.histogram('medtrack_handler_duration_seconds', 'Time from delivery to ack, including the transaction.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])
+  metrics.gauge('medtrack_outbox_backlog', 'Outbox events not yet confirmed by the broker.', () => outbox.backlog())
+  const onOutcome = (queue: string) => (outcome: Outcome, message: AsyncMessage, ms: number) => {
+    const labels = { queue, type: message.type ?? 'unknown' }
+    counted({ ...labels, outcome: outcome === 'dead' ? 'dead_lettered' : outcome })
+    if (outcome === 'retried' || outcome === 'dead') failed(labels)
+    duration({ queue }, ms / 1000)
+  }
+
+  const settle = (outcome: WorkOutcome) => {
+    if (outcome.kind === 'failed') throw outcome.error
+    return outcome
+  }
+
+  const consumers: QueueConsumer[] = []
+  const eventHandlers: Record<string, EventHandler> = {}
+  for (const [type, handler] of Object.entries(def.events ?? {})) {
+    eventHandlers[type] = async (event, ctx) => {
+      settle(
+        await batcher.submit({
+          consumer: 'events',
+          messageId: ctx.messageId,
+          correlationId: event.correlation_id,
+          apply: (tx, emit) => (handler as (e: unknown, c: unknown) => Promise<void>)(event, { tx, emit, log: ctx.log, messageId: ctx.messageId, attempt: ctx.attempt }),
+        }),
+      )
+    }
+  }
+  if (def.events) {
+    consumers.push(
+      await createEventConsumer({
+        connection,
+        catalogue,
+        validator,
+        service: def.service,
+        namespace,
+        handlers: eventHandlers,
+        topology: { retryTiers: tiers, commands: topo.commands },
+        prefetch: config.PREFETCH,
+        concurrency: config.PREFETCH,
+        logger: log,
+        onOutcome: onOutcome('events'),
+      }),
+    )
+  }
+
+  if (def.commands) {
+    const handlers = def.commands as Record<string, (c: unknown, ctx: unknown) => Promise<{ status: number; body: unknown }>>
+    const queue = names.commandQueue(def.service)
+    consumers.push(
+      createQueueConsumer({
+        connection,
+        service: def.service,
+        queue,
+        queueArguments: topology(topo).queues.find((q) => q.queue === queue)?.arguments,
+        namespace,
+        retryTiers: tiers,
+        prefetch: config.PREFETCH,
+        concurrency: config.PREFETCH,
+        logger: log,
+        onOutcome: onOutcome('commands'),
+        async process({ message, reply }) {
+          const command = parseCommand(message.body)
+          const handler = handlers[command.command_type]
+          if (!handler) return 'unhandled'
+          const check = commandChecks.get(command.command_type)
+          const cmdLog = log.child({ correlation_id: command.correlation_id, command_id: command.command_id })
+          const outcome = settle(
+            await batcher.submit({
+              consumer: 'commands',
+              messageId: command.command_id,
+              correlationId: command.correlation_id,
+              commandType: command.command_type,
+              async apply(tx, emit) {
+                if (check && !check.Check(command.payload)) throw unprocessable('invalid command payload', problemsOf(check, command.payload, '/payload'))
+                return handler(command, { tx, emit, log: cmdLog })
+              },
+            }),
+          )
+          if (message.replyTo && outcome.stored) {
+            const answer: CommandReply = { command_id: command.command_id, ...outcome.stored }
+            await reply(answer).catch((err) => cmdLog.warn('could not reply', { error: describe(err) }))
+          }
+          return 'handled'
+        },
+      }),
+    )
+  }
+  await Promise.all(consumers.map((c) => c.ready))
+
+  let stopping = false
+  const loop = (everyMs: number, run: () => Promise<unknown>, what: string) => {
+    let timer: ReturnType<typeof setTimeout>
+    let running: Promise<unknown> = Promise.resolve()
+    const tick = () => {
+      running = run()
+        .catch((err) => log.warn(`${what} failed`, { error: describe(err) }))
+        .finally(() => {
+          if (!stopping) timer = setTimeout(tick, everyMs)
+        })
+    }
+    timer = setTimeout(tick, everyMs)
+    return async () => {
+      clearTimeout(timer)
+      await running
+    }
+  }
+  const stopRelay = loop(config.RELAY_INTERVAL_MS, () => outbox.relayOnce(), 'outbox relay')
+  const stopPrune = loop(60_000, () => outbox.prune(config.INBOX_RETENTION_MS), 'inbox prune')
+
+  const http = serveWorkerHttp({
+    port: config.PORT,
+    service: def.service,
+    metrics,
+    async ready() {
+      const problems: string[] = []
+      if (!connection.ready) problems.push('broker not connected')
+      await db.execute('select 1').catch((err) => problems.push(`database: ${describe(err)}`))
+      return problems
+    },
+  })
+  log.info('worker started', { port: http.port, queues: consumers.length, namespace })
+
+  return {
+    port: http.port,
+    metrics,
+    async close() {
+      if (stopping) return
+      stopping = true
+      log.info('worker stopping')
+      await Promise.all(consumers.map((c) => c.close()))
+      await batcher.idle()
+      await Promise.all([stopRelay(), stopPrune()])
+      await outbox.idle()
+      await publisher.close()
+      http.stop()
+      await db.$client.end({ timeout: 5 })
+      await connection.close()
+      log.info('worker stopped')
+    },
+  }
+}
