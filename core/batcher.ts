@@ -1,3 +1,5 @@
+import { setImmediate } from 'node:timers'
+
 export interface BatcherOptions<I, O> {
   /** Runs one batch; resolves with one outcome per item, in order. */
   run(items: I[]): Promise<O[]>
@@ -15,8 +17,8 @@ export interface Batcher<I, O> {
 }
 
 /**
- * Groups items that arrive together into batches: a batch starts on the next
- * turn of the event loop, or at once when it is full, while fewer than
+ * Groups items that arrive together into batches: a batch starts once the
+ * current I/O has been read (setImmediate), or at once when it is full, while fewer than
  * `maxConcurrent` run; under load the queue grows and batches get larger.
  */
 export function createBatcher<I, O>(o: BatcherOptions<I, O>): Batcher<I, O> {
@@ -53,7 +55,7 @@ export function createBatcher<I, O>(o: BatcherOptions<I, O>): Batcher<I, O> {
   function schedule() {
     if (scheduled) return
     scheduled = true
-    setTimeout(pump, 0)
+    setImmediate(pump)
   }
 
   return {

@@ -4,6 +4,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AsyncMessage, Channel, Connection, ReturnedMessage } from 'rabbitmq-client'
 import { problemsOf } from './catalogue.ts'
 import { PermanentError, TransientError, ValidationError, describe } from './errors.ts'
+import { withTimeout } from './timeout.ts'
 import { Names } from './topology.ts'
 
 export const Actor = Type.Object({
@@ -126,24 +127,15 @@ export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher
 
   return {
     async dispatch(command) {
-      let timer: ReturnType<typeof setTimeout> | undefined
       const reply = new Promise<CommandReply>((resolve) => waiting.set(command.command_id, resolve))
       try {
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new TransientError('BROKER_UNAVAILABLE', `broker did not confirm within ${confirmTimeoutMs} ms`)), confirmTimeoutMs)
-        })
-        try {
-          await Promise.race([publish(command), deadline])
-        } catch (err) {
+        await withTimeout(publish(command), confirmTimeoutMs, () => new TransientError('BROKER_UNAVAILABLE', `broker did not confirm within ${confirmTimeoutMs} ms`)).catch((err) => {
           if (err instanceof TransientError && err.code === 'BROKER_UNAVAILABLE') throw err
           throw new TransientError('BROKER_UNAVAILABLE', `broker refused the command: ${describe(err)}`, { cause: err })
-        } finally {
-          clearTimeout(timer)
-        }
-        const answered = await Promise.race([reply, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), waitMs)))])
+        })
+        const answered = await withTimeout(reply, waitMs).catch(() => undefined)
         return answered ? { kind: 'replied', reply: answered } : { kind: 'accepted' }
       } finally {
-        clearTimeout(timer)
         waiting.delete(command.command_id)
         returned.delete(command.command_id)
       }

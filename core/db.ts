@@ -13,7 +13,8 @@ export interface DatabaseOptions {
 
 /** A drizzle database over a postgres.js pool; `db.$client.end()` closes it. */
 export function openDatabase(url: string, o: DatabaseOptions = {}): Database {
-  const client = postgres(url, { max: o.max ?? 4, connect_timeout: o.connectTimeout ?? 5, onnotice: () => {} })
+  // Reconnect attempts back off to at most 2 s: retrying messages is the retry tiers' job, not the pool's.
+  const client = postgres(url, { max: o.max ?? 4, connect_timeout: o.connectTimeout ?? 5, backoff: (n: number) => Math.min(0.1 * 2 ** n, 2), onnotice: () => {} })
   return drizzle(client) as Database
 }
 

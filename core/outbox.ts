@@ -28,9 +28,12 @@ export interface Outbox {
   backlog(): Promise<number>
   /** Deletes inbox rows and sent outbox rows older than `retentionMs`. */
   prune(retentionMs: number): Promise<{ inbox: number; outbox: number }>
-  /** Resolves once every publish started so far has settled. */
+  /** Resolves once every publish started so far has settled and its rows are marked sent. */
   idle(): Promise<void>
 }
+
+const MARK_SENT_EVERY_MS = 100
+const MARK_SENT_BATCH = 1_000
 
 export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
   const { outbox, inbox } = o.tables
@@ -38,6 +41,19 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
   const relayAfterMs = o.relayAfterMs ?? 5_000
   const relayBatch = o.relayBatch ?? 500
   let chain: Promise<void> = Promise.resolve()
+  // Confirmed rows are marked sent together, in one statement every MARK_SENT_EVERY_MS: a row the
+  // relay sees unsent for a moment longer is published twice at worst, which consumers dedupe.
+  let confirmed: number[] = []
+  let markTimer: ReturnType<typeof setTimeout> | undefined
+
+  async function flushSent() {
+    clearTimeout(markTimer)
+    markTimer = undefined
+    const ids = confirmed
+    confirmed = []
+    if (ids.length === 0) return
+    await markSent(o.db, ids).catch((err) => log.warn('could not mark outbox rows sent; the relay may publish them again', { rows: ids.length, error: describe(err) }))
+  }
 
   async function publishRows(rows: { id: number; envelope: Envelope }[], validated: boolean) {
     await Promise.all(rows.map((r) => o.publisher.publishEnvelope(r.envelope, { validated })))
@@ -53,7 +69,9 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
       chain = chain.then(async () => {
         try {
           await publishRows(rows, true)
-          await markSent(o.db, rows.map((r) => r.id))
+          for (const r of rows) confirmed.push(r.id)
+          if (confirmed.length >= MARK_SENT_BATCH) await flushSent()
+          else markTimer ??= setTimeout(() => void flushSent(), MARK_SENT_EVERY_MS)
         } catch (err) {
           log.warn('outbox publish failed; the relay will retry', { rows: rows.length, error: describe(err) })
         }
@@ -64,17 +82,19 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
       const cutoff = new Date(Date.now() - relayAfterMs)
       const due = and(isNull(outbox.sentAt), lt(outbox.createdAt, cutoff))
       return o.db.transaction(async (tx) => {
-        const [head] = await tx.select({ id: min(outbox.id) }).from(outbox).where(due)
-        if (head?.id == null) return 0
+        // Replicas share the relay by the oldest due row: whoever locks it relays the next batch, in
+        // order; the others skip it and find that the row they locked instead is not the oldest.
+        const [mine] = await tx.select({ id: outbox.id }).from(outbox).where(due).orderBy(asc(outbox.id)).limit(1).for('update', { skipLocked: true })
+        if (!mine) return 0
+        const [oldest] = await tx.select({ id: min(outbox.id) }).from(outbox).where(due)
+        if (oldest?.id !== mine.id) return 0
         const rows = await tx
           .select({ id: outbox.id, envelope: outbox.envelope })
           .from(outbox)
           .where(due)
           .orderBy(asc(outbox.id))
           .limit(relayBatch)
-          .for('update', { skipLocked: true })
-        // Another replica holds the oldest rows: it relays them first, in order.
-        if (rows.length === 0 || rows[0]!.id !== head.id) return 0
+          .for('update')
         await publishRows(rows as { id: number; envelope: Envelope }[], false)
         await markSent(tx, rows.map((r) => r.id))
         log.info('outbox relayed unsent events', { count: rows.length })
@@ -94,6 +114,6 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
       return { inbox: prunedInbox.length, outbox: prunedOutbox.length }
     },
 
-    idle: () => chain,
+    idle: () => chain.then(flushSent),
   }
 }

@@ -149,15 +149,17 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
         outcomes.set(i, { kind: 'duplicate', stored })
       }
 
-      let committed: OutboxRow[] = []
-      if (emitted.length > 0) {
-        const rows = await tx
-          .insert(outbox)
-          .values(emitted.map((e) => ({ eventId: e.event_id, eventType: e.event_type, envelope: e })))
-          .returning({ id: outbox.id })
-        committed = rows.map((r, n) => ({ id: r.id, envelope: emitted[n]! }))
-      }
-      if (results.length > 0) await tx.insert(commandResults).values(results).onConflictDoNothing()
+      // Both inserts go out together: postgres.js pipelines queries issued before either answers.
+      const [outboxIds] = await Promise.all([
+        emitted.length > 0
+          ? tx
+              .insert(outbox)
+              .values(emitted.map((e) => ({ eventId: e.event_id, eventType: e.event_type, envelope: e })))
+              .returning({ id: outbox.id })
+          : Promise.resolve([]),
+        results.length > 0 ? tx.insert(commandResults).values(results).onConflictDoNothing() : Promise.resolve(),
+      ])
+      const committed: OutboxRow[] = outboxIds.map((r, n) => ({ id: r.id, envelope: emitted[n]! }))
       return { outcomes, committed }
     })
   }

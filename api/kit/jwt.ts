@@ -34,8 +34,24 @@ export async function signToken(secret: string, claims: Omit<Claims, 'iat' | 'ex
   return `${head}.${b64url(sig)}`
 }
 
+/** Tokens already verified, so a client's next requests skip the HMAC; bounded, and expiry still applies. */
+const verified = new Map<string, Claims>()
+const VERIFIED_MAX = 10_000
+
 /** The claims of a valid, unexpired HS256 token; undefined for anything else. */
 export async function verifyToken(secret: string, token: string, now = Date.now()): Promise<Claims | undefined> {
+  const key = `${secret.length}:${secret}:${token}`
+  const known = verified.get(key)
+  if (known) return known.exp * 1000 > now ? known : (verified.delete(key), undefined)
+  const claims = await verifySignature(secret, token, now)
+  if (claims) {
+    if (verified.size >= VERIFIED_MAX) verified.clear()
+    verified.set(key, claims)
+  }
+  return claims
+}
+
+async function verifySignature(secret: string, token: string, now: number): Promise<Claims | undefined> {
   const [head, body, sig] = token.split('.')
   if (!head || !body || !sig) return undefined
   try {

@@ -1,3 +1,5 @@
+import { withTimeout } from '../../core/index.ts'
+
 /** A small Prometheus registry: labelled counters, one histogram, gauges read at scrape time. */
 export class Metrics {
   private counters = new Map<string, { help: string; values: Map<string, number> }>()
@@ -46,12 +48,15 @@ export class Metrics {
       }
     }
     for (const [name, g] of this.gauges) {
-      const value = await g.read().catch(() => Number.NaN)
+      const value = await withTimeout(g.read(), GAUGE_TIMEOUT_MS).catch(() => Number.NaN)
       out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${value}`)
     }
     return `${out.join('\n')}\n`
   }
 }
+
+/** A gauge that cannot be read in time (its database is away) shows NaN rather than holding up the scrape. */
+const GAUGE_TIMEOUT_MS = 1_000
 
 function labelText(labels: Record<string, string>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)

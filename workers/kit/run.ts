@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Connection, type AsyncMessage } from 'rabbitmq-client'
 import {
@@ -17,6 +18,7 @@ import {
   problemsOf,
   topology,
   unprocessable,
+  withTimeout,
   type CommandReply,
   type EventHandler,
   type Logger,
@@ -58,17 +60,20 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   const publisher = createPublisher({ connection, catalogue, service: def.service, namespace, validator })
   const outbox = createOutbox({ db, tables: def.tables, publisher, logger: log, relayAfterMs: config.RELAY_AFTER_MS })
   const uow = createUnitOfWork({ db, tables: def.tables, catalogue, validator, service: def.service })
+  const metrics = new Metrics()
+  const batchSize = metrics.histogram('medtrack_batch_size', 'Messages applied per transaction.', [1, 2, 5, 10, 20, 50, 100, 200, 500])
   const batcher = createBatcher<WorkItem<Catalogue>, WorkOutcome>({
     maxSize: config.PREFETCH,
     maxConcurrent: config.BATCH_CONCURRENCY,
     async run(items) {
+      batchSize({}, items.length)
       const { outcomes, committed } = await uow.run(items)
-      outbox.publishCommitted(committed)
+      // Replies and acks go first; the events follow on the next turn (they are safe in the outbox).
+      setImmediate(() => outbox.publishCommitted(committed))
       return outcomes
     },
   })
 
-  const metrics = new Metrics()
   const counted = metrics.counter('medtrack_messages_total', 'Messages consumed, by queue, type and outcome (handled, unhandled, retried, dead_lettered).')
   const failed = metrics.counter('medtrack_messages_failed_total', 'Message attempts that failed (then retried or dead-lettered).')
   const duration = metrics.histogram('medtrack_handler_duration_seconds', 'Time from delivery to ack, including the transaction.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5])
@@ -188,7 +193,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
     async ready() {
       const problems: string[] = []
       if (!connection.ready) problems.push('broker not connected')
-      await db.execute('select 1').catch((err) => problems.push(`database: ${describe(err)}`))
+      await withTimeout(db.execute('select 1'), 2_000).catch((err) => problems.push(`database: ${describe(err)}`))
       return problems
     },
   })

@@ -1,4 +1,3 @@
-import { eq, or, sql } from 'drizzle-orm'
 import { conflict } from '../../../core/index.ts'
 import { students } from '../../../schemas/db/profile.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
@@ -23,12 +22,7 @@ export function studentView(s: StudentRow) {
 /** Creates a student profile; the email (any case) and user id are unique. */
 export const createStudent: NonNullable<CommandHandlers['profile.create_student']> = async ({ payload }, { tx, emit }) => {
   const email = payload.email.trim()
-  const [existing] = await tx
-    .select({ id: students.id })
-    .from(students)
-    .where(or(sql`lower(${students.email}) = lower(${email})`, payload.user_id ? eq(students.userId, payload.user_id) : undefined))
-    .limit(1)
-  if (existing) throw conflict(`a student with this email or user already exists`, [{ path: '/email', message: 'already registered' }])
+  // One statement: the unique indexes on lower(email) and user_id say whether the student exists.
   const [row] = await tx
     .insert(students)
     .values({
@@ -40,7 +34,9 @@ export const createStudent: NonNullable<CommandHandlers['profile.create_student'
       firstName: payload.first_name ?? null,
       lastName: payload.last_name ?? null,
     })
+    .onConflictDoNothing()
     .returning()
+  if (!row) throw conflict('a student with this email or user already exists', [{ path: '/email', message: 'already registered' }])
   const student = row!
   emit('student.created', {
     student_id: student.id,

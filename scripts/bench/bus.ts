@@ -1,17 +1,11 @@
 /**
- * Throughput of the bus against the bare client, measured in one run.
- *
- *   bun run bench bus [--events N] [--rounds R] [--json]
- *
- * Each round publishes N events with confirms into a quorum queue and consumes
+ * Throughput of the bus against the bare client, measured in one run. Each round publishes N events with confirms into a quorum queue and consumes
  * them, once through core (validation, envelope, retry routing) and once with
  * bare rabbitmq-client, alternating; the median round of each is reported.
  */
-import { parseArgs } from 'node:util'
 import { Connection } from 'rabbitmq-client'
-import { createEventConsumer, createPublisher, declareTopology, deleteTopology, Names } from '../core/index.ts'
-import { catalogue } from '../schemas/events/index.ts'
-import { brokerConfig } from './broker-config.ts'
+import { createEventConsumer, createPublisher, declareTopology, deleteTopology, Names } from '../../core/index.ts'
+import { catalogue } from '../../schemas/events/index.ts'
 
 const WINDOW = 256
 const PREFETCH = 64
@@ -88,7 +82,7 @@ async function rawLane(connection: Connection, namespace: string): Promise<Lane>
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 export async function benchBus(o: { url: string; events: number; rounds: number }) {
   const namespace = `bench-${crypto.randomUUID().slice(0, 8)}`
@@ -116,27 +110,3 @@ export async function benchBus(o: { url: string; events: number; rounds: number 
     await connection.close()
   }
 }
-
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, events: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } },
-  })
-  const [what = 'bus'] = positionals
-  if (what !== 'bus') {
-    console.error('usage: bun run bench bus [--events N] [--rounds R] [--json]')
-    return 2
-  }
-  const config = brokerConfig()
-  const result = await benchBus({ url: config.RABBITMQ_URL, events: Number(values.events), rounds: Number(values.rounds) })
-  if (values.json) console.log(JSON.stringify(result))
-  else {
-    console.log(`bus (core publisher + consumer): ${result.bus_events_per_s} events/s`)
-    console.log(`raw rabbitmq-client:             ${result.raw_events_per_s} events/s`)
-    console.log(`ratio: ${result.ratio} (target ≥ 0.85)`)
-  }
-  return 0
-}
-
-if (import.meta.main) process.exit(await main(process.argv.slice(2)))

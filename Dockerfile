@@ -1,0 +1,8 @@
+# One image for every MedTrack process; compose picks the entry file per service.
+FROM oven/bun:1
+WORKDIR /app
+COPY package.json bun.lock ./
+RUN bun install --frozen-lockfile --production
+COPY . .
+ENV NODE_ENV=production
+CMD ["bun", "scripts/migrate.ts"]

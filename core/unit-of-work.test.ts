@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
+import { profileRuntime, students } from '../schemas/db/profile.ts'
+import { catalogue } from '../schemas/events/index.ts'
+import { createTestDatabase, type TestDatabase } from '../test/database.ts'
+import { compileCatalogue, conflict, createUnitOfWork, TransientError, type UnitOfWork, type WorkItem } from './index.ts'
+
+let database: TestDatabase
+let uow: UnitOfWork<typeof catalogue>
+
+beforeAll(async () => {
+  database = await createTestDatabase('uow')
+  uow = createUnitOfWork({ db: database.db, tables: profileRuntime, catalogue, validator: compileCatalogue(catalogue), service: 'profile' })
+})
+afterAll(() => database.drop())
+
+/** A create-student command as the profile worker would apply it. */
+function createStudent(commandId: string, email: string, fail?: Error): WorkItem<typeof catalogue> {
+  return {
+    consumer: 'commands',
+    messageId: commandId,
+    correlationId: 'req-1',
+    commandType: 'profile.create_student',
+    async apply(tx, emit) {
+      if (fail) throw fail
+      const [taken] = await tx.select().from(students).where(sql`lower(${students.email}) = lower(${email})`)
+      if (taken) throw conflict('email taken')
+      const id = crypto.randomUUID()
+      const userId = crypto.randomUUID()
+      await tx.insert(students).values({ id, userId, email })
+      emit('student.created', { student_id: id, user_id: userId, email })
+      return { status: 201, body: { id, email } }
+    },
+  }
+}
+
+const count = async (table: string, where = sql`true`) =>
+  ((await database.db.execute(sql`select count(*)::int as n from ${sql.raw(table)} where ${where}`)) as unknown as { n: number }[])[0]!.n
+
+describe('unit of work', () => {
+  test('the same message twice changes state once and emits once; the duplicate gets the stored result', async () => {
+    const id = crypto.randomUUID()
+    const first = await uow.run([createStudent(id, 'once@example.org')])
+    const second = await uow.run([createStudent(id, 'once@example.org')])
+    expect(first.outcomes[0]).toMatchObject({ kind: 'applied', stored: { outcome: 'succeeded', status: 201 } })
+    expect(second.outcomes[0]).toEqual({ kind: 'duplicate', stored: (first.outcomes[0] as { stored: unknown }).stored as never })
+    expect(first.committed).toHaveLength(1)
+    expect(first.committed[0]!.envelope).toMatchObject({ event_type: 'student.created', causation_id: id, correlation_id: 'req-1', service: 'profile-service' })
+    expect(second.committed).toEqual([])
+    expect(await count('profile.students', sql`email = 'once@example.org'`)).toBe(1)
+    expect(await count('profile.outbox', sql`envelope->>'causation_id' = ${id}`)).toBe(1)
+  })
+
+  test('the same message twice in one batch is applied once', async () => {
+    const id = crypto.randomUUID()
+    const { outcomes } = await uow.run([createStudent(id, 'twice@example.org'), createStudent(id, 'twice@example.org')])
+    expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'duplicate'])
+    expect(await count('profile.students', sql`email = 'twice@example.org'`)).toBe(1)
+  })
+
+  test('a failing item is taken out; the others in its batch are applied; nothing of it stays', async () => {
+    const failing = crypto.randomUUID()
+    const { outcomes, committed } = await uow.run([
+      createStudent(crypto.randomUUID(), 'a@example.org'),
+      createStudent(failing, 'b@example.org', new TransientError('DB_SLOW', 'timeout')),
+      createStudent(crypto.randomUUID(), 'c@example.org'),
+    ])
+    expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'failed', 'applied'])
+    expect(committed).toHaveLength(2)
+    expect(await count('profile.inbox', sql`message_id = ${failing}`)).toBe(0)
+    // The failed message is not in the inbox, so its retry is applied.
+    const retry = await uow.run([createStudent(failing, 'b@example.org')])
+    expect(retry.outcomes[0]!.kind).toBe('applied')
+  })
+
+  test('a domain refusal of a command is stored and answered, with no effect', async () => {
+    const id = crypto.randomUUID()
+    const { outcomes, committed } = await uow.run([createStudent(crypto.randomUUID(), 'dup@example.org'), createStudent(id, 'DUP@example.org')])
+    expect(outcomes[1]).toEqual({ kind: 'applied', stored: { outcome: 'failed', status: 409, body: { error: 'CONFLICT', message: 'email taken' } } })
+    expect(committed).toHaveLength(1)
+    const again = await uow.run([createStudent(id, 'DUP@example.org')])
+    expect(again.outcomes[0]).toEqual({ kind: 'duplicate', stored: { outcome: 'failed', status: 409, body: { error: 'CONFLICT', message: 'email taken' } } })
+  })
+
+  test('an invalid emitted event fails the item permanently', async () => {
+    const { outcomes } = await uow.run([
+      {
+        consumer: 'events',
+        messageId: crypto.randomUUID(),
+        correlationId: null,
+        async apply(_tx, emit) {
+          emit('student.created', { student_id: 'not-a-uuid', user_id: crypto.randomUUID(), email: 'x@example.org' })
+        },
+      },
+    ])
+    expect(outcomes[0]!.kind).toBe('failed')
+    expect(String((outcomes[0] as { error: Error }).error.message)).toContain('/payload/student_id')
+  })
+})

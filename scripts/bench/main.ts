@@ -1,0 +1,66 @@
+/**
+ * Speed of the bus and of the whole write path, measured on this machine.
+ *
+ *   bun run bench bus [--events N] [--rounds R] [--json]
+ *   bun run bench pipeline [--requests N] [--concurrency C] [--json]
+ *
+ * `pipeline` runs `bus` in the same run and reports both.
+ */
+import { parseArgs } from 'node:util'
+import { Type } from '@sinclair/typebox'
+import { parseConfig } from '../../core/index.ts'
+import { BrokerConfig } from '../broker-config.ts'
+import { benchBus } from './bus.ts'
+import { benchPipeline } from './pipeline.ts'
+
+const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
+const USAGE = 'usage: bun run bench bus|pipeline [--json] [--events N] [--rounds R] [--requests N] [--concurrency C]'
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      events: { type: 'string', default: '10000' },
+      rounds: { type: 'string', default: '3' },
+      requests: { type: 'string', default: '3000' },
+      concurrency: { type: 'string', default: '64' },
+      samples: { type: 'string', default: '300' },
+    },
+  })
+  const what = positionals[0] ?? 'bus'
+  if (what !== 'bus' && what !== 'pipeline') {
+    console.error(USAGE)
+    return 2
+  }
+  const config = parseConfig(Config, process.env)
+  const bus = await benchBus({ url: config.RABBITMQ_URL, events: Number(values.events), rounds: Number(values.rounds) })
+  if (what === 'bus') {
+    if (values.json) console.log(JSON.stringify(bus))
+    else {
+      console.log(`bus (core publisher + consumer): ${bus.bus_events_per_s} events/s`)
+      console.log(`raw rabbitmq-client:             ${bus.raw_events_per_s} events/s`)
+      console.log(`ratio: ${bus.ratio} (target ≥ 0.85)`)
+    }
+    return 0
+  }
+  const pipeline = await benchPipeline({
+    rabbitUrl: config.RABBITMQ_URL,
+    postgresServer: config.POSTGRES_SERVER_URL,
+    requests: Number(values.requests),
+    concurrency: Number(values.concurrency),
+    rttSamples: Number(values.samples),
+  })
+  const result = { pipeline_events_per_s: pipeline.pipeline_events_per_s, bus_events_per_s: bus.bus_events_per_s, rtt_p50_ms: pipeline.rtt_p50_ms, rtt_p99_ms: pipeline.rtt_p99_ms, raw_rpc_p50_ms: pipeline.raw_rpc_p50_ms, raw_rpc_p99_ms: pipeline.raw_rpc_p99_ms }
+  if (values.json) console.log(JSON.stringify(result))
+  else {
+    console.log(`pipeline (HTTP → API → worker → event → worker, durable): ${result.pipeline_events_per_s} events/s (target ≈ 5000)`)
+    console.log(`bus alone:                                                 ${result.bus_events_per_s} events/s`)
+    console.log(`command round trip p50/p99: ${result.rtt_p50_ms} / ${result.rtt_p99_ms} ms`)
+    console.log(`bare direct reply-to p50/p99: ${result.raw_rpc_p50_ms} / ${result.raw_rpc_p99_ms} ms (target: p50 within 3×)`)
+  }
+  return 0
+}
+
+process.exit(await main(process.argv.slice(2)))

@@ -1,0 +1,111 @@
+/**
+ * The whole write path, end to end, with every process a real child process:
+ * HTTP POST → profile API → command → profile worker (inbox, a student row,
+ * outbox) → `student.created` → core worker (inbox, a directory row). Measures
+ * events per second end to end, and the command round trip (HTTP POST → reply)
+ * beside a bare RabbitMQ direct reply-to round trip through a quorum queue.
+ */
+import { sql } from 'drizzle-orm'
+import { Connection } from 'rabbitmq-client'
+import { signToken } from '../../api/kit/jwt.ts'
+import { DEV_JWT_SECRET } from '../../api/kit/config.ts'
+import { deleteTopology, dropDatabase, migrateDatabase, openDatabase } from '../../core/index.ts'
+import { commandBindings } from '../../schemas/commands/index.ts'
+import { MIGRATIONS } from '../migrate.ts'
+import { spawnEntry, type Child } from '../../test/processes.ts'
+
+export interface PipelineOptions {
+  rabbitUrl: string
+  /** PostgreSQL server URL without a database; a database of its own is created and dropped. */
+  postgresServer: string
+  requests: number
+  concurrency: number
+  rttSamples: number
+}
+
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!
+const round = (x: number) => Number(x.toFixed(2))
+
+async function rawRpc(url: string, namespace: string, samples: number) {
+  const connection = new Connection({ url, connectionName: 'medtrack-bench-rpc' })
+  const queue = `${namespace}.raw.rpc`
+  const server = connection.createConsumer(
+    { queue, queueOptions: { durable: true, arguments: { 'x-queue-type': 'quorum' } }, qos: { prefetchCount: 16 } },
+    async (msg, reply) => void (await reply({ ok: true, echo: msg.body })),
+  )
+  await new Promise((r) => server.once('ready', r))
+  const client = connection.createRPCClient({ confirm: true, timeout: 5_000 })
+  const times: number[] = []
+  for (let i = 0; i < samples + 20; i++) {
+    const started = performance.now()
+    await client.send({ routingKey: queue, durable: true }, { command_id: crypto.randomUUID(), payload: { i } })
+    if (i >= 20) times.push(performance.now() - started)
+  }
+  await client.close()
+  await server.close()
+  await connection.queueDelete({ queue })
+  await connection.close()
+  return { p50: percentile(times, 50), p99: percentile(times, 99) }
+}
+
+export async function benchPipeline(o: PipelineOptions) {
+  const namespace = `bench-${crypto.randomUUID().slice(0, 8)}`
+  const databaseUrl = `${o.postgresServer}/medtrack_${namespace.replace('-', '_')}`
+  await migrateDatabase(databaseUrl, MIGRATIONS)
+  const env = { DATABASE_URL: databaseUrl, RABBITMQ_URL: o.rabbitUrl, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'warn', PORT: '0', JWT_SECRET: DEV_JWT_SECRET }
+  const children: Child[] = []
+  const db = openDatabase(databaseUrl, { max: 1 })
+  try {
+    const api = spawnEntry('api/profile/main.ts', { ...env, LOG_LEVEL: 'info' })
+    children.push(api, spawnEntry('workers/profile/main.ts', { ...env, LOG_LEVEL: 'info' }), spawnEntry('workers/core/main.ts', { ...env, LOG_LEVEL: 'info' }))
+    const port = JSON.parse(await api.waitForLine(/api listening/)).port as number
+    await Promise.all(children.slice(1).map((c) => c.waitForLine(/worker started/)))
+
+    const token = await signToken(DEV_JWT_SECRET, { sub: crypto.randomUUID(), role: 'admin' }, 3_600)
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` }
+    let n = 0
+    const post = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/profile/api/students`, { method: 'POST', headers, body: JSON.stringify({ email: `student${n++}@bench.example.org`, first_name: 'Ana' }) })
+      if (res.status !== 201) throw new Error(`POST /students answered ${res.status}: ${await res.text()}`)
+      await res.arrayBuffer()
+    }
+    const applied = async () => ((await db.execute(sql`select count(*)::int as n from core.student_directory`)) as unknown as { n: number }[])[0]!.n
+
+    const run = async (count: number, concurrency: number) => {
+      let left = count
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (left-- > 0) await post()
+      }))
+    }
+    await run(300, o.concurrency)
+    while ((await applied()) < 300) await new Promise((r) => setTimeout(r, 20))
+
+    const started = performance.now()
+    await run(o.requests, o.concurrency)
+    while ((await applied()) < 300 + o.requests) await new Promise((r) => setTimeout(r, 5))
+    const pipeline_events_per_s = Math.round(o.requests / ((performance.now() - started) / 1000))
+
+    const rtts: number[] = []
+    for (let i = 0; i < o.rttSamples; i++) {
+      const t = performance.now()
+      await post()
+      rtts.push(performance.now() - t)
+    }
+    const raw = await rawRpc(o.rabbitUrl, namespace, o.rttSamples)
+    return {
+      pipeline_events_per_s,
+      rtt_p50_ms: round(percentile(rtts, 50)),
+      rtt_p99_ms: round(percentile(rtts, 99)),
+      raw_rpc_p50_ms: round(raw.p50),
+      raw_rpc_p99_ms: round(raw.p99),
+    }
+  } finally {
+    for (const c of children) c.proc.kill('SIGTERM')
+    await Promise.all(children.map((c) => c.exited))
+    await db.$client.end()
+    const connection = new Connection(o.rabbitUrl)
+    await deleteTopology(connection, { namespace, services: ['profile', 'core'], commands: commandBindings() })
+    await connection.close()
+    await dropDatabase(databaseUrl)
+  }
+}

@@ -1,0 +1,36 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { Connection } from 'rabbitmq-client'
+import { deleteTopology, dropDatabase } from '../core/index.ts'
+import { commandBindings } from '../schemas/commands/index.ts'
+import { RABBITMQ_URL, testNamespace } from '../test/broker.ts'
+import { spawnEntry } from '../test/processes.ts'
+import { existingProcesses } from './processes.ts'
+
+const namespace = testNamespace('dev')
+const databaseUrl = `postgres://postgres@127.0.0.1:5432/medtrack_test_dev_${crypto.randomUUID().slice(0, 8)}`
+
+afterAll(async () => {
+  const connection = new Connection(RABBITMQ_URL)
+  await deleteTopology(connection, { namespace, commands: commandBindings() })
+  await connection.close()
+  await dropDatabase(databaseUrl)
+})
+
+describe('bun run dev', () => {
+  test('migrates, starts every API and worker on its port, answers, and stops them all on Ctrl-C', async () => {
+    const dev = spawnEntry('scripts/dev.ts', { DATABASE_URL: databaseUrl, MEDTRACK_NAMESPACE: namespace })
+    const specs = existingProcesses()
+    expect(specs.map((s) => s.name)).toEqual(expect.arrayContaining(['profile-api', 'profile-worker', 'core-worker']))
+    for (const s of specs) await dev.waitForLine(new RegExp(`^${s.name}\\s*\\| .*"(api listening|worker started)"`), 20_000)
+
+    const api = await fetch('http://127.0.0.1:3002/profile/api/health')
+    expect(await api.json()).toMatchObject({ status: 'ok', service: 'profile-api' })
+    for (const s of specs.filter((s) => s.name.endsWith('-worker'))) {
+      expect((await fetch(`http://127.0.0.1:${s.port}/ready`)).status).toBe(200)
+    }
+
+    dev.proc.kill('SIGINT')
+    expect(await dev.exited).toBe(0)
+    for (const s of specs) expect(dev.lines.some((l) => l.startsWith(s.name) && /"(api|worker) stopped"/.test(l))).toBe(true)
+  }, 40_000)
+})

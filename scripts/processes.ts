@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+export interface ProcessSpec {
+  name: string
+  entry: string
+  port: number
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const SERVICES = ['auth', 'profile', 'core', 'comm', 'eval'] as const
+
+/** Every process of the platform with its port (DESIGN.md §9), whether or not it exists yet. */
+export const PROCESSES: readonly ProcessSpec[] = [
+  { name: 'gateway', entry: 'api/gateway/main.ts', port: 8080 },
+  ...SERVICES.map((s, i) => ({ name: `${s}-api`, entry: `api/${s}/main.ts`, port: 3001 + i })),
+  ...SERVICES.map((s, i) => ({ name: `${s}-worker`, entry: `workers/${s}/main.ts`, port: 3101 + i })),
+]
+
+/** The processes whose entry file exists in this checkout. */
+export function existingProcesses(root = ROOT): ProcessSpec[] {
+  return PROCESSES.filter((p) => existsSync(`${root}/${p.entry}`))
+}
+
+/** Where the gateway finds each service API. */
+export function apiUrls(): Record<string, string> {
+  return Object.fromEntries(SERVICES.map((s, i) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${3001 + i}`]))
+}
