@@ -63,8 +63,10 @@ export interface CommandDispatcher {
   /**
    * Publishes the command persistently with confirms and waits for the
    * worker's reply over direct reply-to. Resolves with the reply, or with
-   * `accepted` when none came within `waitMs`; rejects with a TransientError
-   * (code BROKER_UNAVAILABLE) when the broker did not take the command.
+   * `accepted` when none came within `waitMs` (also when the broker took the
+   * write but did not confirm in time: it may still be applied); rejects with a
+   * TransientError (code BROKER_UNAVAILABLE) only when the command surely was
+   * not taken.
    */
   dispatch(command: CommandMessage): Promise<DispatchOutcome>
   close(): Promise<void>
@@ -100,39 +102,49 @@ export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher
     return channel
   }
 
-  async function publish(command: CommandMessage): Promise<void> {
-    const ch = await open()
-    const unroutable = new Promise<never>((_, reject) =>
-      returned.set(command.command_id, () => reject(new TransientError('BROKER_UNAVAILABLE', `no queue takes ${command.command_type}`))),
-    )
-    const body = Buffer.from(JSON.stringify(command), 'utf8')
-    const confirmed = ch.basicPublish(
-      {
-        exchange,
-        routingKey: command.command_type,
-        mandatory: true,
-        messageId: command.command_id,
-        type: command.command_type,
-        contentType: 'application/json',
-        durable: true,
-        replyTo: REPLY_QUEUE,
-        ...(command.correlation_id ? { correlationId: command.correlation_id } : {}),
-      },
-      body,
-    )
+  const unavailable = (why: string, cause?: unknown) => new TransientError('BROKER_UNAVAILABLE', why, cause === undefined ? undefined : { cause })
+
+  /**
+   * Sends the command. Rejects (nothing was sent) when no channel could be had,
+   * the write failed, the broker nacked it or no queue takes it; resolves
+   * `confirmed` or, when the broker stayed silent past the timeout after the
+   * write, `unknown`: it may yet be applied, so the caller must not say it was not.
+   */
+  async function publish(command: CommandMessage): Promise<'confirmed' | 'unknown'> {
+    const ch = await withTimeout(open(), confirmTimeoutMs, () => unavailable(`no broker channel within ${confirmTimeoutMs} ms`)).catch((err) => {
+      throw err instanceof TransientError ? err : unavailable(`broker unreachable: ${describe(err)}`, err)
+    })
+    const unroutable = new Promise<never>((_, reject) => returned.set(command.command_id, () => reject(unavailable(`no queue takes ${command.command_type}`))))
     unroutable.catch(() => {})
+    const confirmed = ch
+      .basicPublish(
+        {
+          exchange,
+          routingKey: command.command_type,
+          mandatory: true,
+          messageId: command.command_id,
+          type: command.command_type,
+          contentType: 'application/json',
+          durable: true,
+          replyTo: REPLY_QUEUE,
+          ...(command.correlation_id ? { correlationId: command.correlation_id } : {}),
+        },
+        Buffer.from(JSON.stringify(command), 'utf8'),
+      )
+      .then(() => 'confirmed' as const, (err) => Promise.reject(unavailable(`broker refused the command: ${describe(err)}`, err)))
     // The broker sends basic.return before it confirms an unroutable message, so the refusal settles first.
-    await Promise.race([confirmed, unroutable])
+    const settled = Promise.race([confirmed, unroutable])
+    return withTimeout(settled, confirmTimeoutMs).catch((err) => {
+      if (err instanceof TransientError) throw err
+      return 'unknown' as const
+    })
   }
 
   return {
     async dispatch(command) {
       const reply = new Promise<CommandReply>((resolve) => waiting.set(command.command_id, resolve))
       try {
-        await withTimeout(publish(command), confirmTimeoutMs, () => new TransientError('BROKER_UNAVAILABLE', `broker did not confirm within ${confirmTimeoutMs} ms`)).catch((err) => {
-          if (err instanceof TransientError && err.code === 'BROKER_UNAVAILABLE') throw err
-          throw new TransientError('BROKER_UNAVAILABLE', `broker refused the command: ${describe(err)}`, { cause: err })
-        })
+        await publish(command)
         const answered = await withTimeout(reply, waitMs).catch(() => undefined)
         return answered ? { kind: 'replied', reply: answered } : { kind: 'accepted' }
       } finally {

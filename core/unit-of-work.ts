@@ -29,6 +29,8 @@ export interface WorkItem<C extends Catalogue> {
   correlationId: string | null
   /** Set for commands: their result (or domain error) is stored and answers duplicates. */
   commandType?: string
+  /** For commands: the user who sent it, stored with the result. */
+  actorId?: string | null
   /** Applies the message inside the transaction; a command returns its result. */
   apply(tx: Tx, emit: Emit<C>): Promise<CommandResult | void>
 }
@@ -131,7 +133,7 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
             throw new ItemFailure(i, err)
           }
         }
-        if (item.commandType && stored) results.push({ commandId: item.messageId, commandType: item.commandType, outcome: stored.outcome, httpStatus: stored.status, body: stored.body })
+        if (item.commandType && stored) results.push({ commandId: item.messageId, commandType: item.commandType, actorId: item.actorId ?? null, outcome: stored.outcome, httpStatus: stored.status, body: stored.body })
         outcomes.set(i, { kind: 'applied', stored })
       }
 

@@ -35,8 +35,9 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1') {
     },
     /** Refuses new connections and drops the open ones. */
     async cut() {
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
+      const closed = new Promise<void>((r) => (server ? server.close(() => r()) : r()))
       for (const s of sockets) s.destroy()
+      await closed
       server = undefined
     },
     /** Accepts connections again on the same port. */

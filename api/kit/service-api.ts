@@ -100,9 +100,11 @@ export function createServiceApi(o: ServiceApiOptions) {
     .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }))
     .get(
       '/operations/:id',
-      async ({ params, set }) => {
+      async ({ params, set, caller }) => {
         const [row] = await o.db.select().from(o.tables.commandResults).where(eq(o.tables.commandResults.commandId, params.id))
-        if (!row) {
+        // Someone else's operation looks exactly like one that does not exist yet.
+        const visible = row && (row.actorId === null || row.actorId === caller?.user_id || caller?.role === 'admin')
+        if (!visible) {
           set.status = 202
           set.headers['retry-after'] = '1'
           return { operation_id: params.id, status: 'pending' }

@@ -1,6 +1,6 @@
 import type { AnyElysia } from 'elysia'
 import { Connection } from 'rabbitmq-client'
-import { createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, type Logger } from '../../core/index.ts'
+import { createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
@@ -13,6 +13,8 @@ export interface ApiDefinition {
   routes(app: ReturnType<typeof createServiceApi>, deps: ServiceApiOptions): AnyElysia
 }
 
+const STARTUP_WAIT_MS = 3_000
+
 export interface RunningApi {
   port: number
   stop(): Promise<void>
@@ -24,11 +26,16 @@ export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: L
   const db = openDatabase(config.DATABASE_URL, { max: 4 })
   const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-api`, acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
   connection.on('error', (err) => log.warn('broker connection error', { error: describe(err) }))
+  // Declared on every (re)connection, so a command is routable even while the worker has never run.
+  let declaredOnce: () => void = () => {}
+  const declared = new Promise<void>((resolve) => (declaredOnce = resolve))
   connection.on('connection', () => {
-    declareTopology(connection, { namespace: config.MEDTRACK_NAMESPACE, services: [def.service], commands: commandBindings() }).catch((err) =>
-      log.warn('could not declare topology', { error: describe(err) }),
-    )
+    declareTopology(connection, { namespace: config.MEDTRACK_NAMESPACE, services: [def.service], commands: commandBindings() })
+      .then(() => declaredOnce())
+      .catch((err) => log.warn('could not declare topology', { error: describe(err) }))
   })
+  // Listen once the queues exist; with the broker away, listen anyway after a moment (commands get 503).
+  await withTimeout(declared, STARTUP_WAIT_MS).catch(() => log.warn('broker not reachable at start; commands answer 503 until it is'))
   const dispatcher = createCommandDispatcher({ connection, namespace: config.MEDTRACK_NAMESPACE, waitMs: config.COMMAND_WAIT_MS })
   const deps: ServiceApiOptions = { service: def.service, config, dispatcher, db, tables: def.tables, log, brokerReady: () => connection.ready }
   const app = def.routes(createServiceApi(deps), deps)

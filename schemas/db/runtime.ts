@@ -33,6 +33,8 @@ export function runtimeTables<S extends string>(schema: PgSchema<S>) {
   const commandResults = schema.table('command_results', {
     commandId: text('command_id').primaryKey(),
     commandType: text('command_type').notNull(),
+    /** Who sent the command; only they (or an admin) may read its result. Null for anonymous commands. */
+    actorId: text('actor_id'),
     /** `succeeded` or `failed`. */
     outcome: text('outcome').notNull(),
     httpStatus: integer('http_status').notNull(),

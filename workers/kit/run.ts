@@ -149,6 +149,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
               messageId: command.command_id,
               correlationId: command.correlation_id,
               commandType: command.command_type,
+              actorId: command.actor.user_id,
               async apply(tx, emit) {
                 if (check && !check.Check(command.payload)) throw unprocessable('invalid command payload', problemsOf(check, command.payload, '/payload'))
                 return handler(command, { tx, emit, log: cmdLog })

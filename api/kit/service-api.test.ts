@@ -1,0 +1,462 @@
+import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { eq, sql } from 'drizzle-orm'
+import { connect as connectTcp, createServer, type Socket } from 'node:net'
+import { deleteTopology, Names, parseConfig, silentLogger } from '../../core/index.ts'
+import { commandBindings } from '../../schemas/commands/index.ts'
+import { profileCommandResults, profileOutbox, students } from '../../schemas/db/profile.ts'
+import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
+import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import { startProxy } from '../../test/tcp-proxy.ts'
+import { startWorker, type RunningWorker } from '../../workers/kit/run.ts'
+import { WorkerConfig } from '../../workers/kit/config.ts'
+import { profileWorker } from '../../workers/profile/worker.ts'
+import { profileApi } from '../profile/app.ts'
+import { ApiConfig } from './config.ts'
+import { signToken } from './jwt.ts'
+import { startApi, type RunningApi } from './start.ts'
+
+const SECRET = 'service-api-test-secret-0123456789'
+const ADMIN = { sub: crypto.randomUUID(), role: 'admin' } as const
+const broker = connect('service-api-test')
+
+const admin = () => signToken(SECRET, ADMIN)
+const studentToken = (sub: string = crypto.randomUUID()) => signToken(SECRET, { sub, role: 'student' })
+const uniqueEmail = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
+
+/**
+ * One isolated MedTrack profile service for a test: its own database and
+ * broker namespace, the API and (when asked) the worker running in-process.
+ */
+interface Service {
+  database: TestDatabase
+  namespace: string
+  api: RunningApi
+  worker?: RunningWorker
+  url(path: string): string
+  startWorker(): Promise<RunningWorker>
+  close(): Promise<void>
+}
+
+async function startService(label: string, o: { worker?: boolean; api?: Record<string, string> } = {}): Promise<Service> {
+  const namespace = testNamespace(label)
+  const database = await createTestDatabase(label)
+  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'error' }
+  const api = await startApi(profileApi, parseConfig(ApiConfig, { ...env, PORT: '0', JWT_SECRET: SECRET, ...o.api }), silentLogger)
+  const service: Service = {
+    database,
+    namespace,
+    api,
+    url: (path) => `http://127.0.0.1:${api.port}${path}`,
+    async startWorker() {
+      service.worker = await startWorker(profileWorker, parseConfig(WorkerConfig, { ...env, PORT: '0' }), silentLogger)
+      return service.worker
+    },
+    async close() {
+      await api.stop()
+      await service.worker?.close()
+      await deleteTopology(broker, { namespace, services: ['profile'], commands: commandBindings() })
+      await database.drop()
+    },
+  }
+  if (o.worker !== false) await service.startWorker()
+  return service
+}
+
+/**
+ * Resolves once the API declared its service's topology, so a command published now is routable.
+ * The dead-letter queue is declared last, after the commands queue and its bindings (core/topology.ts).
+ */
+async function topologyDeclared(namespace: string): Promise<void> {
+  const queue = new Names(namespace).deadQueue('profile')
+  await waitFor(
+    () =>
+      broker.queueDeclare({ queue, passive: true }).then(
+        () => true,
+        () => false,
+      ),
+    5_000,
+    `${queue} declared`,
+  )
+}
+
+async function json(res: Response): Promise<any> {
+  expect(res.headers.get('content-type') ?? '').toContain('application/json')
+  return res.json()
+}
+
+function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+/** A free local port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((r) => server.close(() => r()))
+  return port
+}
+
+/**
+ * A TCP proxy that can hold every byte in both directions without closing
+ * anything: the broker looks connected but answers nothing until released.
+ */
+async function startStallingProxy(targetPort: number) {
+  let stalled = false
+  const held: (() => void)[] = []
+  const sockets = new Set<Socket>()
+  const server = createServer((client) => {
+    const upstream = connectTcp(targetPort, '127.0.0.1')
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(from)
+      from.on('data', (data) => (stalled ? held.push(() => to.write(data)) : to.write(data)))
+      from.on('error', () => to.destroy())
+      from.on('close', () => to.destroy())
+    }
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  return {
+    port: (server.address() as { port: number }).port,
+    stall: () => void (stalled = true),
+    release() {
+      stalled = false
+      for (const send of held.splice(0)) send()
+    },
+    stop() {
+      for (const s of sockets) s.destroy()
+      server.close()
+    },
+  }
+}
+
+const studentRows = (s: Service, email: string) => s.database.db.select().from(students).where(sql`lower(${students.email}) = lower(${email})`)
+
+afterAll(async () => {
+  await broker.close()
+})
+
+describe('with the worker running', () => {
+  let s: Service
+
+  beforeEach(async () => {
+    s = await startService('api')
+  })
+
+  afterEach(async () => {
+    await s.close()
+  })
+
+  test('an admin creates a student: 201 with the student, and the row exists', async () => {
+    const email = uniqueEmail('ada')
+    const res = await post(s.url('/profile/api/students'), { email, first_name: 'Ada', last_name: 'Lovelace', phone: '+212600000000' }, bearer(await admin()))
+    expect(res.status).toBe(201)
+    const body = await json(res)
+    expect(body).toMatchObject({ email, first_name: 'Ada', last_name: 'Lovelace', phone: '+212600000000', cin: null })
+    expect(body.id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(body.user_id).toMatch(/^[0-9a-f-]{36}$/)
+    const rows = await studentRows(s, email)
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ id: body.id, userId: body.user_id, email, firstName: 'Ada', lastName: 'Lovelace' })
+  })
+
+  test('X-Request-Id is echoed when sent and generated when not, on successes and errors alike', async () => {
+    const sent = `req-${crypto.randomUUID()}`
+    const echoed = await post(s.url('/profile/api/students'), { email: uniqueEmail('rid') }, { ...bearer(await admin()), 'x-request-id': sent })
+    expect(echoed.status).toBe(201)
+    expect(echoed.headers.get('x-request-id')).toBe(sent)
+
+    const generated = await post(s.url('/profile/api/students'), { email: uniqueEmail('rid') }, bearer(await admin()))
+    expect(generated.status).toBe(201)
+    expect(generated.headers.get('x-request-id')).toBeTruthy()
+
+    const again = await post(s.url('/profile/api/students'), { email: uniqueEmail('rid') }, bearer(await admin()))
+    expect(again.headers.get('x-request-id')).toBeTruthy()
+    expect(again.headers.get('x-request-id')).not.toBe(generated.headers.get('x-request-id'))
+
+    const refused = await post(s.url('/profile/api/students'), { email: uniqueEmail('rid') }, { 'x-request-id': sent })
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('x-request-id')).toBe(sent)
+    const missing = await fetch(s.url('/profile/api/nowhere'))
+    expect(missing.status).toBe(404)
+    expect(missing.headers.get('x-request-id')).toBeTruthy()
+  })
+
+  test('the same Idempotency-Key twice is one student; a different key with the same email is 409 on /email', async () => {
+    const email = uniqueEmail('idem')
+    const key = crypto.randomUUID()
+    const token = await admin()
+    const first = await post(s.url('/profile/api/students'), { email, first_name: 'Grace' }, { ...bearer(token), 'idempotency-key': key })
+    const second = await post(s.url('/profile/api/students'), { email, first_name: 'Grace' }, { ...bearer(token), 'idempotency-key': key })
+    expect(first.status).toBe(201)
+    expect(second.status).toBe(201)
+    const [a, b] = [await first.text(), await second.text()]
+    expect(b).toBe(a)
+    expect(JSON.parse(a)).toMatchObject({ email, first_name: 'Grace' })
+
+    const rows = await studentRows(s, email)
+    expect(rows).toHaveLength(1)
+    const events = await s.database.db.select().from(profileOutbox).where(sql`${profileOutbox.eventType} = 'student.created' and ${profileOutbox.envelope}->'payload'->>'student_id' = ${rows[0]!.id}`)
+    expect(events).toHaveLength(1)
+
+    const other = await post(s.url('/profile/api/students'), { email: email.toUpperCase() }, { ...bearer(token), 'idempotency-key': crypto.randomUUID() })
+    expect(other.status).toBe(409)
+    const conflict = await json(other)
+    expect(conflict.problems[0].path).toBe('/email')
+    expect(await studentRows(s, email)).toHaveLength(1)
+  })
+
+  test('no token → 401, a student → 403, an expired or tampered token → 401, all JSON and before the body is validated', async () => {
+    const url = s.url('/profile/api/students')
+    const good = { email: uniqueEmail('auth') }
+    const bad = { email: 'not-an-email', phone: '' }
+
+    for (const body of [good, bad]) {
+      const none = await post(url, body)
+      expect(none.status).toBe(401)
+      expect((await json(none)).error).toBe('UNAUTHENTICATED')
+
+      const student = await post(url, body, bearer(await studentToken()))
+      expect(student.status).toBe(403)
+      expect((await json(student)).error).toBe('FORBIDDEN')
+
+      const expired = await post(url, body, bearer(await signToken(SECRET, ADMIN, 60, Date.now() - 3_600_000)))
+      expect(expired.status).toBe(401)
+      expect((await json(expired)).error).toBe('UNAUTHENTICATED')
+
+      const [head, , sig] = (await studentToken()).split('.')
+      const forgedClaims = Buffer.from(JSON.stringify({ ...ADMIN, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 900 })).toString('base64url')
+      const tampered = await post(url, body, bearer(`${head}.${forgedClaims}.${sig}`))
+      expect(tampered.status).toBe(401)
+
+      const otherSecret = await post(url, body, bearer(await signToken('another-secret-0123456789', ADMIN)))
+      expect(otherSecret.status).toBe(401)
+
+      const notBearer = await post(url, body, { authorization: `Basic ${await admin()}` })
+      expect(notBearer.status).toBe(401)
+    }
+    expect(await studentRows(s, good.email)).toHaveLength(0)
+  })
+
+  test('an invalid body → 422 naming every field path; malformed JSON → 400; an unknown route → 404 naming the path; none are 500', async () => {
+    const token = await admin()
+    const invalid = await post(s.url('/profile/api/students'), { email: 'not-an-email', phone: '', user_id: 'nope' }, bearer(token))
+    expect(invalid.status).toBe(422)
+    const problems = (await json(invalid)).problems as { path: string; message: string }[]
+    const paths = problems.map((p) => p.path)
+    expect(paths).toContain('/email')
+    expect(paths).toContain('/phone')
+    expect(paths).toContain('/user_id')
+    for (const p of problems) expect(p.message).toBeTruthy()
+
+    const missing = await post(s.url('/profile/api/students'), { first_name: 'Nobody' }, bearer(token))
+    expect(missing.status).toBe(422)
+    expect(((await json(missing)).problems as { path: string }[]).map((p) => p.path)).toContain('/email')
+
+    const malformed = await post(s.url('/profile/api/students'), '{"email": ', bearer(token))
+    expect(malformed.status).toBe(400)
+    expect((await json(malformed)).error).toBe('MALFORMED_JSON')
+
+    const unknown = await fetch(s.url('/profile/api/no/such/thing'), { headers: bearer(token) })
+    expect(unknown.status).toBe(404)
+    expect((await json(unknown)).message).toContain('/profile/api/no/such/thing')
+
+    const outside = await fetch(s.url('/elsewhere'))
+    expect(outside.status).toBe(404)
+    expect((await json(outside)).message).toContain('/elsewhere')
+
+    const badId = await fetch(s.url('/profile/api/students/not-a-uuid'), { headers: bearer(token) })
+    expect(badId.status).toBe(422)
+    expect(((await json(badId)).problems as { path: string }[]).map((p) => p.path)).toContain('/params/id')
+  })
+
+  test('GET /students/:id: an admin 200, the student themself 200, another student 403, an unknown id 404', async () => {
+    const email = uniqueEmail('get')
+    const created = await json(await post(s.url('/profile/api/students'), { email, cin: 'AB123456' }, bearer(await admin())))
+
+    const byAdmin = await fetch(s.url(`/profile/api/students/${created.id}`), { headers: bearer(await admin()) })
+    expect(byAdmin.status).toBe(200)
+    expect(await json(byAdmin)).toEqual(created)
+
+    const byOwner = await fetch(s.url(`/profile/api/students/${created.id}`), { headers: bearer(await studentToken(created.user_id)) })
+    expect(byOwner.status).toBe(200)
+    expect((await json(byOwner)).id).toBe(created.id)
+
+    const byOther = await fetch(s.url(`/profile/api/students/${created.id}`), { headers: bearer(await studentToken()) })
+    expect(byOther.status).toBe(403)
+    expect((await json(byOther)).error).toBeTruthy()
+
+    const unknown = await fetch(s.url(`/profile/api/students/${crypto.randomUUID()}`), { headers: bearer(await admin()) })
+    expect(unknown.status).toBe(404)
+    expect((await json(unknown)).error).toBeTruthy()
+
+    const anonymous = await fetch(s.url(`/profile/api/students/${created.id}`))
+    expect(anonymous.status).toBe(401)
+  })
+
+  test('/health answers 200 with the broker connected', async () => {
+    const res = await fetch(s.url('/profile/api/health'))
+    expect(res.status).toBe(200)
+    expect(await json(res)).toEqual({ status: 'ok', service: 'profile-api', broker: 'connected' })
+  })
+
+  test('/docs/json is an OpenAPI document listing /profile/api/students', async () => {
+    const res = await fetch(s.url('/profile/api/docs/json'))
+    expect(res.status).toBe(200)
+    const doc = await json(res)
+    expect(doc.openapi).toMatch(/^3\./)
+    expect(doc.info.title).toContain('profile')
+    expect(Object.keys(doc.paths)).toContain('/profile/api/students')
+    expect(doc.paths['/profile/api/students'].post).toBeDefined()
+    expect(Object.keys(doc.paths)).toContain('/profile/api/students/{id}')
+
+    const ui = await fetch(s.url('/profile/api/docs'))
+    expect(ui.status).toBe(200)
+    expect(ui.headers.get('content-type') ?? '').toContain('text/html')
+  })
+})
+
+describe('the broker unreachable', () => {
+  /** Nothing of the refused request happened: no row, no result, and a worker started afterwards applies nothing. */
+  async function nothingHalfDone(s: Service, email: string) {
+    expect(await studentRows(s, email)).toHaveLength(0)
+    expect(await s.database.db.select().from(profileCommandResults)).toHaveLength(0)
+    await s.startWorker()
+    await Bun.sleep(750)
+    expect(await studentRows(s, email)).toHaveLength(0)
+    expect(await s.database.db.select().from(profileCommandResults)).toHaveLength(0)
+    expect((await broker.queueDeclare({ queue: new Names(s.namespace).commandQueue('profile'), passive: true })).messageCount).toBe(0)
+  }
+
+  async function expect503(res: Response) {
+    expect(res.status).toBe(503)
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+    const body = await json(res)
+    expect(body.error).toBe('SERVICE_UNAVAILABLE')
+    expect(body.message).toBeTruthy()
+  }
+
+  test('never reachable: POST → 503 with Retry-After, nothing accepted; /health says unreachable', async () => {
+    const s = await startService('down', { worker: false, api: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${await closedPort()}` } })
+    try {
+      const health = await fetch(s.url('/profile/api/health'))
+      expect(health.status).toBe(200)
+      expect(await json(health)).toMatchObject({ status: 'ok', broker: 'unreachable' })
+
+      const email = uniqueEmail('down')
+      const started = Date.now()
+      await expect503(await post(s.url('/profile/api/students'), { email }, { ...bearer(await admin()), 'idempotency-key': crypto.randomUUID() }))
+      expect(Date.now() - started).toBeLessThan(5_000)
+      await nothingHalfDone(s, email)
+    } finally {
+      await s.close()
+    }
+  }, 15_000)
+
+  test('cut after connecting: POST → 503 with Retry-After; once the link is back nothing of that request is applied', async () => {
+    const proxy = await startProxy(5672)
+    const s = await startService('cut', { worker: false, api: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}` } })
+    try {
+      await waitFor(async () => (await (await fetch(s.url('/profile/api/health'))).json()).broker === 'connected', 5_000, 'api connected')
+      await proxy.cut()
+      await waitFor(async () => (await (await fetch(s.url('/profile/api/health'))).json()).broker === 'unreachable', 5_000, 'api sees the cut')
+
+      const email = uniqueEmail('cut')
+      await expect503(await post(s.url('/profile/api/students'), { email }, bearer(await admin())))
+      const health = await fetch(s.url('/profile/api/health'))
+      expect(health.status).toBe(200)
+      expect((await json(health)).broker).toBe('unreachable')
+
+      await proxy.restore()
+      await waitFor(async () => (await (await fetch(s.url('/profile/api/health'))).json()).broker === 'connected', 8_000, 'api reconnected')
+      await nothingHalfDone(s, email)
+    } finally {
+      await s.close()
+      proxy.stop()
+    }
+  }, 15_000)
+  test('a broker that stalls after taking the write: 202 with the operation, which resolves once the link recovers (never a 503 that proves false)', async () => {
+    const link = await startStallingProxy(5672)
+    const s = await startService('stall', { worker: false, api: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${link.port}`, COMMAND_WAIT_MS: '300' } })
+    try {
+      await topologyDeclared(s.namespace)
+      // A first command opens the dispatcher's channel while the link is healthy (no worker: 202).
+      expect((await post(s.url('/profile/api/students'), { email: uniqueEmail('warm') }, bearer(await admin()))).status).toBe(202)
+
+      link.stall()
+      const email = uniqueEmail('stall')
+      const res = await post(s.url('/profile/api/students'), { email }, bearer(await admin()))
+      link.release()
+      expect(res.status).toBe(202)
+      const location = res.headers.get('location')!
+      expect(location).toMatch(/^\/profile\/api\/operations\//)
+      await s.startWorker()
+      await waitFor(async () => (await fetch(s.url(location), { headers: bearer(await admin()) })).status === 200, 10_000, 'the operation resolved')
+      expect(await studentRows(s, email)).toHaveLength(1)
+    } finally {
+      await s.close()
+      link.stop()
+    }
+  }, 20_000)
+})
+
+describe('the worker stopped', () => {
+  test('POST → 202 with Location; the operation is pending, then succeeded once the worker runs, and the row exists once', async () => {
+    const s = await startService('wait', { worker: false, api: { COMMAND_WAIT_MS: '300' } })
+    try {
+      await topologyDeclared(s.namespace)
+      const email = uniqueEmail('later')
+      const res = await post(s.url('/profile/api/students'), { email, last_name: 'Hopper' }, bearer(await admin()))
+      expect(res.status).toBe(202)
+      const location = res.headers.get('location')
+      expect(location).toMatch(/^\/profile\/api\/operations\/[0-9a-f-]{36}$/)
+      const accepted = await json(res)
+      expect(accepted).toMatchObject({ status: 'pending' })
+      expect(location).toBe(`/profile/api/operations/${accepted.operation_id}`)
+
+      const pending = await fetch(s.url(location!), { headers: bearer(await admin()) })
+      expect(pending.status).toBe(202)
+      expect(await json(pending)).toMatchObject({ status: 'pending' })
+      expect(await studentRows(s, email)).toHaveLength(0)
+
+      await s.startWorker()
+      let done: Response | undefined
+      await waitFor(
+        async () => {
+          done = await fetch(s.url(location!), { headers: bearer(await admin()) })
+          return done.status !== 202
+        },
+        10_000,
+        'the operation to finish',
+      )
+      expect(done!.status).toBe(200)
+      const outcome = await json(done!)
+      expect(outcome).toMatchObject({ status: 'succeeded', http_status: 201, command_type: 'profile.create_student' })
+      expect(outcome.result).toMatchObject({ email, last_name: 'Hopper' })
+
+      const rows = await studentRows(s, email)
+      expect(rows).toHaveLength(1)
+      expect(outcome.result.id).toBe(rows[0]!.id)
+      const [stored] = await s.database.db.select().from(profileCommandResults).where(eq(profileCommandResults.commandId, accepted.operation_id))
+      expect(stored?.httpStatus).toBe(201)
+      expect(stored?.actorId).toBe(ADMIN.sub)
+
+      // Another caller, or none, learns nothing: the operation looks pending to them.
+      for (const headers of [bearer(await studentToken()), {}]) {
+        const other = await fetch(s.url(location!), { headers })
+        expect(other.status).toBe(202)
+        expect(await json(other)).toEqual({ operation_id: accepted.operation_id, status: 'pending' })
+      }
+    } finally {
+      await s.close()
+    }
+  }, 15_000)
+})

@@ -1,0 +1,71 @@
+import { afterAll, expect, test } from 'bun:test'
+import postgres from 'postgres'
+import { dropDatabase } from '../core/index.ts'
+
+const ROOT = new URL('..', import.meta.url).pathname
+const SERVER = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
+const url = `${SERVER}/medtrack_test_migrate_${crypto.randomUUID().slice(0, 8)}`
+const SCHEMAS = ['auth', 'profile', 'core', 'comm', 'eval', 'gateway']
+
+/** `bun run migrate` as a child process against `url`, without an admin to create. */
+async function migrate(): Promise<{ code: number; out: string }> {
+  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: url }
+  delete env.ADMIN_EMAIL
+  delete env.ADMIN_PASSWORD
+  const proc = Bun.spawn(['bun', 'scripts/migrate.ts'], { cwd: ROOT, env, stdout: 'pipe', stderr: 'pipe' })
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  return { code, out: out + err }
+}
+
+async function withDatabase<T>(target: string, run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(target, { max: 1, onnotice: () => {} })
+  try {
+    return await run(sql)
+  } finally {
+    await sql.end()
+  }
+}
+
+const exists = () => withDatabase(`${SERVER}/postgres`, async (sql) => (await sql`select 1 from pg_database where datname = ${new URL(url).pathname.slice(1)}`).length === 1)
+
+/** Every column of every table, every index, and the applied migrations: what a second run must leave alone. */
+const dump = () =>
+  withDatabase(url, async (sql) => ({
+    columns: await sql`
+      select table_schema, table_name, column_name, ordinal_position, data_type, is_nullable, column_default
+      from information_schema.columns
+      where table_schema not in ('pg_catalog', 'information_schema')
+      order by table_schema, table_name, ordinal_position`,
+    indexes: await sql`select schemaname, tablename, indexname, indexdef from pg_indexes where schemaname not in ('pg_catalog') order by 1, 2, 3`,
+    migrations: await sql`select id, hash, created_at from drizzle.__drizzle_migrations order by id`,
+  }))
+
+afterAll(async () => {
+  await dropDatabase(url)
+})
+
+test('bun run migrate creates the database and every service schema with inbox, outbox and command_results; a second run changes nothing', async () => {
+  expect(await exists()).toBe(false)
+
+  const first = await migrate()
+  expect(first.code, first.out).toBe(0)
+  expect(first.out).toContain('"created":true')
+  expect(await exists()).toBe(true)
+
+  const tables = await withDatabase(url, (sql) => sql<{ table_schema: string; table_name: string }[]>`
+    select table_schema, table_name from information_schema.tables where table_schema in ${sql(SCHEMAS)} and table_type = 'BASE TABLE'`)
+  for (const schema of SCHEMAS) {
+    const names = tables.filter((t) => t.table_schema === schema).map((t) => t.table_name)
+    expect(names, schema).toEqual(expect.arrayContaining(['inbox', 'outbox', 'command_results']))
+  }
+  const before = await dump()
+  expect(before.migrations.length).toBeGreaterThan(0)
+  expect(before.columns.filter((c) => c.table_schema === 'profile' && c.table_name === 'command_results').map((c) => c.column_name)).toEqual(
+    expect.arrayContaining(['command_id', 'command_type', 'actor_id', 'outcome', 'http_status', 'body', 'created_at']),
+  )
+
+  const second = await migrate()
+  expect(second.code, second.out).toBe(0)
+  expect(second.out).toContain('"created":false')
+  expect(await dump()).toEqual(before)
+}, 15_000)
