@@ -15,7 +15,27 @@ export interface DatabaseOptions {
 export function openDatabase(url: string, o: DatabaseOptions = {}): Database {
   // Reconnect attempts back off to at most 2 s: retrying messages is the retry tiers' job, not the pool's.
   const client = postgres(url, { max: o.max ?? 4, connect_timeout: o.connectTimeout ?? 5, backoff: (n: number) => Math.min(0.1 * 2 ** n, 2), onnotice: () => {} })
-  return drizzle(client) as Database
+  return drizzle(preparing(client)) as Database
+}
+
+/**
+ * drizzle sends every query unprepared, so PostgreSQL parses and plans each one
+ * again; this makes postgres.js prepare them (it caches one statement per query
+ * text on each connection), in transactions too.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, key, receiver) {
+      if (key === 'unsafe') return (query: string, args?: unknown[], options?: object) => target.unsafe(query, args as never, { ...options, prepare: true })
+      if (key === 'begin') {
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (tx: postgres.TransactionSql) => unknown
+          return (target.begin as (...a: unknown[]) => unknown)(...args, (tx: postgres.TransactionSql) => fn(preparing(tx as never) as never))
+        }
+      }
+      return Reflect.get(target, key, receiver)
+    },
+  })
 }
 
 /** Creates the database named in `url` when it does not exist yet; returns whether it did. */
