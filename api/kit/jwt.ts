@@ -7,6 +7,8 @@ export interface Claims {
   sub: string
   role: Role
   email?: string
+  /** The account's token version when issued; auth refuses tokens older than the current one. */
+  ver?: number
   /** Issued at, seconds since the epoch. */
   iat: number
   /** Expires at, seconds since the epoch. */

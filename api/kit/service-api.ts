@@ -10,7 +10,7 @@ import { verifyToken, type Claims, type Role } from './jwt.ts'
 
 export interface ServiceApiOptions {
   service: string
-  config: Pick<ApiConfig, 'JWT_SECRET'>
+  config: ApiConfig
   dispatcher: CommandDispatcher
   db: Database
   tables: RuntimeTables
@@ -24,9 +24,11 @@ export interface Caller {
   user_id: string
   role: Role
   email?: string
+  /** The token version the token was issued with. */
+  ver: number
 }
 
-const callerOf = (c: Claims): Caller => ({ user_id: c.sub, role: c.role, ...(c.email ? { email: c.email } : {}) })
+const callerOf = (c: Claims): Caller => ({ user_id: c.sub, role: c.role, ver: c.ver ?? 0, ...(c.email ? { email: c.email } : {}) })
 
 /**
  * The Elysia app of one service under `/S/api`: request ids, JWT roles,

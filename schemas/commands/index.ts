@@ -1,5 +1,17 @@
 import type { TSchema } from '@sinclair/typebox'
-import { CreateStudent } from './profile.ts'
+import { ChangePassword, DeleteUser, RegisterUser, SetPassword, VerifyEmail } from './auth.ts'
+import { MarkNotificationRead } from './comm.ts'
+import {
+  CreateEncadrant,
+  CreateEstablishment,
+  CreateStudent,
+  DeleteEncadrant,
+  DeleteEstablishment,
+  DeleteStudent,
+  UpdateEncadrant,
+  UpdateEstablishment,
+  UpdateStudent,
+} from './profile.ts'
 
 export interface CommandDefinition<P extends TSchema = TSchema> {
   /** The service whose worker applies the command. */
@@ -9,7 +21,21 @@ export interface CommandDefinition<P extends TSchema = TSchema> {
 
 /** Command type (`S.verb_noun`) → definition: what each API may send to its worker. */
 export const commands = {
+  'auth.register_user': { service: 'auth', payload: RegisterUser },
+  'auth.verify_email': { service: 'auth', payload: VerifyEmail },
+  'auth.change_password': { service: 'auth', payload: ChangePassword },
+  'auth.set_password': { service: 'auth', payload: SetPassword },
+  'auth.delete_user': { service: 'auth', payload: DeleteUser },
   'profile.create_student': { service: 'profile', payload: CreateStudent },
+  'profile.update_student': { service: 'profile', payload: UpdateStudent },
+  'profile.delete_student': { service: 'profile', payload: DeleteStudent },
+  'profile.create_encadrant': { service: 'profile', payload: CreateEncadrant },
+  'profile.update_encadrant': { service: 'profile', payload: UpdateEncadrant },
+  'profile.delete_encadrant': { service: 'profile', payload: DeleteEncadrant },
+  'profile.create_establishment': { service: 'profile', payload: CreateEstablishment },
+  'profile.update_establishment': { service: 'profile', payload: UpdateEstablishment },
+  'profile.delete_establishment': { service: 'profile', payload: DeleteEstablishment },
+  'comm.mark_notification_read': { service: 'comm', payload: MarkNotificationRead },
 } as const satisfies Record<string, CommandDefinition>
 
 export type CommandType = keyof typeof commands
@@ -21,4 +47,6 @@ export function commandBindings(): Record<string, string[]> {
   return out
 }
 
+export * from './auth.ts'
+export * from './comm.ts'
 export * from './profile.ts'

@@ -14,3 +14,44 @@ export const CreateStudent = Type.Object(
   { description: 'Create a student profile; idempotent on email and user_id.' },
 )
 export type CreateStudent = Static<typeof CreateStudent>
+
+export const UpdateStudent = Type.Object({
+  student_id: Uuid,
+  fields: Type.Partial(Type.Object({ cin: Text, phone: Text, first_name: Text, last_name: Text })),
+})
+export type UpdateStudent = Static<typeof UpdateStudent>
+
+export const DeleteStudent = Type.Object({ student_id: Uuid })
+export type DeleteStudent = Static<typeof DeleteStudent>
+
+export const CreateEncadrant = Type.Object({
+  email: Email,
+  user_id: Type.Optional(Uuid),
+  phone: Type.Optional(Text),
+  first_name: Type.Optional(Text),
+  last_name: Type.Optional(Text),
+  speciality: Type.Optional(Text),
+  establishment_id: Type.Optional(Uuid),
+})
+export type CreateEncadrant = Static<typeof CreateEncadrant>
+
+export const UpdateEncadrant = Type.Object({
+  encadrant_id: Uuid,
+  fields: Type.Partial(Type.Object({ phone: Text, first_name: Text, last_name: Text, speciality: Text, establishment_id: Uuid })),
+})
+export type UpdateEncadrant = Static<typeof UpdateEncadrant>
+
+export const DeleteEncadrant = Type.Object({ encadrant_id: Uuid })
+export type DeleteEncadrant = Static<typeof DeleteEncadrant>
+
+export const CreateEstablishment = Type.Object({ name: Text, city: Text, address: Type.Optional(Text), phone: Type.Optional(Text) })
+export type CreateEstablishment = Static<typeof CreateEstablishment>
+
+export const UpdateEstablishment = Type.Object({
+  establishment_id: Uuid,
+  fields: Type.Partial(Type.Object({ name: Text, city: Text, address: Text, phone: Text })),
+})
+export type UpdateEstablishment = Static<typeof UpdateEstablishment>
+
+export const DeleteEstablishment = Type.Object({ establishment_id: Uuid })
+export type DeleteEstablishment = Static<typeof DeleteEstablishment>

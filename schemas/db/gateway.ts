@@ -1,7 +1,20 @@
-import { pgSchema } from 'drizzle-orm/pg-core'
+import { jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { runtimeTables } from './runtime.ts'
 
 export const gatewaySchema = pgSchema('gateway')
 /** Inbox, outbox and command results of gateway: exported one by one so drizzle-kit sees them. */
 export const gatewayRuntime = runtimeTables(gatewaySchema)
 export const { inbox: gatewayInbox, outbox: gatewayOutbox, commandResults: gatewayCommandResults } = gatewayRuntime
+
+/** Keys external systems publish events with; only the SHA-256 of a key is stored. */
+export const apiKeys = gatewaySchema.table('api_keys', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  keyHash: text('key_hash').notNull().unique(),
+  /** The first characters of the key, to recognise it in listings. */
+  prefix: text('prefix').notNull(),
+  /** Event type patterns the key may publish, e.g. `student.*`, `grade.assigned`. */
+  eventPatterns: jsonb('event_patterns').$type<string[]>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+})

@@ -23,3 +23,30 @@ export const students = profileSchema.table(
   },
   (t) => [uniqueIndex('students_email_lower_idx').on(sql`lower(${t.email})`)],
 )
+
+export const encadrants = profileSchema.table(
+  'encadrants',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').notNull().unique(),
+    email: text('email').notNull(),
+    phone: text('phone'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    speciality: text('speciality'),
+    establishmentId: uuid('establishment_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('encadrants_email_lower_idx').on(sql`lower(${t.email})`)],
+)
+
+export const establishments = profileSchema.table('establishments', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  city: text('city').notNull(),
+  address: text('address'),
+  phone: text('phone'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})

@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox'
-import type { Actor, CommandResult, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
+import type { Actor, CommandResult, Database, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
 import { commands } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { catalogue } from '../../schemas/events/index.ts'
@@ -34,12 +34,26 @@ export type CommandHandlers = {
   [K in keyof Commands]?: (command: Command<Static<Commands[K]['payload']>>, ctx: WorkContext) => Promise<CommandResult>
 }
 
+/** What a background loop of a worker (e.g. an email sender) may use. */
+export interface BackgroundContext {
+  db: Database
+  log: Logger
+  /**
+   * Applies one unit of work exactly like a message: `id` is recorded in the
+   * inbox (a second call with the same id does nothing), events emitted are
+   * published after commit. Rejects with the failure when it did not apply.
+   */
+  apply(id: string, work: (ctx: WorkContext) => Promise<void>): Promise<'applied' | 'duplicate'>
+}
+
 /** A service's worker: its name, its tables, and a handler per message type. The kit does the rest. */
 export interface WorkerDefinition {
   service: string
   tables: RuntimeTables
   events?: EventHandlers
   commands?: CommandHandlers
+  /** Loops that run beside the consumers; each returns how to stop it (awaited on shutdown, before closing). */
+  background?: ((ctx: BackgroundContext) => () => Promise<void>)[]
 }
 
 export function defineWorker(definition: WorkerDefinition): WorkerDefinition {

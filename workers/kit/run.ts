@@ -184,6 +184,16 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
       await running
     }
   }
+  const stopBackground = (def.background ?? []).map((start) =>
+    start({
+      db,
+      log,
+      async apply(id, work) {
+        const outcome = settle(await batcher.submit({ consumer: 'background', messageId: id, correlationId: null, apply: (tx, emit) => work({ tx, emit, log }) }))
+        return outcome.kind === 'duplicate' ? 'duplicate' : 'applied'
+      },
+    }),
+  )
   const stopRelay = loop(config.RELAY_INTERVAL_MS, () => outbox.relayOnce(), 'outbox relay')
   const stopPrune = loop(60_000, () => outbox.prune(config.INBOX_RETENTION_MS), 'inbox prune')
 
@@ -207,7 +217,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
       if (stopping) return
       stopping = true
       log.info('worker stopping')
-      await Promise.all(consumers.map((c) => c.close()))
+      await Promise.all([...consumers.map((c) => c.close()), ...stopBackground.map((stop) => stop())])
       await batcher.idle()
       await Promise.all([stopRelay(), stopPrune()])
       await outbox.idle()
