@@ -7,11 +7,12 @@ const SERVER = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5
 const url = `${SERVER}/medtrack_test_migrate_${crypto.randomUUID().slice(0, 8)}`
 const SCHEMAS = ['auth', 'profile', 'core', 'comm', 'eval', 'gateway']
 
-/** `bun run migrate` as a child process against `url`, without an admin to create. */
-async function migrate(): Promise<{ code: number; out: string }> {
+/** `bun run migrate` as a child process against `url`, with the given admin settings only. */
+async function migrate(admin: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: url }
   delete env.ADMIN_EMAIL
   delete env.ADMIN_PASSWORD
+  Object.assign(env, admin)
   const proc = Bun.spawn(['bun', 'scripts/migrate.ts'], { cwd: ROOT, env, stdout: 'pipe', stderr: 'pipe' })
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
   return { code, out: out + err }
@@ -69,3 +70,23 @@ test('bun run migrate creates the database and every service schema with inbox, 
   expect(second.out).toContain('"created":false')
   expect(await dump()).toEqual(before)
 }, 15_000)
+
+test('ADMIN_EMAIL and ADMIN_PASSWORD: the first admin is created once, verified, with an argon2id hash and user.created in the outbox', async () => {
+  const admin = { ADMIN_EMAIL: 'root@medtrack.example.org', ADMIN_PASSWORD: 'admin password 1' }
+  const first = await migrate(admin)
+  expect(first.code, first.out).toBe(0)
+  expect(first.out).toContain('admin created')
+  const second = await migrate(admin)
+  expect(second.out).toContain('admin exists')
+  const rows = await withDatabase(url, (sql) => sql<{ id: string; role: string; password_hash: string; verified_at: Date | null }[]>`select id, role, password_hash, verified_at from auth.users`)
+  expect(rows).toHaveLength(1)
+  expect(rows[0]!.role).toBe('admin')
+  expect(rows[0]!.password_hash).toStartWith('$argon2id$')
+  expect(rows[0]!.verified_at).not.toBeNull()
+  const outbox = await withDatabase(url, (sql) => sql<{ event_type: string; envelope: { payload: { user_id: string } } }[]>`select event_type, envelope from auth.outbox`)
+  expect(outbox.map((r) => [r.event_type, r.envelope.payload.user_id])).toEqual([['user.created', rows[0]!.id]])
+  const bad = await migrate({ ADMIN_EMAIL: 'not-an-email', ADMIN_PASSWORD: 'x' })
+  expect(bad.code).not.toBe(0)
+  expect(bad.out).toContain('ADMIN_EMAIL')
+  expect(bad.out).toContain('ADMIN_PASSWORD')
+}, 20_000)

@@ -6,12 +6,16 @@
  */
 import { fileURLToPath } from 'node:url'
 import { Type } from '@sinclair/typebox'
-import { createLogger, migrateDatabase, parseConfig } from '../core/index.ts'
+import { createLogger, migrateDatabase, openDatabase, parseConfig } from '../core/index.ts'
+import { ensureAdmin } from '../workers/auth/admin.ts'
 
 export const MIGRATIONS = fileURLToPath(new URL('../schemas/migrations', import.meta.url))
 
 const Config = Type.Object({
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),
+  /** The first admin, created when both are set and no account has that email. */
+  ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
 })
 
 if (import.meta.main) {
@@ -19,4 +23,10 @@ if (import.meta.main) {
   const log = createLogger({ service: 'migrate' })
   const created = await migrateDatabase(config.DATABASE_URL, MIGRATIONS)
   log.info('database migrated', { created, database: new URL(config.DATABASE_URL).pathname.slice(1) })
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const db = openDatabase(config.DATABASE_URL, { max: 1 })
+    const made = await ensureAdmin(db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD)
+    await db.$client.end()
+    log.info(made ? 'admin created' : 'admin exists', { email: config.ADMIN_EMAIL })
+  }
 }

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import type { AsyncMessage } from 'rabbitmq-client'
+import { createPublisher, declareTopology, deleteTopology, Names, parseConfig, silentLogger, type EventPublisher } from '../../core/index.ts'
+import { commandBindings } from '../../schemas/commands/index.ts'
+import { emails, users } from '../../schemas/db/auth.ts'
+import { catalogue } from '../../schemas/events/index.ts'
+import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
+import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import { linkToken, startSmtpSink } from '../../test/smtp.ts'
+import { WorkerConfig } from '../../workers/kit/config.ts'
+import { startWorker, type RunningWorker } from '../../workers/kit/run.ts'
+import { AuthSettings } from '../../workers/auth/settings.ts'
+import { authWorker } from '../../workers/auth/worker.ts'
+import { ApiConfig } from '../kit/config.ts'
+import { signToken } from '../kit/jwt.ts'
+import { startApi, type RunningApi } from '../kit/start.ts'
+import { authApi } from './app.ts'
+
+const SECRET = 'auth-test-secret-0123456789abcdef'
+const namespace = testNamespace('auth')
+const broker = connect('auth-test')
+const events: AsyncMessage[] = []
+let database: TestDatabase
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>
+let api: RunningApi
+let worker: RunningWorker
+let publisher: EventPublisher<typeof catalogue>
+let closeTap: () => Promise<void>
+
+const url = (path: string) => `http://127.0.0.1:${api.port}/auth/api${path}`
+const post = (path: string, body: unknown, token?: string) =>
+  fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })
+const get = (path: string, token?: string, method = 'GET') => fetch(url(path), { method, headers: token ? { authorization: `Bearer ${token}` } : {} })
+const email = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
+const typesOf = (type: string) => events.filter((m) => m.routingKey === type).map((m) => (m.body as { payload: Record<string, unknown> }).payload)
+
+async function register(address: string, password = 'correct horse 42', role = 'student') {
+  return post('/register', { email: address, password, role, first_name: 'Ana', last_name: 'Diallo' })
+}
+async function loginToken(address: string, password = 'correct horse 42'): Promise<string> {
+  const res = await post('/login', { email: address, password })
+  expect(res.status).toBe(200)
+  return (await res.json()).access_token
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('auth')
+  smtp = await startSmtpSink()
+  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'error', PORT: '0' }
+  const settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, PUBLIC_URL: 'https://medtrack.example.org', EMAIL_RETRY_MS: '300,600,1200,2400', EMAIL_POLL_MS: '50' })
+  worker = await startWorker(authWorker(settings), parseConfig(WorkerConfig, env), silentLogger)
+  api = await startApi(authApi, parseConfig(ApiConfig, { ...env, JWT_SECRET: SECRET }), silentLogger)
+  await declareTopology(broker, { namespace, services: [] })
+  const tap = broker.createConsumer({ queue: '', queueOptions: { exclusive: true }, queueBindings: [{ exchange: new Names(namespace).events, routingKey: '#' }] }, (m) => void events.push(m))
+  await new Promise((r) => tap.once('ready', r))
+  closeTap = () => tap.close()
+  publisher = createPublisher({ connection: broker, catalogue, service: 'profile', namespace })
+})
+
+afterAll(async () => {
+  await closeTap()
+  await publisher.close()
+  await api.stop()
+  await worker.close()
+  await smtp.stop()
+  await deleteTopology(broker, { namespace, services: ['auth'], commands: commandBindings() })
+  await broker.close()
+  await database.drop()
+})
+
+describe('auth', () => {
+  test('register → verification email with a working link → verify → /me shows verified; user.created and user.verified announced', async () => {
+    const address = email('ana')
+    const res = await register(address)
+    expect(res.status).toBe(201)
+    const user = await res.json()
+    expect(user).toMatchObject({ email: address, role: 'student', first_name: 'Ana', verified: false })
+    expect(Object.keys(user)).not.toContain('password_hash')
+    expect(JSON.stringify(user)).not.toContain('argon2')
+
+    await waitFor(() => smtp.to(address).length === 1, 10_000, 'the verification email')
+    const [mail] = smtp.to(address)
+    expect(mail!.subject).toContain('Confirm your MedTrack email')
+    expect(mail!.text).toContain('https://medtrack.example.org/verify?token=')
+    await waitFor(() => typesOf('email.sent').some((p) => p.recipient === address), 5_000, 'email.sent')
+
+    const token = await loginToken(address)
+    expect((await (await get('/me', token)).json()).verified).toBe(false)
+    const verified = await post('/verify', { token: linkToken(mail!) })
+    expect(verified.status).toBe(200)
+    expect((await (await get('/me', token)).json()).verified).toBe(true)
+    expect((await post('/verify', { token: linkToken(mail!) })).status).toBe(422)
+
+    await waitFor(() => typesOf('user.verified').some((p) => p.user_id === user.id))
+    const created = typesOf('user.created').filter((p) => p.user_id === user.id)
+    expect(created).toEqual([{ user_id: user.id, email: address, role: 'student', first_name: 'Ana', last_name: 'Diallo' }])
+    for (const m of events) expect(JSON.stringify(m.body)).not.toMatch(/password|argon2|token=/)
+  })
+
+  test('bad input names the field: weak password, bad email, unknown role → 422; a taken email (any case) → 409; wrong password → 401', async () => {
+    const weak = await register(email('weak'), 'short1')
+    expect(weak.status).toBe(422)
+    expect((await weak.json()).problems).toEqual([{ path: '/password', message: 'needs at least 8 characters, with a letter and a digit' }])
+    const bad = await post('/register', { email: 'nope', password: 'correct horse 42', role: 'admin', first_name: '' })
+    expect(bad.status).toBe(422)
+    expect((await bad.json()).problems.map((p: { path: string }) => p.path).sort()).toEqual(['/email', '/first_name', '/last_name', '/role'])
+
+    const address = email('taken')
+    expect((await register(address)).status).toBe(201)
+    const again = await register(address.toUpperCase())
+    expect(again.status).toBe(409)
+    expect((await again.json()).problems[0].path).toBe('/email')
+    expect((await post('/login', { email: address, password: 'wrong password 1' })).status).toBe(401)
+    expect((await post('/login', { email: email('nobody'), password: 'whatever 123' })).status).toBe(401)
+  })
+
+  test('changing the password: the old token stops working, the new password logs in, the old does not', async () => {
+    const address = email('pw')
+    const user = await (await register(address)).json()
+    const old = await loginToken(address)
+    expect((await post('/password', { current_password: 'nope nope 1', new_password: 'another secret 9' }, old)).status).toBe(422)
+    expect((await post('/password', { current_password: 'correct horse 42', new_password: 'weak' }, old)).status).toBe(422)
+    const changed = await post('/password', { current_password: 'correct horse 42', new_password: 'another secret 9' }, old)
+    expect(changed.status).toBe(200)
+    expect((await get('/me', old)).status).toBe(401)
+    expect((await post('/login', { email: address, password: 'correct horse 42' })).status).toBe(401)
+    const fresh = await loginToken(address, 'another secret 9')
+    expect((await (await get('/me', fresh)).json()).id).toBe(user.id)
+    await waitFor(() => typesOf('user.password_changed').some((p) => p.user_id === user.id))
+  })
+
+  test('users/:id: self or admin; delete → user.deleted, and the account is gone', async () => {
+    const a = await (await register(email('self'))).json()
+    const b = await (await register(email('other'))).json()
+    const tokenA = await loginToken(a.email)
+    const adminId = crypto.randomUUID()
+    await database.db.insert(users).values({ id: adminId, email: email('admin'), role: 'admin', firstName: 'Ad', lastName: 'Min' })
+    const admin = await signToken(SECRET, { sub: adminId, role: 'admin' })
+    expect((await get(`/users/${a.id}`, tokenA)).status).toBe(200)
+    expect((await get(`/users/${b.id}`, tokenA)).status).toBe(403)
+    expect((await get(`/users/${b.id}`, admin)).status).toBe(200)
+    expect((await get(`/users/${b.id}`)).status).toBe(401)
+    expect((await get(`/users/${crypto.randomUUID()}`, admin)).status).toBe(404)
+
+    expect((await get(`/users/${b.id}`, tokenA, 'DELETE')).status).toBe(403)
+    const deleted = await get(`/users/${a.id}`, tokenA, 'DELETE')
+    expect(deleted.status).toBe(200)
+    await waitFor(() => typesOf('user.deleted').some((p) => p.user_id === a.id))
+    expect((await get('/me', tokenA)).status).toBe(401)
+    expect((await post('/login', { email: a.email, password: 'correct horse 42' })).status).toBe(401)
+  })
+
+  test('student.created for an address with no account: the account is made with that user id and a set-password link is mailed; setting it logs in', async () => {
+    const address = email('admitted')
+    const userId = crypto.randomUUID()
+    const studentCreated = { student_id: crypto.randomUUID(), user_id: userId, email: address, first_name: 'Sara' }
+    await publisher.publish('student.created', studentCreated)
+    await publisher.publish('student.created', studentCreated)
+    await waitFor(() => smtp.to(address).length >= 1, 10_000, 'the set-password email')
+    const [mail] = smtp.to(address)
+    expect(mail!.text).toContain('https://medtrack.example.org/set-password?token=')
+    await waitFor(() => typesOf('user.created').some((p) => p.user_id === userId))
+    expect(typesOf('user.created').filter((p) => p.user_id === userId)).toEqual([{ user_id: userId, email: address, role: 'student', first_name: 'Sara', last_name: 'Sara' }])
+    expect((await database.db.select().from(users).where(eq(users.id, userId))).length).toBe(1)
+
+    expect((await post('/password/set', { token: linkToken(mail!), password: 'weak' })).status).toBe(422)
+    expect((await post('/password/set', { token: linkToken(mail!), password: 'my own secret 7' })).status).toBe(200)
+    const token = await loginToken(address, 'my own secret 7')
+    expect(await (await get('/me', token)).json()).toMatchObject({ id: userId, verified: true, has_password: true })
+    // An account that exists already (cascade 1 coming back) is left alone.
+    const known = await (await register(email('known'))).json()
+    await publisher.publish('student.created', { student_id: crypto.randomUUID(), user_id: known.id, email: known.email })
+    await Bun.sleep(300)
+    expect(typesOf('user.created').filter((p) => p.user_id === known.id)).toHaveLength(1)
+  })
+
+  test('SMTP down when a user registers: the email goes out once SMTP is back; after the last retry it is given up with email.failed', async () => {
+    await smtp.stop()
+    const address = email('later')
+    expect((await register(address)).status).toBe(201)
+    await waitFor(async () => (await database.db.select().from(emails).where(eq(emails.recipient, address)))[0]!.attempts >= 2, 10_000, 'two failed attempts')
+    expect(smtp.to(address)).toHaveLength(0)
+    await smtp.start()
+    await waitFor(() => smtp.to(address).length === 1, 15_000, 'the email after SMTP came back')
+    // The SMTP server has it before the attempt's transaction commits.
+    await waitFor(async () => (await database.db.select().from(emails).where(eq(emails.recipient, address)))[0]!.status === 'sent', 5_000, 'the email marked sent')
+    await Bun.sleep(500)
+    expect(smtp.to(address)).toHaveLength(1)
+
+    await smtp.stop()
+    const lost = email('lost')
+    expect((await register(lost)).status).toBe(201)
+    await waitFor(() => typesOf('email.failed').some((p) => p.recipient === lost), 15_000, 'email.failed')
+    const [failed] = await database.db.select().from(emails).where(eq(emails.recipient, lost))
+    expect(failed).toMatchObject({ status: 'failed', attempts: 5 })
+    await smtp.start()
+  }, 40_000)
+})

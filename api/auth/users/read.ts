@@ -1,0 +1,42 @@
+import { eq, sql } from 'drizzle-orm'
+import { conflict, DomainError, forbidden, notFound, type Database } from '../../../core/index.ts'
+import { users } from '../../../schemas/db/auth.ts'
+import { userView } from '../../../workers/auth/view.ts'
+import { signToken } from '../../kit/jwt.ts'
+import type { Caller } from '../../kit/service-api.ts'
+import { checkPassword } from './passwords.ts'
+
+const unauthenticated = (message: string) => new DomainError(401, 'UNAUTHENTICATED', message)
+
+export async function findByEmail(db: Database, email: string) {
+  const [user] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email.trim()})`)
+  return user
+}
+
+export async function assertEmailFree(db: Database, email: string): Promise<void> {
+  if (await findByEmail(db, email)) throw conflict('an account with this email already exists', [{ path: '/email', message: 'already registered' }])
+}
+
+/** The caller's account, refusing a token issued before the last password change or for a deleted account. */
+export async function currentUser(db: Database, caller: Caller) {
+  const [user] = await db.select().from(users).where(eq(users.id, caller.user_id))
+  if (!user || user.tokenVersion !== caller.ver) throw unauthenticated('this token is no longer valid; log in again')
+  return user
+}
+
+export async function login(db: Database, secret: string, ttlSeconds: number, email: string, password: string) {
+  const user = await findByEmail(db, email)
+  if (!user || !(await checkPassword(password, user.passwordHash))) throw unauthenticated('wrong email or password')
+  const role = user.role as Caller['role']
+  const accessToken = await signToken(secret, { sub: user.id, role, email: user.email, ver: user.tokenVersion }, ttlSeconds)
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: ttlSeconds, user: userView(user) }
+}
+
+/** A user as seen by the caller: themself or, for an admin, anyone. */
+export async function getUser(db: Database, caller: Caller, id: string) {
+  await currentUser(db, caller)
+  if (caller.user_id !== id && caller.role !== 'admin') throw forbidden('you may see only your own account')
+  const [user] = await db.select().from(users).where(eq(users.id, id))
+  if (!user) throw notFound('user')
+  return userView(user)
+}

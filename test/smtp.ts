@@ -1,0 +1,83 @@
+import { SMTPServer } from 'smtp-server'
+
+export interface ReceivedMail {
+  from: string
+  to: string[]
+  subject: string
+  /** The decoded text body. */
+  text: string
+  raw: string
+}
+
+/** Undoes quoted-printable: soft line breaks and =XX escapes. */
+function decodeQuotedPrintable(s: string): string {
+  const bytes = s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+  return Buffer.from(bytes, 'latin1').toString('utf8')
+}
+
+function parse(raw: string, from: string, to: string[]): ReceivedMail {
+  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/)
+  const headers = head.replace(/\r?\n[ \t]+/g, ' ')
+  const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(headers)?.[1]?.trim() ?? ''
+  let body = rest.join('\n\n')
+  if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) body = decodeQuotedPrintable(body)
+  if (/base64/i.test(header('Content-Transfer-Encoding'))) body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+  return { from, to, subject: header('Subject'), text: body, raw }
+}
+
+/**
+ * A real SMTP server in the test process (the `smtp-server` package): it
+ * accepts every message and keeps it. `stop()` and `start()` again on the same
+ * port simulate a mail server that is down for a while.
+ */
+export async function startSmtpSink(port = 0) {
+  const mails: ReceivedMail[] = []
+  let server: SMTPServer | undefined
+  let boundPort = port
+
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      server = new SMTPServer({
+        authOptional: true,
+        disabledCommands: ['STARTTLS', 'AUTH'],
+        logger: false,
+        onData(stream, session, callback) {
+          const chunks: Buffer[] = []
+          stream.on('data', (c: Buffer) => chunks.push(c))
+          stream.on('end', () => {
+            const to = session.envelope.rcptTo.map((r) => r.address)
+            const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
+            mails.push(parse(Buffer.concat(chunks).toString('utf8'), from, to))
+            callback()
+          })
+        },
+      })
+      server.on('error', reject)
+      server.listen(boundPort, '127.0.0.1', () => {
+        boundPort = (server!.server.address() as { port: number }).port
+        resolve()
+      })
+    })
+
+  await start()
+  return {
+    mails,
+    get port() {
+      return boundPort
+    },
+    get url() {
+      return `smtp://127.0.0.1:${boundPort}`
+    },
+    /** Mails to `address`. */
+    to: (address: string) => mails.filter((m) => m.to.includes(address)),
+    start,
+    stop: () => new Promise<void>((r) => (server ? server.close(() => r()) : r())),
+  }
+}
+
+/** The token of the first link in a mail, e.g. `…/verify?token=abc` → `abc`. */
+export function linkToken(mail: ReceivedMail): string {
+  const m = /https?:\/\/\S+?[?&]token=([A-Za-z0-9_-]+)/.exec(mail.text)
+  if (!m) throw new Error(`no link with a token in: ${mail.text}`)
+  return m[1]!
+}

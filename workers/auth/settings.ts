@@ -1,0 +1,14 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/** What the auth worker reads from the environment beside the kit's settings. */
+export const AuthSettings = Type.Object({
+  SMTP_URL: Type.String({ default: 'smtp://127.0.0.1:1025' }),
+  /** Where the links in emails point (the frontend's origin). */
+  PUBLIC_URL: Type.String({ default: 'http://localhost:8080' }),
+  EMAIL_FROM: Type.String({ default: 'MedTrack <no-reply@medtrack.local>' }),
+  /** Delays between attempts to send an email, in ms; after the last one it is given up (`email.failed`). */
+  EMAIL_RETRY_MS: Type.String({ default: '1000,5000,30000,120000,600000', pattern: '^\\d+(,\\d+)*$' }),
+  /** How often the email outbox is looked at. */
+  EMAIL_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
+})
+export type AuthSettings = Static<typeof AuthSettings>
