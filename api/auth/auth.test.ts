@@ -161,7 +161,9 @@ describe('auth', () => {
     const [mail] = smtp.to(address)
     expect(mail!.text).toContain('https://medtrack.example.org/set-password?token=')
     await waitFor(() => typesOf('user.created').some((p) => p.user_id === userId))
-    expect(typesOf('user.created').filter((p) => p.user_id === userId)).toEqual([{ user_id: userId, email: address, role: 'student', first_name: 'Sara', last_name: 'Sara' }])
+    expect(typesOf('user.created').filter((p) => p.user_id === userId)).toEqual([
+      { user_id: userId, email: address, role: 'student', first_name: 'Sara', last_name: 'Sara', profile_id: studentCreated.student_id },
+    ])
     expect((await database.db.select().from(users).where(eq(users.id, userId))).length).toBe(1)
 
     expect((await post('/password/set', { token: linkToken(mail!), password: 'weak' })).status).toBe(422)

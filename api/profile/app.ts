@@ -1,13 +1,17 @@
 import { profileRuntime } from '../../schemas/db/profile.ts'
 import type { ApiDefinition } from '../kit/start.ts'
-import { StudentCreate, StudentParams } from './students/model.ts'
-import { getStudent } from './students/read.ts'
+import { encadrantRoutes } from './encadrants/routes.ts'
+import { establishmentRoutes } from './establishments/routes.ts'
+import { studentRoutes } from './students/routes.ts'
 
 export const profileApi: ApiDefinition = {
   service: 'profile',
   tables: profileRuntime,
-  routes: (app, { db }) =>
-    app
-      .post('/students', ({ body, send }) => send('profile.create_student', body), { auth: ['admin'], body: StudentCreate })
-      .get('/students/:id', ({ params, user }) => getStudent(db, user, params.id), { auth: true, params: StudentParams }),
+  // Each feature adds its routes to the one kit app (Elysia's route methods add to the instance they are called on).
+  routes: (app, { db }) => {
+    studentRoutes(app, db)
+    encadrantRoutes(app, db)
+    establishmentRoutes(app, db)
+    return app
+  },
 }

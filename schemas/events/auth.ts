@@ -9,8 +9,15 @@ export const Role = Type.Union([Type.Literal('student'), Type.Literal('encadrant
 export type Role = Static<typeof Role>
 
 export const UserCreated = Type.Object(
-  { user_id: Uuid, email: Email, role: Role, first_name: Text, last_name: Text },
-  { description: 'A user account was created, by registration or by an admin; not yet verified.' },
+  {
+    user_id: Uuid,
+    email: Email,
+    role: Role,
+    first_name: Text,
+    last_name: Text,
+    profile_id: Type.Optional({ ...Uuid, description: 'set when the account was made for an existing student or encadrant: its id' }),
+  },
+  { description: 'A user account was created, by registration, by an admin, or for a student or encadrant created first; not yet verified.' },
 )
 export type UserCreated = Static<typeof UserCreated>
 

@@ -7,11 +7,12 @@ import { startWorker } from './run.ts'
 export async function runWorkerMain(def: WorkerDefinition): Promise<void> {
   const config = parseConfig(WorkerConfig, process.env)
   const log = createLogger({ service: `${def.service}-worker`, level: config.LOG_LEVEL })
-  const worker = await startWorker(def, config, log)
+  // Signals are caught before starting, so one that comes during start-up still stops cleanly.
+  const started = startWorker(def, config, log)
   const stop = async (signal: string) => {
     log.info('signal received', { signal })
     try {
-      await worker.close()
+      await (await started).close()
       process.exit(0)
     } catch (err) {
       log.error('unclean shutdown', { error: describe(err) })
@@ -20,4 +21,8 @@ export async function runWorkerMain(def: WorkerDefinition): Promise<void> {
   }
   process.once('SIGTERM', () => void stop('SIGTERM'))
   process.once('SIGINT', () => void stop('SIGINT'))
+  await started.catch((err) => {
+    log.error('could not start', { error: describe(err) })
+    process.exit(1)
+  })
 }

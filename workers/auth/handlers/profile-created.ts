@@ -7,6 +7,8 @@ import type { AuthSettings } from '../settings.ts'
 import { SET_PASSWORD } from '../tokens.ts'
 
 interface Person {
+  /** The student or encadrant id. */
+  profile_id: string
   user_id: string
   email: string
   first_name?: string
@@ -32,15 +34,15 @@ async function ensureAccount(tx: Tx, emit: Emit<Catalogue>, settings: AuthSettin
   const [user] = await tx.insert(users).values({ id: p.user_id, email, role, firstName, lastName }).onConflictDoNothing().returning()
   if (!user) return
   await queueTokenEmail(tx, settings, user, SET_PASSWORD)
-  emit('user.created', { user_id: user.id, email: user.email, role, first_name: firstName, last_name: lastName })
+  emit('user.created', { user_id: user.id, email: user.email, role, first_name: firstName, last_name: lastName, profile_id: p.profile_id })
 }
 
 export const studentCreated =
   (settings: AuthSettings): NonNullable<EventHandlers['student.created']> =>
   (event, { tx, emit }) =>
-    ensureAccount(tx, emit, settings, 'student', event.payload)
+    ensureAccount(tx, emit, settings, 'student', { ...event.payload, profile_id: event.payload.student_id })
 
 export const encadrantCreated =
   (settings: AuthSettings): NonNullable<EventHandlers['encadrant.created']> =>
   (event, { tx, emit }) =>
-    ensureAccount(tx, emit, settings, 'encadrant', event.payload)
+    ensureAccount(tx, emit, settings, 'encadrant', { ...event.payload, profile_id: event.payload.encadrant_id })

@@ -1,0 +1,16 @@
+import { commRuntime } from '../../schemas/db/comm.ts'
+import type { ApiDefinition } from '../kit/start.ts'
+import { filterOf, NotificationParams, NotificationQuery } from './notifications/model.ts'
+import { listNotifications } from './notifications/read.ts'
+
+export const commApi: ApiDefinition = {
+  service: 'comm',
+  tables: commRuntime,
+  routes: (app, { db }) =>
+    app
+      .get('/notifications', ({ query, user }) => listNotifications(db, user, filterOf(query)), { auth: true, query: NotificationQuery })
+      .post('/notifications/:id/read', ({ params, user, send }) => send('comm.mark_notification_read', { notification_id: params.id, user_id: user.user_id }), {
+        auth: true,
+        params: NotificationParams,
+      }),
+}

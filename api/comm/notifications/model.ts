@@ -1,0 +1,20 @@
+import { t } from 'elysia'
+
+/*
+ * Page numbers are digit strings, not `t.Integer`: Elysia reports a coerced
+ * number out of range without its field path, and a 422 must name the field.
+ */
+export const NotificationQuery = t.Object({
+  page: t.Optional(t.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'page number, from 1 (default 1)' })),
+  per_page: t.Optional(t.String({ pattern: '^([1-9]|[1-9][0-9]|100)$', description: 'items per page, 1 to 100 (default 20)' })),
+  unread: t.Optional(t.BooleanString({ description: 'true: the unread only; false: the read only' })),
+})
+
+export const NotificationParams = t.Object({ id: t.String({ format: 'uuid' }) })
+
+/** The list filter of a validated query. */
+export const filterOf = (q: typeof NotificationQuery.static) => ({
+  page: q.page ? Number(q.page) : undefined,
+  per_page: q.per_page ? Number(q.per_page) : undefined,
+  unread: q.unread,
+})

@@ -1,0 +1,104 @@
+import { Elysia } from 'elysia'
+import { compileCatalogue, describe, newId, Names, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
+import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
+import { answerFor, errorBody } from '../kit/errors.ts'
+import { upstreamUrls, type GatewayConfig } from './config.ts'
+import { publishExternalEvent, type Answer, type PublishDeps } from './events/publish.ts'
+import { createKeyLookup } from './key-store.ts'
+import { forward } from './proxy.ts'
+
+export interface GatewayDeps {
+  config: GatewayConfig
+  db: Database
+  publisher: Pick<EventPublisher<Catalogue>, 'publishEnvelope'>
+  log: Logger
+  /** Whether the broker is reachable, for /health. @default () => true */
+  brokerReady?: () => boolean
+}
+
+/** A caller's X-Request-Id when it is a sane token, else a new one. */
+function requestIdOf(request: Request): string {
+  const given = request.headers.get('x-request-id')
+  return given && /^[\x21-\x7e]{1,200}$/.test(given) ? given : newId()
+}
+
+interface ProxyContext {
+  request: Request
+  params: { service: string }
+  set: { headers: Record<string, string | number> }
+  server: { requestIP(request: Request): { address: string } | null } | null
+}
+
+function notFound(request: Request, requestId: string): Response {
+  const body = errorBody('NOT_FOUND', `no route ${request.method} ${new URL(request.url).pathname}`)
+  return new Response(JSON.stringify(body), { status: 404, headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
+}
+
+function reply(set: { status?: number | string; headers: Record<string, string | number> }, answer: Answer): unknown {
+  set.status = answer.status
+  Object.assign(set.headers, answer.headers)
+  return answer.body
+}
+
+/**
+ * The gateway, one origin for everything: `/S/api/*` forwarded to each service
+ * API, `POST /events/publish` (alias `/events/webhook`) for external systems
+ * holding an API key, `GET /events/catalogue` (AsyncAPI), `GET /health`.
+ * Anything else is a 404; every error is the services' JSON error shape.
+ * Tests call `createGateway(deps).handle(new Request(...))`.
+ */
+export function createGateway(deps: GatewayDeps) {
+  const { config, log } = deps
+  const upstreams = new Map(Object.entries(upstreamUrls(config)))
+  const publishDeps: PublishDeps = {
+    keys: createKeyLookup(deps.db, { cacheMs: config.KEY_CACHE_MS }),
+    publisher: deps.publisher,
+    validator: compileCatalogue(catalogue),
+    log,
+  }
+  const document = asyncApiDocument(catalogue, { exchange: new Names(config.MEDTRACK_NAMESPACE).events, serverUrl: config.RABBITMQ_URL })
+  const brokerReady = deps.brokerReady ?? (() => true)
+
+  const publish = async ({ request, set }: { request: Request; set: { status?: number | string; headers: Record<string, string | number> } }) =>
+    reply(
+      set,
+      await publishExternalEvent(publishDeps, {
+        authorization: request.headers.get('authorization'),
+        body: await request.text(),
+        requestId: String(set.headers['x-request-id']),
+        idempotencyKey: request.headers.get('idempotency-key'),
+      }),
+    )
+
+  const proxy = ({ request, params, set, server }: ProxyContext) => {
+    const upstream = upstreams.get(params.service)
+    const requestId = String(set.headers['x-request-id'])
+    if (!upstream) return notFound(request, requestId)
+    return forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp: server?.requestIP(request)?.address, log })
+  }
+
+  return new Elysia()
+    .onRequest(({ request, set }) => {
+      set.headers['x-request-id'] = requestIdOf(request)
+    })
+    .onError(({ code, error, set, request }) => {
+      set.headers['x-request-id'] ??= requestIdOf(request)
+      if (code === 'NOT_FOUND') {
+        set.status = 404
+        return errorBody('NOT_FOUND', `no route ${request.method} ${new URL(request.url).pathname}`)
+      }
+      const answer = answerFor(error)
+      set.status = answer.status
+      if (answer.retryAfter) set.headers['retry-after'] = String(answer.retryAfter)
+      if (answer.status >= 500) log.error('request failed', { path: new URL(request.url).pathname, error: describe(error) })
+      return answer.body
+    })
+    .get('/health', () => ({ status: 'ok', service: 'gateway', broker: brokerReady() ? 'connected' : 'unreachable' }))
+    .get('/events/catalogue', () => document)
+    .post('/events/publish', publish, { parse: 'none' })
+    .post('/events/webhook', publish, { parse: 'none' })
+    .all('/:service/api', proxy, { parse: 'none' })
+    .all('/:service/api/*', proxy, { parse: 'none' })
+}
+
+export type Gateway = ReturnType<typeof createGateway>

@@ -1,0 +1,38 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { Service } from '../../core/index.ts'
+
+const Url = Type.String({ pattern: '^https?://' })
+
+/** Every setting the gateway reads from the environment (DESIGN.md §9). */
+export const GatewayConfig = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  /** @default 8080 */
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),
+  RABBITMQ_URL: Type.String({ default: 'amqp://guest:guest@127.0.0.1:5672' }),
+  MEDTRACK_NAMESPACE: Type.String({ default: '' }),
+  AUTH_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3001' }),
+  PROFILE_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3002' }),
+  CORE_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3003' }),
+  COMM_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3004' }),
+  EVAL_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3005' }),
+  /** How long an upstream API may take to start answering before the gateway answers 504. @default 30000 */
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
+  /** How long an API key lookup is reused: a revoked key stops working within this time. @default 2000 */
+  KEY_CACHE_MS: Type.Integer({ minimum: 0, default: 2_000 }),
+  /** How long to wait for the broker's confirm of an external event before answering 503. @default 5000 */
+  PUBLISH_CONFIRM_MS: Type.Integer({ minimum: 1, default: 5_000 }),
+  LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
+})
+export type GatewayConfig = Static<typeof GatewayConfig>
+
+/** Base URL of each service API, as configured. */
+export function upstreamUrls(config: GatewayConfig): Record<Service, string> {
+  return {
+    auth: config.AUTH_API_URL,
+    profile: config.PROFILE_API_URL,
+    core: config.CORE_API_URL,
+    comm: config.COMM_API_URL,
+    eval: config.EVAL_API_URL,
+  }
+}

@@ -1,0 +1,96 @@
+import { buildEnvelope, describe, MedTrackError, problemsOf, uuidV5, type Catalogue, type EventPublisher, type Logger, type PayloadValidator } from '../../../core/index.ts'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { errorBody } from '../../kit/errors.ts'
+import type { KeyLookup } from '../key-store.ts'
+import { allows, bearerKey } from '../keys.ts'
+import { PublishRequest } from './model.ts'
+
+export interface PublishDeps {
+  keys: KeyLookup
+  publisher: Pick<EventPublisher<Catalogue>, 'publishEnvelope'>
+  validator: PayloadValidator
+  log: Logger
+}
+
+/** What `/events/publish` needs of a request, as plain values. */
+export interface ExternalPublish {
+  authorization: string | null
+  /** The request body, as sent. */
+  body: string
+  /** Becomes the event's correlation id. */
+  requestId: string
+  /** The same key from the same API key publishes the same event id, so consumers apply a retried event once. */
+  idempotencyKey: string | null
+}
+
+export interface Answer {
+  status: number
+  body: unknown
+  headers?: Record<string, string>
+}
+
+const requestCheck = TypeCompiler.Compile(PublishRequest)
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * Checks, in this order, the API key (401), the body (400, 422), the event type
+ * against the catalogue (422 at `/event_type`), the key's patterns (403) and the
+ * payload (422 at `/payload/...`); then publishes and answers 202 once the broker
+ * confirmed, or 503 with Retry-After when it did not. Nothing is published on any error.
+ */
+export async function publishExternalEvent(deps: PublishDeps, req: ExternalPublish): Promise<Answer> {
+  const presented = bearerKey(req.authorization)
+  const key = presented ? await deps.keys(presented) : null
+  if (!key) {
+    return {
+      status: 401,
+      body: errorBody('UNAUTHENTICATED', 'a valid API key is required: Authorization: Bearer <key>'),
+      headers: { 'www-authenticate': 'Bearer' },
+    }
+  }
+
+  let data: unknown
+  try {
+    data = JSON.parse(req.body)
+  } catch {
+    return { status: 400, body: errorBody('MALFORMED_JSON', 'the request body is not valid JSON') }
+  }
+  if (!requestCheck.Check(data)) {
+    return { status: 422, body: errorBody('VALIDATION_FAILED', 'invalid body', problemsOf(requestCheck, data)) }
+  }
+  const { event_type: type, payload, service_name: serviceName } = data
+  const definition = deps.validator.catalogue[type]
+  if (!definition) {
+    return { status: 422, body: errorBody('VALIDATION_FAILED', `unknown event type '${type}'`, deps.validator.check(type, payload)) }
+  }
+  if (!allows(key.eventPatterns, type)) {
+    deps.log.info('external event refused', { api_key: key.name, event_type: type })
+    return { status: 403, body: errorBody('FORBIDDEN', `the API key '${key.name}' may not publish ${type}`) }
+  }
+  const problems = deps.validator.check(type, payload)
+  if (problems.length > 0) {
+    return { status: 422, body: errorBody('VALIDATION_FAILED', `invalid payload for ${type}`, problems) }
+  }
+
+  const envelope = buildEnvelope({
+    type,
+    payload,
+    version: definition.version,
+    service: serviceName,
+    correlationId: req.requestId,
+    ...(req.idempotencyKey ? { eventId: uuidV5(`gateway|${key.id}|${req.idempotencyKey}`) } : {}),
+  })
+  try {
+    await deps.publisher.publishEnvelope(envelope, { validated: true })
+  } catch (err) {
+    if (err instanceof MedTrackError && !err.transient) throw err
+    deps.log.warn('external event not confirmed', { api_key: key.name, event_type: type, event_id: envelope.event_id, error: describe(err) })
+    return {
+      status: 503,
+      body: errorBody('SERVICE_UNAVAILABLE', 'the event bus did not confirm the event; try again'),
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    }
+  }
+  deps.log.info('external event published', { api_key: key.name, event_type: type, event_id: envelope.event_id, service_name: serviceName, correlation_id: req.requestId })
+  return { status: 202, body: { event_id: envelope.event_id, event_type: type } }
+}

@@ -1,0 +1,35 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { Names } from '../../core/index.ts'
+import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
+import { spawnEntry } from '../../test/processes.ts'
+
+const namespace = testNamespace('gateway-main')
+const broker = connect('gateway-main-test')
+
+afterAll(async () => {
+  await broker.exchangeDelete({ exchange: new Names(namespace).events })
+  await broker.close()
+})
+
+describe('api/gateway/main.ts', () => {
+  test('listens, declares the events exchange, answers /health, and stops cleanly on SIGTERM', async () => {
+    const child = spawnEntry('api/gateway/main.ts', { PORT: '0', RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'info' })
+    try {
+      const { port } = JSON.parse(await child.waitForLine(/"api listening"/))
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json())).broker === 'connected', 5_000, 'broker connected')
+      await broker.exchangeDeclare({ exchange: new Names(namespace).events, type: 'topic', durable: true, passive: true })
+      child.proc.kill('SIGTERM')
+      expect(await child.exited).toBe(0)
+      await child.waitForLine(/"api stopped"/, 2_000)
+    } finally {
+      child.proc.kill('SIGKILL')
+    }
+  })
+
+  test('refuses to start with an invalid setting, naming it', async () => {
+    const child = spawnEntry('api/gateway/main.ts', { PORT: 'eighty', PROFILE_API_URL: 'localhost:3002' })
+    expect(await child.exited).not.toBe(0)
+    await child.waitForLine(/PORT:/, 2_000)
+    await child.waitForLine(/PROFILE_API_URL:/, 2_000)
+  })
+})

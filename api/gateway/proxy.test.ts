@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import type { Server } from 'bun'
+import { createServer } from 'node:net'
+import { openDatabase, parseConfig, PublishTimeoutError, SERVICES, silentLogger } from '../../core/index.ts'
+import { catalogue } from '../../schemas/events/index.ts'
+import { createGateway } from './app.ts'
+import { GatewayConfig } from './config.ts'
+
+/** What a stand-in service API saw of one request. */
+interface Seen {
+  method: string
+  path: string
+  search: string
+  headers: Record<string, string>
+  body: string
+}
+
+const seen: Record<string, Seen[]> = {}
+const upstreams: Record<string, Server<undefined>> = {}
+let releaseSlow: () => void = () => {}
+const slow = new Promise<void>((resolve) => (releaseSlow = resolve))
+
+/** A stand-in for one service API: records each request and answers by path. */
+function standIn(service: string): Server<undefined> {
+  seen[service] = []
+  return Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    async fetch(req) {
+      const url = new URL(req.url)
+      const record: Seen = { method: req.method, path: url.pathname, search: url.search, headers: Object.fromEntries(req.headers), body: await req.text() }
+      seen[service]!.push(record)
+      const requestId = req.headers.get('x-request-id') ?? ''
+      switch (url.pathname.replace(`/${service}/api`, '')) {
+        case '/students':
+          return Response.json({ student_id: 'st-1', received: record.body }, { status: 201, headers: { location: `/${service}/api/students/st-1`, 'x-request-id': requestId } })
+        case '/operations/late':
+          return Response.json({ status: 'pending' }, { status: 202, headers: { location: `/${service}/api/operations/late`, 'retry-after': '1' } })
+        case '/conflict':
+          return Response.json({ error: 'CONFLICT', message: 'already there' }, { status: 409 })
+        case '/missing':
+          return Response.json({ error: 'NOT_FOUND', message: 'student not found' }, { status: 404 })
+        case '/empty':
+          return new Response(null, { status: 204, headers: { 'x-upstream': 'yes' } })
+        case '/moved':
+          return new Response(null, { status: 302, headers: { location: 'https://elsewhere.example/next' } })
+        case '/compressed':
+          return new Response(Bun.gzipSync(new TextEncoder().encode('compressed '.repeat(200))), { headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' } })
+        case '/big':
+          return new Response('y'.repeat(3 * 1024 * 1024), { headers: { 'content-type': 'text/plain' } })
+        case '/echo-size':
+          return Response.json({ bytes: record.body.length })
+        case '/slow':
+          await slow
+          return Response.json({ late: true })
+        default:
+          return Response.json({ service, path: url.pathname, search: url.search }, { headers: { 'set-cookie': 'a=1; Path=/', 'x-upstream': 'yes' } })
+      }
+    },
+  })
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((r) => server.close(() => r()))
+  return port
+}
+
+// The proxy never touches the database or the bus: a pool that is never used, a publisher that would refuse.
+const db = openDatabase('postgres://postgres@127.0.0.1:5432/medtrack', { max: 1 })
+const publisher = { publishEnvelope: () => Promise.reject(new PublishTimeoutError(1)) }
+let gateway: ReturnType<typeof createGateway>
+let listening: ReturnType<typeof createGateway>
+
+function gatewayFor(env: Record<string, string>) {
+  return createGateway({ config: parseConfig(GatewayConfig, { LOG_LEVEL: 'error', ...env }), db, publisher, log: silentLogger })
+}
+
+beforeAll(async () => {
+  for (const s of SERVICES) upstreams[s] = standIn(s)
+  const env = Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${upstreams[s]!.port}`]))
+  gateway = gatewayFor({ ...env, UPSTREAM_TIMEOUT_MS: '400' })
+  listening = gatewayFor(env).listen({ port: 0, hostname: '127.0.0.1' })
+})
+
+afterAll(async () => {
+  releaseSlow()
+  await listening.stop()
+  for (const s of Object.values(upstreams)) await s.stop(true)
+  await db.$client.end({ timeout: 1 })
+})
+
+const call = (path: string, init: RequestInit = {}) => gateway.handle(new Request(`http://localhost${path}`, init))
+const last = (service: string) => seen[service]!.at(-1)!
+
+describe('forwarding /S/api/* to the service APIs', () => {
+  test('each of the five prefixes reaches its own service API, query string included', async () => {
+    for (const s of SERVICES) {
+      const res = await call(`/${s}/api/things?page=2&per_page=5&q=a%20b`)
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ service: s, path: `/${s}/api/things`, search: '?page=2&per_page=5&q=a%20b' })
+    }
+  })
+
+  test('a POST passes method, path without its trailing slash, headers and body; the status, Location and body come back as they are', async () => {
+    const body = JSON.stringify({ email: 'ana@example.org', first_name: 'Ana' })
+    const res = await call('/profile/api/students/?notify=true', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer some.jwt.token',
+        'idempotency-key': 'create-ana-1',
+        'x-request-id': 'req-from-client-1',
+        'accept-language': 'fr',
+        connection: 'keep-alive, x-hop-only',
+        'x-hop-only': 'not for the upstream',
+      },
+      body,
+    })
+    expect(res.status).toBe(201)
+    expect(res.headers.get('location')).toBe('/profile/api/students/st-1')
+    expect(res.headers.get('x-request-id')).toBe('req-from-client-1')
+    expect(await res.json()).toEqual({ student_id: 'st-1', received: body })
+
+    const req = last('profile')
+    expect(req).toMatchObject({ method: 'POST', path: '/profile/api/students', search: '?notify=true', body })
+    expect(req.headers).toMatchObject({
+      'content-type': 'application/json',
+      authorization: 'Bearer some.jwt.token',
+      'idempotency-key': 'create-ana-1',
+      'x-request-id': 'req-from-client-1',
+      'accept-language': 'fr',
+      'x-forwarded-proto': 'http',
+    })
+    expect(req.headers['x-hop-only']).toBeUndefined()
+  })
+
+  test('/students and /students/ reach the same route', async () => {
+    await call('/profile/api/students', { method: 'POST', body: '{}' })
+    await call('/profile/api/students/', { method: 'POST', body: '{}' })
+    expect(seen.profile!.slice(-2).map((r) => r.path)).toEqual(['/profile/api/students', '/profile/api/students'])
+    const root = await call('/core/api/')
+    expect(root.status).toBe(200)
+    expect(last('core').path).toBe('/core/api')
+  })
+
+  test('without an X-Request-Id the gateway makes one, sends it upstream and returns it', async () => {
+    const res = await call('/comm/api/messages')
+    const id = res.headers.get('x-request-id')
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(last('comm').headers['x-request-id']).toBe(id!)
+  })
+
+  test('other methods and statuses pass through unchanged: 202 + Location, 204, 404, 409, redirects not followed', async () => {
+    const pending = await call('/core/api/operations/late')
+    expect(pending.status).toBe(202)
+    expect(pending.headers.get('location')).toBe('/core/api/operations/late')
+    expect(pending.headers.get('retry-after')).toBe('1')
+
+    const empty = await call('/eval/api/empty', { method: 'DELETE' })
+    expect(empty.status).toBe(204)
+    expect(empty.headers.get('x-upstream')).toBe('yes')
+    expect(last('eval').method).toBe('DELETE')
+
+    const patched = await call('/auth/api/conflict', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
+    expect(patched.status).toBe(409)
+    expect(await patched.json()).toEqual({ error: 'CONFLICT', message: 'already there' })
+    expect(last('auth')).toMatchObject({ method: 'PATCH', body: '{"a":1}' })
+
+    const put = await call('/profile/api/missing', { method: 'PUT', body: 'x' })
+    expect(put.status).toBe(404)
+    expect(await put.json()).toEqual({ error: 'NOT_FOUND', message: 'student not found' })
+
+    const moved = await call('/comm/api/moved')
+    expect(moved.status).toBe(302)
+    expect(moved.headers.get('location')).toBe('https://elsewhere.example/next')
+  })
+
+  test('upstream headers (Set-Cookie too) and compressed bodies come back untouched', async () => {
+    const plain = await call('/auth/api/me')
+    expect(plain.headers.get('set-cookie')).toBe('a=1; Path=/')
+    expect(plain.headers.get('x-upstream')).toBe('yes')
+    const gz = await call('/comm/api/compressed', { headers: { 'accept-encoding': 'gzip' } })
+    expect(gz.headers.get('content-encoding')).toBe('gzip')
+    expect(new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(await gz.arrayBuffer())))).toBe('compressed '.repeat(200))
+  })
+
+  test('over HTTP, a large body streams through both ways and the caller address is forwarded', async () => {
+    const big = 'x'.repeat(2 * 1024 * 1024)
+    const res = await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/echo-size`, { method: 'POST', body: big, headers: { 'content-type': 'text/plain' } })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ bytes: big.length })
+    expect(last('comm').headers['x-forwarded-for']).toBe('127.0.0.1')
+    expect(last('comm').headers['x-forwarded-host']).toBe(`127.0.0.1:${listening.server!.port}`)
+    const download = await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/big`)
+    expect((await download.text()).length).toBe(3 * 1024 * 1024)
+  })
+})
+
+describe('when forwarding fails', () => {
+  test('an API that is down answers 502 BAD_GATEWAY in JSON, quickly', async () => {
+    const down = gatewayFor({ PROFILE_API_URL: `http://127.0.0.1:${await closedPort()}` })
+    const started = Date.now()
+    const res = await down.handle(new Request('http://localhost/profile/api/students', { headers: { 'x-request-id': 'req-down' } }))
+    expect(res.status).toBe(502)
+    expect(res.headers.get('x-request-id')).toBe('req-down')
+    expect(await res.json()).toEqual({ error: 'BAD_GATEWAY', message: expect.any(String) })
+    expect(Date.now() - started).toBeLessThan(2_000)
+  })
+
+  test('an API that does not answer in time is a 504, not a hang', async () => {
+    const started = Date.now()
+    const res = await call('/eval/api/slow')
+    expect(res.status).toBe(504)
+    expect(await res.json()).toEqual({ error: 'GATEWAY_TIMEOUT', message: 'the service did not answer within 400 ms' })
+    expect(Date.now() - started).toBeLessThan(2_000)
+  })
+})
+
+describe('the gateway itself', () => {
+  test.each(['/', '/nope', '/billing/api/things', '/profile/students', '/profileapi/x', '/constructor/api/x', '/events/unknown', '/health/api'])('%s is a 404 in JSON', async (path) => {
+    const res = await call(path)
+    expect(res.status).toBe(404)
+    expect(res.headers.get('x-request-id')).toBeTruthy()
+    expect(await res.json()).toEqual({ error: 'NOT_FOUND', message: `no route GET ${path}` })
+  })
+
+  test('GET /health answers for the gateway', async () => {
+    const res = await call('/health')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: 'ok', service: 'gateway', broker: 'connected' })
+  })
+
+  test('GET /events/catalogue is the AsyncAPI document of every event type', async () => {
+    const res = await call('/events/catalogue')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('application/json')
+    const doc = await res.json()
+    expect(doc.asyncapi).toBe('3.0.0')
+    expect(Object.keys(doc.channels).sort()).toEqual(Object.keys(catalogue).sort())
+    expect(JSON.stringify(doc)).not.toContain('guest:guest')
+  })
+})

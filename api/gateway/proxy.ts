@@ -1,0 +1,78 @@
+import { describe, type Logger } from '../../core/index.ts'
+import { errorBody } from '../kit/errors.ts'
+
+export interface ForwardOptions {
+  /** Base URL of the service API, e.g. `http://127.0.0.1:3002`. */
+  upstream: string
+  /** How long the upstream may take to start answering; then 504. */
+  timeoutMs: number
+  /** Sent upstream as X-Request-Id and returned to the caller. */
+  requestId: string
+  /** The caller's address, appended to X-Forwarded-For when known. */
+  clientIp?: string
+  log: Logger
+}
+
+/** Headers that describe one connection, not the message: never forwarded either way (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host'])
+
+function endToEnd(headers: Headers): Headers {
+  const named = (headers.get('connection') ?? '').split(',').map((h) => h.trim().toLowerCase())
+  const kept = new Headers()
+  for (const [name, value] of headers) if (!HOP_BY_HOP.has(name) && !named.includes(name)) kept.append(name, value)
+  return kept
+}
+
+/** `/profile/api/students/` → `/profile/api/students`: the service APIs know each path without its trailing slash. */
+export function upstreamPath(pathname: string): string {
+  return pathname.replace(/\/+$/, '') || '/'
+}
+
+function json(status: number, body: unknown, requestId: string): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
+}
+
+/**
+ * Forwards `request` (method, path without trailing slash, query, end-to-end
+ * headers, body streamed) to the upstream and returns its status, headers and
+ * body as they are, redirects and compressed bodies included. An upstream that
+ * cannot be reached is a 502, one that does not start answering in time a 504.
+ */
+export async function forward(request: Request, o: ForwardOptions): Promise<Response> {
+  const url = new URL(request.url)
+  const target = `${o.upstream.replace(/\/+$/, '')}${upstreamPath(url.pathname)}${url.search}`
+  const headers = endToEnd(request.headers)
+  headers.set('x-request-id', o.requestId)
+  headers.set('x-forwarded-host', request.headers.get('host') ?? url.host)
+  headers.set('x-forwarded-proto', url.protocol.replace(/:$/, ''))
+  if (o.clientIp) headers.set('x-forwarded-for', [request.headers.get('x-forwarded-for'), o.clientIp].filter(Boolean).join(', '))
+
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(), o.timeoutMs)
+  const hasBody = request.body !== null && request.method !== 'GET' && request.method !== 'HEAD'
+  let upstream: Response
+  try {
+    upstream = await fetch(target, {
+      method: request.method,
+      headers,
+      body: hasBody ? request.body : null,
+      redirect: 'manual',
+      decompress: false,
+      signal: AbortSignal.any([timeout.signal, request.signal]),
+      // Required by the fetch standard for a streamed request body.
+      duplex: 'half',
+    } as RequestInit)
+  } catch (err) {
+    if (timeout.signal.aborted) {
+      o.log.warn('upstream timed out', { upstream: o.upstream, path: url.pathname, timeout_ms: o.timeoutMs, request_id: o.requestId })
+      return json(504, errorBody('GATEWAY_TIMEOUT', `the service did not answer within ${o.timeoutMs} ms`), o.requestId)
+    }
+    o.log.warn('upstream unreachable', { upstream: o.upstream, path: url.pathname, error: describe(err), request_id: o.requestId })
+    return json(502, errorBody('BAD_GATEWAY', 'the service behind this path cannot be reached right now; try again'), o.requestId)
+  } finally {
+    clearTimeout(timer)
+  }
+  const answer = endToEnd(upstream.headers)
+  answer.set('x-request-id', o.requestId)
+  return new Response(request.method === 'HEAD' ? null : upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: answer })
+}

@@ -1,0 +1,50 @@
+import { Connection } from 'rabbitmq-client'
+import { createPublisher, describe, Names, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
+import { catalogue } from '../../schemas/events/index.ts'
+import { createGateway } from './app.ts'
+import type { GatewayConfig } from './config.ts'
+
+const STARTUP_WAIT_MS = 3_000
+
+export interface RunningGateway {
+  port: number
+  /** Stops listening, then closes the publisher, the database pool and the broker connection. */
+  stop(): Promise<void>
+}
+
+/**
+ * Connects to the database and the broker, declares the events exchange (so an
+ * external event is routable even before any worker ran) and listens. With the
+ * broker away it listens anyway: publishing answers 503 until the broker is back.
+ */
+export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
+  const db = openDatabase(config.DATABASE_URL, { max: 4 })
+  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: 'gateway', acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
+  connection.on('error', (err) => log.warn('broker connection error', { error: describe(err) }))
+  const exchange = new Names(config.MEDTRACK_NAMESPACE).events
+  let declaredOnce: () => void = () => {}
+  const declared = new Promise<void>((resolve) => (declaredOnce = resolve))
+  connection.on('connection', () => {
+    connection
+      .exchangeDeclare({ exchange, type: 'topic', durable: true })
+      .then(() => declaredOnce())
+      .catch((err) => log.warn('could not declare the events exchange', { exchange, error: describe(err) }))
+  })
+  await withTimeout(declared, STARTUP_WAIT_MS).catch(() => log.warn('broker not reachable at start; publishing answers 503 until it is'))
+
+  const publisher = createPublisher({ connection, catalogue, service: 'gateway', namespace: config.MEDTRACK_NAMESPACE, confirmTimeoutMs: config.PUBLISH_CONFIRM_MS })
+  const app = createGateway({ config, db, publisher, log, brokerReady: () => connection.ready })
+  app.listen({ port: config.PORT, hostname: '0.0.0.0' })
+  const port = app.server?.port ?? config.PORT
+  log.info('api listening', { port })
+  return {
+    port,
+    async stop() {
+      await app.stop()
+      await publisher.close()
+      await db.$client.end({ timeout: 5 })
+      await connection.close()
+      log.info('api stopped')
+    },
+  }
+}

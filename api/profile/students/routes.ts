@@ -1,0 +1,25 @@
+import type { Database } from '../../../core/index.ts'
+import type { ServiceApi } from '../../kit/service-api.ts'
+import { PageQuery } from '../paging.ts'
+import { StudentCreate, StudentParams, StudentUpdate } from './model.ts'
+import { getStudent, listStudents, ownStudent } from './read.ts'
+
+/**
+ * `/students`: admins do everything; encadrants list and read; a student
+ * reads and edits only their own profile (`/students/me` finds it).
+ */
+export const studentRoutes = (app: ServiceApi, db: Database) =>
+  app
+    .post('/students', ({ body, send }) => send('profile.create_student', body), { auth: ['admin'], body: StudentCreate })
+    .get('/students', ({ query }) => listStudents(db, query), { auth: ['admin', 'encadrant'], query: PageQuery })
+    .get('/students/me', ({ user }) => ownStudent(db, user), { auth: ['student'] })
+    .get('/students/:id', ({ params, user }) => getStudent(db, user, params.id), { auth: true, params: StudentParams })
+    .patch(
+      '/students/:id',
+      async ({ params, body, user, send }) => {
+        await getStudent(db, user, params.id)
+        return send('profile.update_student', { student_id: params.id, fields: body })
+      },
+      { auth: ['admin', 'student'], params: StudentParams, body: StudentUpdate },
+    )
+    .delete('/students/:id', ({ params, send }) => send('profile.delete_student', { student_id: params.id }), { auth: ['admin'], params: StudentParams })

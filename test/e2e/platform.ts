@@ -1,0 +1,131 @@
+import { createServer } from 'node:net'
+import { Connection } from 'rabbitmq-client'
+import { signToken } from '../../api/kit/jwt.ts'
+import { deleteTopology } from '../../core/index.ts'
+import { commandBindings } from '../../schemas/commands/index.ts'
+import { ensureAdmin } from '../../workers/auth/admin.ts'
+import { RABBITMQ_URL, testNamespace, waitFor } from '../broker.ts'
+import { createTestDatabase, type TestDatabase } from '../database.ts'
+import { spawnEntry, type Child } from '../processes.ts'
+import { startSmtpSink } from '../smtp.ts'
+
+export const SERVICES = ['auth', 'profile', 'core', 'comm', 'eval'] as const
+const JWT_SECRET = 'e2e-secret-0123456789abcdef0123456789'
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((r) => server.close(() => r()))
+  return port
+}
+
+export type ProcessName = 'gateway' | `${(typeof SERVICES)[number]}-api` | `${(typeof SERVICES)[number]}-worker`
+
+/**
+ * The whole platform for one test file, every process a real child process on
+ * its own ports, with a database, a broker namespace and an SMTP server of its own.
+ */
+export async function startPlatform(label: string) {
+  const namespace = testNamespace(label)
+  const database: TestDatabase = await createTestDatabase(label)
+  const smtp = await startSmtpSink()
+  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<(typeof SERVICES)[number], number>
+  const gatewayPort = await freePort()
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url,
+    RABBITMQ_URL,
+    MEDTRACK_NAMESPACE: namespace,
+    JWT_SECRET,
+    SMTP_URL: smtp.url,
+    PUBLIC_URL: 'https://medtrack.example.org',
+    EMAIL_RETRY_MS: '300,600,1200,2400,4800',
+    EMAIL_POLL_MS: '50',
+    RETRY_TIERS: '200,400,800,1600,3200',
+    RELAY_AFTER_MS: '1000',
+    LOG_LEVEL: 'info',
+    ...Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${ports[s]}`])),
+  }
+  const entries: Record<string, { entry: string; port: number }> = { gateway: { entry: 'api/gateway/main.ts', port: gatewayPort } }
+  for (const s of SERVICES) {
+    entries[`${s}-api`] = { entry: `api/${s}/main.ts`, port: ports[s] }
+    entries[`${s}-worker`] = { entry: `workers/${s}/main.ts`, port: 0 }
+  }
+  const running = new Map<string, Child>()
+
+  async function start(name: ProcessName): Promise<void> {
+    const spec = entries[name]!
+    if (!(await Bun.file(spec.entry).exists())) return
+    const child = spawnEntry(spec.entry, { ...env, PORT: String(spec.port) })
+    running.set(name, child)
+    if (name !== 'gateway') await child.waitForLine(/"(api listening|worker started)"/, 20_000)
+    else await waitFor(async () => (await fetch(`http://127.0.0.1:${spec.port}/health`).catch(() => undefined))?.status === 200, 20_000, 'the gateway')
+  }
+
+  async function stop(name: ProcessName): Promise<number | undefined> {
+    const child = running.get(name)
+    if (!child) return undefined
+    running.delete(name)
+    child.proc.kill('SIGTERM')
+    return child.exited
+  }
+
+  await Promise.all((Object.keys(entries) as ProcessName[]).map(start))
+  const gateway = `http://127.0.0.1:${gatewayPort}`
+  await waitFor(async () => (await fetch(`${gateway}/auth/api/health`).catch(() => undefined))?.status === 200, 10_000, 'the gateway forwarding')
+
+  return {
+    namespace,
+    database,
+    smtp,
+    gateway,
+    running,
+    start,
+    stop,
+    /** An admin account in the database and a token for it. */
+    async admin(): Promise<{ id: string; token: string }> {
+      const email = `admin-${crypto.randomUUID().slice(0, 8)}@medtrack.example.org`
+      await ensureAdmin(database.db, email, 'admin password 1')
+      const res = await fetch(`${gateway}/auth/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'admin password 1' }) })
+      const body = await res.json()
+      return { id: body.user.id, token: body.access_token }
+    },
+    /** A token signed like auth's, for a user that need not exist. */
+    token: (sub: string, role: 'student' | 'encadrant' | 'admin') => signToken(JWT_SECRET, { sub, role }),
+    async close(): Promise<void> {
+      await Promise.all([...running.keys()].map((n) => stop(n as ProcessName)))
+      const connection = new Connection(RABBITMQ_URL)
+      await deleteTopology(connection, { namespace, commands: commandBindings() })
+      await connection.close()
+      await smtp.stop()
+      await database.drop()
+    },
+  }
+}
+
+export type Platform = Awaited<ReturnType<typeof startPlatform>>
+
+/** JSON over HTTP through the gateway. */
+export function client(base: string) {
+  const call = async (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    let json: any
+    try {
+      json = text ? JSON.parse(text) : undefined
+    } catch {
+      json = text
+    }
+    return { status: res.status, headers: res.headers, body: json }
+  }
+  return {
+    get: (path: string, token?: string) => call('GET', path, undefined, token),
+    post: (path: string, body: unknown, token?: string, headers?: Record<string, string>) => call('POST', path, body, token, headers),
+    patch: (path: string, body: unknown, token?: string) => call('PATCH', path, body, token),
+    delete: (path: string, token?: string) => call('DELETE', path, undefined, token),
+  }
+}

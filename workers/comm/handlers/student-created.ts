@@ -1,0 +1,32 @@
+import { commStudents, notifications } from '../../../schemas/db/comm.ts'
+import type { EventHandlers } from '../../kit/define.ts'
+
+/** The welcome notification's title and body, greeting the student by first name when known. */
+function welcomeText(firstName?: string): { title: string; body: string } {
+  const name = firstName?.trim()
+  return {
+    title: name ? `Welcome to MedTrack, ${name}!` : 'Welcome to MedTrack!',
+    body: `${name ? `Hello ${name}, your` : 'Your'} student account is ready. You can follow your internships, evaluations and messages here.`,
+  }
+}
+
+/**
+ * Remembers the student's account (student_id → user_id) and welcomes them,
+ * once per student: the notification's `dedupe_key` is `welcome:<student_id>`,
+ * so another `student.created` for the same student creates and emits nothing.
+ */
+export const studentCreated: NonNullable<EventHandlers['student.created']> = async (event, { tx, emit }) => {
+  const { student_id, user_id, email, first_name } = event.payload
+  await tx
+    .insert(commStudents)
+    .values({ studentId: student_id, userId: user_id, email })
+    .onConflictDoUpdate({ target: commStudents.studentId, set: { userId: user_id, email, updatedAt: new Date() } })
+
+  const { title, body } = welcomeText(first_name)
+  const [created] = await tx
+    .insert(notifications)
+    .values({ id: crypto.randomUUID(), userId: user_id, type: 'welcome', title, body, dedupeKey: `welcome:${student_id}` })
+    .onConflictDoNothing({ target: notifications.dedupeKey })
+    .returning()
+  if (created) emit('notification.created', { notification_id: created.id, user_id: created.userId, type: created.type, title: created.title })
+}

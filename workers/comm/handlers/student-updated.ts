@@ -1,0 +1,19 @@
+import { Value } from '@sinclair/typebox/value'
+import { eq } from 'drizzle-orm'
+import { TransientError } from '../../../core/index.ts'
+import { commStudents } from '../../../schemas/db/comm.ts'
+import { Email } from '../../../schemas/events/fields.ts'
+import type { EventHandlers } from '../../kit/define.ts'
+
+/**
+ * Keeps the student's email in `comm.students` when the event carries one
+ * (an extra payload field; most updates do not). An email for a student comm
+ * has not met yet is retried: their `student.created` is still on its way.
+ */
+export const studentUpdated: NonNullable<EventHandlers['student.updated']> = async (event, { tx }) => {
+  const { student_id } = event.payload
+  const email = (event.payload as Record<string, unknown>).email
+  if (!Value.Check(Email, email)) return
+  const updated = await tx.update(commStudents).set({ email, updatedAt: new Date() }).where(eq(commStudents.studentId, student_id)).returning({ studentId: commStudents.studentId })
+  if (updated.length === 0) throw new TransientError('STUDENT_UNKNOWN', `student ${student_id} is not known yet`)
+}

@@ -1,0 +1,4 @@
+import { runWorkerMain } from '../kit/main.ts'
+import { commWorker } from './worker.ts'
+
+await runWorkerMain(commWorker)

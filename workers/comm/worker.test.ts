@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import type { Consumer } from 'rabbitmq-client'
+import { createPublisher, deleteTopology, Names, parseConfig, silentLogger, type Envelope, type EventPublisher } from '../../core/index.ts'
+import { commandBindings } from '../../schemas/commands/index.ts'
+import { commStudents, notifications } from '../../schemas/db/comm.ts'
+import { catalogue } from '../../schemas/events/index.ts'
+import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
+import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import { WorkerConfig } from '../kit/config.ts'
+import { startWorker, type RunningWorker } from '../kit/run.ts'
+import { commWorker } from './worker.ts'
+
+const namespace = testNamespace('comm-worker')
+const broker = connect('comm-worker-test')
+const probeQueue = `${namespace}.probe`
+const TIERS = [200, 400, 800, 1_600, 3_200]
+/** Every `notification.created` on the bus, as the broker delivered it. */
+const seen: Envelope[] = []
+let database: TestDatabase
+let worker: RunningWorker
+let publisher: EventPublisher<typeof catalogue>
+let probe: Consumer
+
+beforeAll(async () => {
+  database = await createTestDatabase('comm_worker')
+  worker = await startWorker(commWorker, parseConfig(WorkerConfig, { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: TIERS.join(','), LOG_LEVEL: 'error', PORT: '0' }), silentLogger)
+  publisher = createPublisher({ connection: broker, catalogue, service: 'profile', namespace })
+  await broker.queueDeclare({ queue: probeQueue, durable: false })
+  await broker.queueBind({ queue: probeQueue, exchange: new Names(namespace).events, routingKey: 'notification.created' })
+  probe = broker.createConsumer({ queue: probeQueue }, (message) => void seen.push(message.body as Envelope))
+})
+
+afterAll(async () => {
+  await probe.close()
+  await worker.close()
+  await publisher.close()
+  await broker.queueDelete({ queue: probeQueue })
+  await deleteTopology(broker, { namespace, services: ['comm'], retryTiers: TIERS, commands: commandBindings() })
+  await broker.close()
+  await database.drop()
+})
+
+/** How many events of `type` the worker has finished with (applied, or found to be duplicates). */
+async function handled(type: string): Promise<number> {
+  const line = (await worker.metrics.render()).split('\n').find((l) => l.startsWith(`medtrack_messages_total{queue="events",type="${type}",outcome="handled"}`))
+  return line ? Number(line.split(' ').pop()) : 0
+}
+
+const newStudent = (firstName?: string) => {
+  const id = crypto.randomUUID()
+  return { student_id: id, user_id: crypto.randomUUID(), email: `s-${id.slice(0, 8)}@example.org`, ...(firstName ? { first_name: firstName } : {}) }
+}
+const welcomes = (studentId: string) => database.db.select().from(notifications).where(eq(notifications.dedupeKey, `welcome:${studentId}`))
+const announced = (userId: string) => seen.filter((e) => e.payload.user_id === userId)
+
+describe('student.created', () => {
+  test('one welcome notification for the user, its read model row, and notification.created on the bus once', async () => {
+    const student = newStudent('Ada')
+    await publisher.publish('student.created', student)
+    await waitFor(async () => announced(student.user_id).length === 1, 10_000, 'notification.created')
+
+    const [row] = await welcomes(student.student_id)
+    expect(row).toMatchObject({ userId: student.user_id, type: 'welcome', title: 'Welcome to MedTrack, Ada!', readAt: null })
+    expect(row!.body).toContain('Ada')
+    expect(announced(student.user_id)[0]!).toMatchObject({
+      event_type: 'notification.created',
+      service: 'comm-service',
+      payload: { notification_id: row!.id, user_id: student.user_id, type: 'welcome', title: row!.title },
+    })
+    expect(await database.db.select().from(commStudents).where(eq(commStudents.studentId, student.student_id))).toEqual([
+      expect.objectContaining({ studentId: student.student_id, userId: student.user_id, email: student.email }),
+    ])
+  })
+
+  test('the same event delivered twice, and the same student published again under another event id: still one notification, one event', async () => {
+    const student = newStudent()
+    const before = await handled('student.created')
+    const first = await publisher.publish('student.created', student)
+    await publisher.publishEnvelope(first)
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await handled('student.created')) === before + 3, 10_000, 'three deliveries handled')
+    await Bun.sleep(300)
+
+    const rows = await welcomes(student.student_id)
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.title).toBe('Welcome to MedTrack!')
+    expect(announced(student.user_id)).toHaveLength(1)
+    expect(announced(student.user_id)[0]!.payload.notification_id).toBe(rows[0]!.id)
+  })
+})
+
+describe('the students read model', () => {
+  test('student.updated with an email changes it, without one changes nothing; student.deleted removes the row and keeps the notification', async () => {
+    const student = newStudent()
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await welcomes(student.student_id)).length === 1, 10_000, 'the student known')
+    const row = () => database.db.select().from(commStudents).where(eq(commStudents.studentId, student.student_id))
+
+    const updates = await handled('student.updated')
+    await publisher.publish('student.updated', { student_id: student.student_id, updated_fields: ['phone'] })
+    await waitFor(async () => (await handled('student.updated')) === updates + 1, 10_000, 'the update without email')
+    expect((await row())[0]!.email).toBe(student.email)
+
+    const withEmail = { student_id: student.student_id, updated_fields: ['email'], email: 'renamed@example.org' }
+    await publisher.publish('student.updated', withEmail)
+    await waitFor(async () => (await row())[0]?.email === 'renamed@example.org', 10_000, 'the new email')
+
+    await publisher.publish('student.deleted', { student_id: student.student_id, user_id: student.user_id })
+    await waitFor(async () => (await row()).length === 0, 10_000, 'the row removed')
+    expect(await welcomes(student.student_id)).toHaveLength(1)
+  })
+
+  test('an email update for a student comm has not met yet is retried, and applies once student.created arrives', async () => {
+    const student = newStudent()
+    const early = { student_id: student.student_id, updated_fields: ['email'], email: 'early@example.org' }
+    await publisher.publish('student.updated', early)
+    await waitFor(async () => /medtrack_messages_total\{queue="events",type="student.updated",outcome="retried"\} [1-9]/.test(await worker.metrics.render()), 5_000, 'the update retried')
+
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await database.db.select().from(commStudents).where(eq(commStudents.studentId, student.student_id)))[0]?.email === 'early@example.org', 10_000, 'the retried update applied')
+  })
+})

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eq } from 'drizzle-orm'
+import type { Consumer } from 'rabbitmq-client'
+import { createPublisher, deleteTopology, Names, parseConfig, silentLogger, type Envelope, type EventPublisher } from '../../core/index.ts'
+import { commandBindings } from '../../schemas/commands/index.ts'
+import { stageTracking, studentDirectory } from '../../schemas/db/core.ts'
+import { catalogue } from '../../schemas/events/index.ts'
+import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
+import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import { WorkerConfig } from '../kit/config.ts'
+import { startWorker, type RunningWorker } from '../kit/run.ts'
+import { coreWorker } from './worker.ts'
+
+const namespace = testNamespace('core-worker')
+const broker = connect('core-worker-test')
+const probeQueue = `${namespace}.probe`
+const TIERS = [200, 400, 800, 1_600, 3_200]
+/** Every `stage.tracking_initialized` on the bus, as the broker delivered it. */
+const seen: Envelope[] = []
+let database: TestDatabase
+let worker: RunningWorker
+let publisher: EventPublisher<typeof catalogue>
+let probe: Consumer
+
+beforeAll(async () => {
+  database = await createTestDatabase('core_worker')
+  worker = await startWorker(coreWorker, parseConfig(WorkerConfig, { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: TIERS.join(','), LOG_LEVEL: 'error', PORT: '0' }), silentLogger)
+  publisher = createPublisher({ connection: broker, catalogue, service: 'profile', namespace })
+  await broker.queueDeclare({ queue: probeQueue, durable: false })
+  await broker.queueBind({ queue: probeQueue, exchange: new Names(namespace).events, routingKey: 'stage.tracking_initialized' })
+  probe = broker.createConsumer({ queue: probeQueue }, (message) => void seen.push(message.body as Envelope))
+})
+
+afterAll(async () => {
+  await probe.close()
+  await worker.close()
+  await publisher.close()
+  await broker.queueDelete({ queue: probeQueue })
+  await deleteTopology(broker, { namespace, services: ['core'], retryTiers: TIERS, commands: commandBindings() })
+  await broker.close()
+  await database.drop()
+})
+
+/** How many events of `type` the worker has finished with (applied, or found to be duplicates). */
+async function handled(type: string): Promise<number> {
+  const line = (await worker.metrics.render()).split('\n').find((l) => l.startsWith(`medtrack_messages_total{queue="events",type="${type}",outcome="handled"}`))
+  return line ? Number(line.split(' ').pop()) : 0
+}
+
+const newStudent = () => {
+  const id = crypto.randomUUID()
+  return { student_id: id, user_id: crypto.randomUUID(), email: `s-${id.slice(0, 8)}@example.org` }
+}
+const tracking = (studentId: string) => database.db.select().from(stageTracking).where(eq(stageTracking.studentId, studentId))
+const directory = (studentId: string) => database.db.select().from(studentDirectory).where(eq(studentDirectory.studentId, studentId))
+const announced = (studentId: string) => seen.filter((e) => e.payload.student_id === studentId)
+
+describe('student.created', () => {
+  test('the directory row, a not_started tracking, and stage.tracking_initialized on the bus once', async () => {
+    const student = newStudent()
+    await publisher.publish('student.created', student)
+    await waitFor(async () => announced(student.student_id).length === 1, 10_000, 'stage.tracking_initialized')
+
+    const [row] = await tracking(student.student_id)
+    expect(row).toMatchObject({ studentId: student.student_id, status: 'not_started', stagesCompleted: 0 })
+    expect(announced(student.student_id)[0]).toMatchObject({
+      event_type: 'stage.tracking_initialized',
+      service: 'core-service',
+      payload: { student_id: student.student_id, tracking_id: row!.id },
+    })
+    expect(await directory(student.student_id)).toEqual([expect.objectContaining({ userId: student.user_id, email: student.email })])
+  })
+
+  test('the same event delivered twice, and the same student published again under another event id: one tracking, one event', async () => {
+    const student = newStudent()
+    const before = await handled('student.created')
+    const first = await publisher.publish('student.created', student)
+    await publisher.publishEnvelope(first)
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await handled('student.created')) === before + 3, 10_000, 'three deliveries handled')
+    await Bun.sleep(300)
+
+    const rows = await tracking(student.student_id)
+    expect(rows).toHaveLength(1)
+    expect(announced(student.student_id)).toHaveLength(1)
+    expect(announced(student.student_id)[0]!.payload.tracking_id).toBe(rows[0]!.id)
+  })
+})
+
+describe('the student directory', () => {
+  test('student.updated with an email changes it, without one changes nothing; student.deleted removes the row and keeps the tracking', async () => {
+    const student = newStudent()
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await tracking(student.student_id)).length === 1, 10_000, 'the student known')
+
+    const updates = await handled('student.updated')
+    await publisher.publish('student.updated', { student_id: student.student_id, updated_fields: ['first_name'] })
+    await waitFor(async () => (await handled('student.updated')) === updates + 1, 10_000, 'the update without email')
+    expect((await directory(student.student_id))[0]!.email).toBe(student.email)
+
+    const withEmail = { student_id: student.student_id, updated_fields: ['email'], email: 'renamed@example.org' }
+    await publisher.publish('student.updated', withEmail)
+    await waitFor(async () => (await directory(student.student_id))[0]?.email === 'renamed@example.org', 10_000, 'the new email')
+
+    await publisher.publish('student.deleted', { student_id: student.student_id, user_id: student.user_id })
+    await waitFor(async () => (await directory(student.student_id)).length === 0, 10_000, 'the row removed')
+    expect(await tracking(student.student_id)).toHaveLength(1)
+  })
+
+  test('an email update for a student core has not met yet is retried, and applies once student.created arrives', async () => {
+    const student = newStudent()
+    const early = { student_id: student.student_id, updated_fields: ['email'], email: 'early@example.org' }
+    await publisher.publish('student.updated', early)
+    await waitFor(async () => /medtrack_messages_total\{queue="events",type="student.updated",outcome="retried"\} [1-9]/.test(await worker.metrics.render()), 5_000, 'the update retried')
+
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await directory(student.student_id))[0]?.email === 'early@example.org', 10_000, 'the retried update applied')
+  })
+})

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eq, sql } from 'drizzle-orm'
+import { listDeadLetters } from '../../core/index.ts'
+import { encadrants, profileOutbox, students } from '../../schemas/db/profile.ts'
+import { connect, waitFor } from '../../test/broker.ts'
+import { startProfileService, uniqueEmail, type ProfileService } from '../../api/profile/test-service.ts'
+
+let s: ProfileService
+const broker = connect('profile-account-events-test')
+
+beforeAll(async () => {
+  s = await startProfileService('accounts')
+})
+afterAll(async () => {
+  await s.close()
+  await broker.close()
+})
+
+const studentsOf = (userId: string) => s.database.db.select().from(students).where(eq(students.userId, userId))
+const encadrantsOf = (userId: string) => s.database.db.select().from(encadrants).where(eq(encadrants.userId, userId))
+const outboxSize = async () => (await s.database.db.select().from(profileOutbox)).length
+const byEmail = (email: string) => s.database.db.select().from(students).where(sql`lower(${students.email}) = lower(${email})`)
+/** Waits until the worker has acked `count` events of the type in all. */
+const consumed = (type: 'user.created' | 'user.deleted', count: number) => waitFor(async () => (await s.handled(type)) >= count, 5_000, `${count} ${type} handled`)
+const account = (role: 'student' | 'encadrant' | 'admin', email = uniqueEmail(role)) => ({ user_id: crypto.randomUUID(), email, role, first_name: 'Fatima', last_name: 'Zahra' })
+
+describe('user.created', () => {
+  test('role student: one student profile for that user, student.created once; the same event delivered twice is still one', async () => {
+    const user = account('student')
+    const event = await s.publish('user.created', user)
+    await s.applied(event.event_id)
+    const [row, ...more] = await studentsOf(user.user_id)
+    expect(more).toHaveLength(0)
+    expect(row).toMatchObject({ userId: user.user_id, email: user.email, firstName: 'Fatima', lastName: 'Zahra', cin: null })
+    const created = await s.waitForEvent('student.created', (p) => p.user_id === user.user_id)
+    expect(created.payload).toEqual({ student_id: row!.id, user_id: user.user_id, email: user.email, first_name: 'Fatima', last_name: 'Zahra' })
+    expect(created.causation_id).toBe(event.event_id)
+
+    const handled = await s.handled('user.created')
+    await s.publish('user.created', user, event.event_id)
+    // A second account event for the same user (another id): the profile exists, nothing happens.
+    await s.publish('user.created', user)
+    await consumed('user.created', handled + 2)
+    expect(await studentsOf(user.user_id)).toHaveLength(1)
+    expect(await s.emitted('student.created', (p) => p.user_id === user.user_id)).toHaveLength(1)
+    expect(s.published.filter((e) => e.event_type === 'student.created' && (e.payload as { user_id: string }).user_id === user.user_id)).toHaveLength(1)
+  })
+
+  test('role encadrant: one encadrant profile, encadrant.created once, also when delivered twice; role admin: no profile', async () => {
+    const user = account('encadrant')
+    const event = await s.publish('user.created', user)
+    await s.applied(event.event_id)
+    const handled = await s.handled('user.created')
+    await s.publish('user.created', user, event.event_id)
+    await consumed('user.created', handled + 1)
+    const [row, ...more] = await encadrantsOf(user.user_id)
+    expect(more).toHaveLength(0)
+    expect(row).toMatchObject({ userId: user.user_id, email: user.email, firstName: 'Fatima', lastName: 'Zahra' })
+    expect(await studentsOf(user.user_id)).toHaveLength(0)
+    const created = await s.waitForEvent('encadrant.created', (p) => p.user_id === user.user_id)
+    expect(created.payload).toEqual({ encadrant_id: row!.id, user_id: user.user_id, email: user.email, first_name: 'Fatima', last_name: 'Zahra' })
+    expect(await s.emitted('encadrant.created', (p) => p.user_id === user.user_id)).toHaveLength(1)
+
+    const adminUser = account('admin')
+    await s.applied((await s.publish('user.created', adminUser)).event_id)
+    expect(await studentsOf(adminUser.user_id)).toHaveLength(0)
+    expect(await encadrantsOf(adminUser.user_id)).toHaveLength(0)
+  })
+
+  test('an email that already has a profile (another user id, any case) creates nothing and emits nothing', async () => {
+    const existing = (await s.as('admin').post('/students', { email: uniqueEmail('taken') })).body
+    const event = await s.publish('user.created', account('student', existing.email.toUpperCase()))
+    await s.applied(event.event_id)
+    expect(await byEmail(existing.email)).toHaveLength(1)
+    expect(await s.emitted('student.created', (p) => p.email.toLowerCase() === existing.email.toLowerCase())).toHaveLength(1)
+
+    // The person is an encadrant already: no student profile for their email either.
+    const encadrant = (await s.as('admin').post('/encadrants', { email: uniqueEmail('enc') })).body
+    const asStudent = await s.publish('user.created', account('student', encadrant.email))
+    await s.applied(asStudent.event_id)
+    expect(await byEmail(encadrant.email)).toHaveLength(0)
+  })
+
+  test('cascade 2 ends: the account auth makes for an admin-created student (same user id) adds nothing', async () => {
+    const student = (await s.as('admin').post('/students', { email: uniqueEmail('cascade'), first_name: 'Omar' })).body
+    const event = await s.publish('user.created', { user_id: student.user_id, email: student.email, role: 'student', first_name: 'Omar', last_name: 'B' })
+    await s.applied(event.event_id)
+    expect(await studentsOf(student.user_id)).toEqual([expect.objectContaining({ id: student.id, firstName: 'Omar', lastName: null })])
+    expect(await s.emitted('student.created', (p) => p.user_id === student.user_id)).toHaveLength(1)
+  })
+})
+
+describe('user.deleted', () => {
+  test("a student's account: the profile is deleted and student.deleted emitted once", async () => {
+    const user = account('student')
+    await s.applied((await s.publish('user.created', user)).event_id)
+    const [row] = await studentsOf(user.user_id)
+    const event = await s.publish('user.deleted', { user_id: user.user_id })
+    await s.applied(event.event_id)
+    const handled = await s.handled('user.deleted')
+    await s.publish('user.deleted', { user_id: user.user_id }, event.event_id)
+    await consumed('user.deleted', handled + 1)
+    expect(await studentsOf(user.user_id)).toHaveLength(0)
+    const deleted = await s.waitForEvent('student.deleted', (p) => p.user_id === user.user_id)
+    expect(deleted.payload).toEqual({ student_id: row!.id, user_id: user.user_id })
+    const again = await s.publish('user.deleted', { user_id: user.user_id })
+    await s.applied(again.event_id)
+    expect(await s.emitted('student.deleted', (p) => p.user_id === user.user_id)).toHaveLength(1)
+  })
+
+  test("an encadrant's account: the profile is deleted, no event; an account without a profile: nothing", async () => {
+    const user = account('encadrant')
+    await s.applied((await s.publish('user.created', user)).event_id)
+    const before = await outboxSize()
+    await s.applied((await s.publish('user.deleted', { user_id: user.user_id })).event_id)
+    expect(await encadrantsOf(user.user_id)).toHaveLength(0)
+    const nobody = await s.publish('user.deleted', { user_id: crypto.randomUUID() })
+    await s.applied(nobody.event_id)
+    expect(await outboxSize()).toBe(before)
+  })
+})
+
+test('user.verified (bound to the queue, no handler) is acked and counted, never dead-lettered', async () => {
+  await s.publish('user.verified', { user_id: crypto.randomUUID(), email: uniqueEmail('verified') })
+  await waitFor(async () => (await s.worker.metrics.render()).includes('type="user.verified",outcome="unhandled"} 1'), 5_000, 'user.verified counted')
+  expect(await listDeadLetters({ connection: broker, service: 'profile', namespace: s.namespace })).toEqual([])
+})

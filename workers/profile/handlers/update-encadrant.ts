@@ -1,0 +1,28 @@
+import { eq } from 'drizzle-orm'
+import { notFound } from '../../../core/index.ts'
+import { encadrants } from '../../../schemas/db/profile.ts'
+import type { CommandHandlers } from '../../kit/define.ts'
+import { assertOwnProfile, changes, type Editable } from '../changes.ts'
+import { assertEstablishment } from '../establishment-check.ts'
+import { encadrantView, type EncadrantRow } from '../views.ts'
+
+const EDITABLE: Editable<EncadrantRow> = {
+  phone: 'phone',
+  first_name: 'firstName',
+  last_name: 'lastName',
+  speciality: 'speciality',
+  establishment_id: 'establishmentId',
+}
+
+/** Applies a partial update; `encadrant.updated` names the fields that changed, and nothing is emitted when none did. */
+export const updateEncadrant: NonNullable<CommandHandlers['profile.update_encadrant']> = async ({ payload, actor }, { tx, emit }) => {
+  const [row] = await tx.select().from(encadrants).where(eq(encadrants.id, payload.encadrant_id)).for('update')
+  if (!row) throw notFound('encadrant')
+  assertOwnProfile(actor, row.userId)
+  const { set, names } = changes(row, payload.fields, EDITABLE)
+  if (names.length === 0) return { status: 200, body: encadrantView(row) }
+  if (set.establishmentId) await assertEstablishment(tx, set.establishmentId)
+  const [updated] = await tx.update(encadrants).set({ ...set, updatedAt: new Date() }).where(eq(encadrants.id, row.id)).returning()
+  emit('encadrant.updated', { encadrant_id: row.id, updated_fields: names })
+  return { status: 200, body: encadrantView(updated!) }
+}
