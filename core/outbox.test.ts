@@ -3,29 +3,24 @@ import { sql } from 'drizzle-orm'
 import type { AsyncMessage } from 'rabbitmq-client'
 import { profileRuntime } from '../schemas/db/profile.ts'
 import { catalogue } from '../schemas/events/index.ts'
-import { connect, testNamespace, waitFor } from '../test/broker.ts'
+import { connect, tapEvents, testNamespace, waitFor, type EventTap } from '../test/broker.ts'
 import { createTestDatabase, type TestDatabase } from '../test/database.ts'
-import { compileCatalogue, createOutbox, createPublisher, createUnitOfWork, declareTopology, deleteTopology, Names, type WorkItem } from './index.ts'
+import { compileCatalogue, createOutbox, createPublisher, createUnitOfWork, deleteTopology, type WorkItem } from './index.ts'
 
 const namespace = testNamespace('outbox')
 const connection = connect()
 const publisher = createPublisher({ connection, catalogue, service: 'profile', namespace })
-const seen: AsyncMessage[] = []
+let seen: AsyncMessage[]
 let database: TestDatabase
-let close: () => Promise<void>
+let tap: EventTap
 
 beforeAll(async () => {
   database = await createTestDatabase('outbox')
-  await declareTopology(connection, { namespace, services: [] })
-  const tap = connection.createConsumer(
-    { queue: '', queueOptions: { exclusive: true }, queueBindings: [{ exchange: new Names(namespace).events, routingKey: '#' }] },
-    (m) => void seen.push(m),
-  )
-  await new Promise((r) => tap.once('ready', r))
-  close = () => tap.close()
+  tap = await tapEvents(connection, namespace)
+  seen = tap.messages
 })
 afterAll(async () => {
-  await close()
+  await tap.close()
   await publisher.close()
   await deleteTopology(connection, { namespace, services: [] })
   await connection.close()

@@ -1,26 +1,25 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { createServer, type Server } from 'node:net'
-import { Connection, type AsyncMessage } from 'rabbitmq-client'
+import { Connection } from 'rabbitmq-client'
 import { catalogue } from '../schemas/events/index.ts'
-import { cleanup, connect, dropConnection, testNamespace, waitFor } from '../test/broker.ts'
-import { createEventConsumer, createPublisher, declareTopology, Names, PublishTimeoutError, ValidationError, type QueueConsumer } from './index.ts'
+import { cleanup, connect, dropConnection, tapEvents, testNamespace, waitFor } from '../test/broker.ts'
+import { createEventConsumer, createPublisher, PublishTimeoutError, ValidationError, type QueueConsumer } from './index.ts'
 
 const done: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const f of done.splice(0).reverse()) await f()
 })
 
-/** A queue bound to every event of the namespace, to see exactly what reached the wire. */
-async function wiretap(connection: Connection, namespace: string) {
-  const seen: AsyncMessage[] = []
-  await declareTopology(connection, { namespace, services: [] })
-  const sub = connection.createConsumer(
-    { queue: '', queueOptions: { exclusive: true, autoDelete: true }, queueBindings: [{ exchange: new Names(namespace).events, routingKey: '#' }] },
-    (m) => void seen.push(m),
-  )
-  await new Promise((r) => sub.once('ready', r))
-  done.push(() => sub.close())
-  return seen
+/** A publisher in a namespace of its own, and every event of that namespace from now on, to see exactly what reached the wire. */
+async function tappedPublisher() {
+  const namespace = testNamespace('pub')
+  const connection = connect()
+  done.push(async () => (await cleanup(connection, { namespace, services: [] }), await connection.close()))
+  const tap = await tapEvents(connection, namespace)
+  done.push(() => tap.close())
+  const publisher = createPublisher({ connection, catalogue, service: 'profile', namespace })
+  done.push(() => publisher.close())
+  return { seen: tap.messages, publisher }
 }
 
 function student() {
@@ -29,12 +28,7 @@ function student() {
 
 describe('publisher', () => {
   test('publishes a persistent event with the wire properties and the ids it was given', async () => {
-    const namespace = testNamespace('pub')
-    const connection = connect()
-    done.push(async () => (await cleanup(connection, { namespace, services: [] }), await connection.close()))
-    const seen = await wiretap(connection, namespace)
-    const publisher = createPublisher({ connection, catalogue, service: 'profile', namespace })
-    done.push(() => publisher.close())
+    const { seen, publisher } = await tappedPublisher()
 
     const envelope = await publisher.publish('student.created', student(), { correlationId: 'req-123', causationId: 'cmd-9' })
     await waitFor(() => seen.length === 1)
@@ -50,12 +44,7 @@ describe('publisher', () => {
   })
 
   test('an invalid event is rejected with every path and never reaches the wire', async () => {
-    const namespace = testNamespace('pub')
-    const connection = connect()
-    done.push(async () => (await cleanup(connection, { namespace, services: [] }), await connection.close()))
-    const seen = await wiretap(connection, namespace)
-    const publisher = createPublisher({ connection, catalogue, service: 'profile', namespace })
-    done.push(() => publisher.close())
+    const { seen, publisher } = await tappedPublisher()
 
     const attempt = publisher.publish('student.created', { student_id: 'x', user_id: crypto.randomUUID() } as never)
     const err = await attempt.catch((e: unknown) => e)

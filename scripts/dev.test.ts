@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { Connection } from 'rabbitmq-client'
 import { deleteTopology, dropDatabase } from '../core/index.ts'
 import { commandBindings } from '../schemas/commands/index.ts'
-import { RABBITMQ_URL, testNamespace } from '../test/broker.ts'
+import { RABBITMQ_URL, testNamespace, waitFor } from '../test/broker.ts'
 import { spawnEntry } from '../test/processes.ts'
 import { existingProcesses } from './processes.ts'
 
@@ -17,14 +17,25 @@ afterAll(async () => {
 })
 
 describe('bun run dev', () => {
-  test('migrates, starts every API and worker on its port, answers, and stops them all on Ctrl-C', async () => {
+  test('migrates, starts the gateway and every API and worker on its port, runs a registration, and stops them all on Ctrl-C', async () => {
     const dev = spawnEntry('scripts/dev.ts', { DATABASE_URL: databaseUrl, MEDTRACK_NAMESPACE: namespace })
     const specs = existingProcesses()
-    expect(specs.map((s) => s.name)).toEqual(expect.arrayContaining(['profile-api', 'profile-worker', 'core-worker']))
+    expect(specs.map((s) => s.name)).toEqual(expect.arrayContaining(['gateway', 'auth-api', 'auth-worker', 'profile-api', 'profile-worker', 'core-api', 'core-worker', 'comm-api', 'comm-worker']))
     for (const s of specs) await dev.waitForLine(new RegExp(`^${s.name}\\s*\\| .*"(api listening|worker started)"`), 20_000)
 
     const api = await fetch('http://127.0.0.1:3002/profile/api/health')
     expect(await api.json()).toMatchObject({ status: 'ok', service: 'profile-api' })
+
+    // README's first session, through the gateway on :8080.
+    const json = { 'content-type': 'application/json' }
+    const address = `quickstart-${crypto.randomUUID().slice(0, 8)}@example.org`
+    const registered = await fetch('http://127.0.0.1:8080/auth/api/register', { method: 'POST', headers: json, body: JSON.stringify({ email: address, password: 'correct horse 42', role: 'student', first_name: 'Ana', last_name: 'Diallo' }) })
+    expect(registered.status).toBe(201)
+    const login = await fetch('http://127.0.0.1:8080/auth/api/login', { method: 'POST', headers: json, body: JSON.stringify({ email: address, password: 'correct horse 42' }) })
+    const { access_token: token } = await login.json()
+    const auth = { authorization: `Bearer ${token}` }
+    await waitFor(async () => (await fetch('http://127.0.0.1:8080/profile/api/students/me', { headers: auth })).status === 200, 10_000, 'the profile')
+    await waitFor(async () => (await (await fetch('http://127.0.0.1:8080/comm/api/notifications', { headers: auth })).json()).items?.length === 1, 10_000, 'the welcome')
     for (const s of specs.filter((s) => s.name.endsWith('-worker'))) {
       expect((await fetch(`http://127.0.0.1:${s.port}/ready`)).status).toBe(200)
     }

@@ -1,5 +1,5 @@
-import { Connection } from 'rabbitmq-client'
-import { deleteTopology, type TopologyOptions } from '../core/index.ts'
+import { Connection, type AsyncMessage } from 'rabbitmq-client'
+import { deleteTopology, Names, type Envelope, type TopologyOptions } from '../core/index.ts'
 
 export const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 
@@ -21,6 +21,36 @@ export async function cleanup(connection: Connection, options: TopologyOptions):
 
 export async function messageCount(connection: Connection, queue: string): Promise<number> {
   return (await connection.queueDeclare({ queue, passive: true })).messageCount
+}
+
+export interface EventTap {
+  /** Every message delivered to the tap so far, oldest first. */
+  messages: AsyncMessage[]
+  /** The envelopes of those messages. */
+  envelopes(): Envelope[]
+  /** Stops listening; the tap's queue goes with it. */
+  close(): Promise<void>
+}
+
+/**
+ * A queue of its own bound to the namespace's events exchange (declared if need be)
+ * with `pattern`, that keeps every message published from now on. Resolves once it consumes.
+ */
+export async function tapEvents(connection: Connection, namespace: string, pattern = '#'): Promise<EventTap> {
+  const exchange = new Names(namespace).events
+  await connection.exchangeDeclare({ exchange, type: 'topic', durable: true })
+  const messages: AsyncMessage[] = []
+  const consumer = connection.createConsumer(
+    { queue: '', queueOptions: { exclusive: true, autoDelete: true }, queueBindings: [{ exchange, routingKey: pattern }] },
+    (m) => void messages.push(m),
+  )
+  await new Promise((r) => consumer.once('ready', r))
+  return {
+    messages,
+    // rabbitmq-client decodes application/json bodies; anything else arrives as bytes.
+    envelopes: () => messages.map((m) => (Buffer.isBuffer(m.body) ? JSON.parse(m.body.toString('utf8')) : m.body) as Envelope),
+    close: () => consumer.close(),
+  }
 }
 
 /** Polls `check` until it returns true; throws after `timeoutMs`. */

@@ -1,37 +1,26 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import type { AsyncMessage } from 'rabbitmq-client'
-import { createPublisher, declareTopology, deleteTopology, Names, parseConfig, silentLogger, type EventPublisher } from '../../core/index.ts'
-import { commandBindings } from '../../schemas/commands/index.ts'
+import { parseConfig, type EventPublisher } from '../../core/index.ts'
 import { emails, users } from '../../schemas/db/auth.ts'
-import { catalogue } from '../../schemas/events/index.ts'
-import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
-import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import type { catalogue } from '../../schemas/events/index.ts'
+import { waitFor } from '../../test/broker.ts'
+import type { TestDatabase } from '../../test/database.ts'
+import { bearer, post as postJson, startService, tokenFor, type Service } from '../../test/service.ts'
 import { linkToken, startSmtpSink } from '../../test/smtp.ts'
-import { WorkerConfig } from '../../workers/kit/config.ts'
-import { startWorker, type RunningWorker } from '../../workers/kit/run.ts'
 import { AuthSettings } from '../../workers/auth/settings.ts'
 import { authWorker } from '../../workers/auth/worker.ts'
-import { ApiConfig } from '../kit/config.ts'
-import { signToken } from '../kit/jwt.ts'
-import { startApi, type RunningApi } from '../kit/start.ts'
 import { authApi } from './app.ts'
 
-const SECRET = 'auth-test-secret-0123456789abcdef'
-const namespace = testNamespace('auth')
-const broker = connect('auth-test')
-const events: AsyncMessage[] = []
+let s: Service
+let events: AsyncMessage[]
 let database: TestDatabase
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>
-let api: RunningApi
-let worker: RunningWorker
 let publisher: EventPublisher<typeof catalogue>
-let closeTap: () => Promise<void>
 
-const url = (path: string) => `http://127.0.0.1:${api.port}/auth/api${path}`
-const post = (path: string, body: unknown, token?: string) =>
-  fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })
-const get = (path: string, token?: string, method = 'GET') => fetch(url(path), { method, headers: token ? { authorization: `Bearer ${token}` } : {} })
+const url = (path: string) => s.url(`/auth/api${path}`)
+const post = (path: string, body: unknown, token?: string) => postJson(url(path), body, token ? bearer(token) : {})
+const get = (path: string, token?: string, method = 'GET') => fetch(url(path), { method, headers: token ? bearer(token) : {} })
 const email = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
 const typesOf = (type: string) => events.filter((m) => m.routingKey === type).map((m) => (m.body as { payload: Record<string, unknown> }).payload)
 
@@ -45,28 +34,17 @@ async function loginToken(address: string, password = 'correct horse 42'): Promi
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase('auth')
   smtp = await startSmtpSink()
-  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'error', PORT: '0' }
   const settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, PUBLIC_URL: 'https://medtrack.example.org', EMAIL_RETRY_MS: '300,600,1200,2400', EMAIL_POLL_MS: '50' })
-  worker = await startWorker(authWorker(settings), parseConfig(WorkerConfig, env), silentLogger)
-  api = await startApi(authApi, parseConfig(ApiConfig, { ...env, JWT_SECRET: SECRET }), silentLogger)
-  await declareTopology(broker, { namespace, services: [] })
-  const tap = broker.createConsumer({ queue: '', queueOptions: { exclusive: true }, queueBindings: [{ exchange: new Names(namespace).events, routingKey: '#' }] }, (m) => void events.push(m))
-  await new Promise((r) => tap.once('ready', r))
-  closeTap = () => tap.close()
-  publisher = createPublisher({ connection: broker, catalogue, service: 'profile', namespace })
+  s = await startService({ label: 'auth', api: authApi, worker: authWorker(settings) })
+  database = s.database
+  events = (await s.tap()).messages
+  publisher = s.publisher('profile')
 })
 
 afterAll(async () => {
-  await closeTap()
-  await publisher.close()
-  await api.stop()
-  await worker.close()
+  await s.close()
   await smtp.stop()
-  await deleteTopology(broker, { namespace, services: ['auth'], commands: commandBindings() })
-  await broker.close()
-  await database.drop()
 })
 
 describe('auth', () => {
@@ -136,7 +114,7 @@ describe('auth', () => {
     const tokenA = await loginToken(a.email)
     const adminId = crypto.randomUUID()
     await database.db.insert(users).values({ id: adminId, email: email('admin'), role: 'admin', firstName: 'Ad', lastName: 'Min' })
-    const admin = await signToken(SECRET, { sub: adminId, role: 'admin' })
+    const admin = await tokenFor('admin', adminId)
     expect((await get(`/users/${a.id}`, tokenA)).status).toBe(200)
     expect((await get(`/users/${b.id}`, tokenA)).status).toBe(403)
     expect((await get(`/users/${b.id}`, admin)).status).toBe(200)

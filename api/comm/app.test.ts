@@ -1,46 +1,30 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { createPublisher, deleteTopology, parseConfig, silentLogger, type EventPublisher } from '../../core/index.ts'
-import { commandBindings } from '../../schemas/commands/index.ts'
+import type { EventPublisher } from '../../core/index.ts'
 import { notifications } from '../../schemas/db/comm.ts'
-import { catalogue } from '../../schemas/events/index.ts'
-import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
-import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
-import { WorkerConfig } from '../../workers/kit/config.ts'
-import { startWorker, type RunningWorker } from '../../workers/kit/run.ts'
+import type { catalogue } from '../../schemas/events/index.ts'
+import { waitFor } from '../../test/broker.ts'
+import type { TestDatabase } from '../../test/database.ts'
+import { bearer, startService, tokenFor, type Service } from '../../test/service.ts'
 import { commWorker } from '../../workers/comm/worker.ts'
-import { ApiConfig } from '../kit/config.ts'
-import { signToken } from '../kit/jwt.ts'
-import { startApi, type RunningApi } from '../kit/start.ts'
 import { commApi } from './app.ts'
 
-const SECRET = 'comm-api-test-secret-0123456789'
-const namespace = testNamespace('comm-api')
-const broker = connect('comm-api-test')
+let s: Service
 let database: TestDatabase
-let worker: RunningWorker
-let api: RunningApi
 let publisher: EventPublisher<typeof catalogue>
 
 beforeAll(async () => {
-  database = await createTestDatabase('comm_api')
-  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'error', PORT: '0' }
-  worker = await startWorker(commWorker, parseConfig(WorkerConfig, env), silentLogger)
-  api = await startApi(commApi, parseConfig(ApiConfig, { ...env, JWT_SECRET: SECRET }), silentLogger)
-  publisher = createPublisher({ connection: broker, catalogue, service: 'profile', namespace })
+  s = await startService({ label: 'comm_api', api: commApi, worker: commWorker })
+  database = s.database
+  publisher = s.publisher('profile')
 })
 
 afterAll(async () => {
-  await api.stop()
-  await worker.close()
-  await publisher.close()
-  await deleteTopology(broker, { namespace, services: ['comm'], commands: commandBindings() })
-  await broker.close()
-  await database.drop()
+  await s.close()
 })
 
-const url = (path: string) => `http://127.0.0.1:${api.port}/comm/api${path}`
-const asStudent = async (userId: string) => ({ authorization: `Bearer ${await signToken(SECRET, { sub: userId, role: 'student' })}` })
+const url = (path: string) => s.url(`/comm/api${path}`)
+const asStudent = async (userId: string) => bearer(await tokenFor('student', userId))
 const list = async (userId: string, query = '') => fetch(url(`/notifications${query}`), { headers: await asStudent(userId) })
 const read = async (id: string, headers: Record<string, string>) => fetch(url(`/notifications/${id}/read`), { method: 'POST', headers })
 
@@ -136,7 +120,7 @@ describe('POST /comm/api/notifications/:id/read', () => {
     const stranger = await read(row.id, await asStudent(crypto.randomUUID()))
     expect(stranger.status).toBe(404)
     expect((await stranger.json()).error).toBe('NOT_FOUND')
-    const admin = await read(row.id, { authorization: `Bearer ${await signToken(SECRET, { sub: crypto.randomUUID(), role: 'admin' })}` })
+    const admin = await read(row.id, bearer(await tokenFor('admin')))
     expect(admin.status).toBe(404)
 
     const unknown = await read(crypto.randomUUID(), await asStudent(owner))

@@ -1,44 +1,26 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { createPublisher, deleteTopology, parseConfig, silentLogger, type EventPublisher } from '../../core/index.ts'
-import { commandBindings } from '../../schemas/commands/index.ts'
-import { catalogue } from '../../schemas/events/index.ts'
-import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
-import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
-import { WorkerConfig } from '../../workers/kit/config.ts'
-import { startWorker, type RunningWorker } from '../../workers/kit/run.ts'
+import type { EventPublisher } from '../../core/index.ts'
+import type { catalogue } from '../../schemas/events/index.ts'
+import { waitFor } from '../../test/broker.ts'
+import { bearer, startService, tokenFor, type Service } from '../../test/service.ts'
 import { coreWorker } from '../../workers/core/worker.ts'
-import { ApiConfig } from '../kit/config.ts'
-import { signToken, type Role } from '../kit/jwt.ts'
-import { startApi, type RunningApi } from '../kit/start.ts'
+import type { Role } from '../kit/jwt.ts'
 import { coreApi } from './app.ts'
 
-const SECRET = 'core-api-test-secret-0123456789'
-const namespace = testNamespace('core-api')
-const broker = connect('core-api-test')
-let database: TestDatabase
-let worker: RunningWorker
-let api: RunningApi
+let s: Service
 let publisher: EventPublisher<typeof catalogue>
 
 beforeAll(async () => {
-  database = await createTestDatabase('core_api')
-  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'error', PORT: '0' }
-  worker = await startWorker(coreWorker, parseConfig(WorkerConfig, env), silentLogger)
-  api = await startApi(coreApi, parseConfig(ApiConfig, { ...env, JWT_SECRET: SECRET }), silentLogger)
-  publisher = createPublisher({ connection: broker, catalogue, service: 'profile', namespace })
+  s = await startService({ label: 'core_api', api: coreApi, worker: coreWorker })
+  publisher = s.publisher('profile')
 })
 
 afterAll(async () => {
-  await api.stop()
-  await worker.close()
-  await publisher.close()
-  await deleteTopology(broker, { namespace, services: ['core'], commands: commandBindings() })
-  await broker.close()
-  await database.drop()
+  await s.close()
 })
 
-const as = async (role: Role, sub: string = crypto.randomUUID()) => ({ authorization: `Bearer ${await signToken(SECRET, { sub, role })}` })
-const getTracking = async (studentId: string, headers: Record<string, string>) => fetch(`http://127.0.0.1:${api.port}/core/api/tracking/${studentId}`, { headers })
+const as = async (role: Role, sub?: string) => bearer(await tokenFor(role, sub))
+const getTracking = async (studentId: string, headers: Record<string, string>) => fetch(s.url(`/core/api/tracking/${studentId}`), { headers })
 
 /** Publishes `student.created` and resolves with the tracking once an admin can read it. */
 async function trackedStudent() {

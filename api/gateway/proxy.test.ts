@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Server } from 'bun'
-import { createServer } from 'node:net'
 import { openDatabase, parseConfig, PublishTimeoutError, SERVICES, silentLogger } from '../../core/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
+import { closedPort } from '../../test/service.ts'
 import { createGateway } from './app.ts'
 import { GatewayConfig } from './config.ts'
 
@@ -58,14 +58,6 @@ function standIn(service: string): Server<undefined> {
       }
     },
   })
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
 }
 
 // The proxy never touches the database or the bus: a pool that is never used, a publisher that would refuse.

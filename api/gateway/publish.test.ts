@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Connection } from 'rabbitmq-client'
-import { createServer } from 'node:net'
 import { createEventConsumer, createPublisher, Names, openDatabase, parseConfig, silentLogger, topology, type Envelope } from '../../core/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import { connect, messageCount, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
 import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import { closedPort } from '../../test/service.ts'
 import { createGateway } from './app.ts'
 import { GatewayConfig } from './config.ts'
 import { createApiKey, revokeApiKey } from './key-store.ts'
@@ -41,14 +41,6 @@ async function take() {
   if (!msg) throw new Error('no message in the test queue')
   // rabbitmq-client decodes application/json bodies.
   return { msg, envelope: msg.body }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
 }
 
 beforeAll(async () => {

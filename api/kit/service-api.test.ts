@@ -1,106 +1,39 @@
-import { afterAll, afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { connect as connectTcp, createServer, type Socket } from 'node:net'
-import { deleteTopology, Names, parseConfig, silentLogger } from '../../core/index.ts'
-import { commandBindings } from '../../schemas/commands/index.ts'
+import { Names } from '../../core/index.ts'
 import { profileCommandResults, profileOutbox, students } from '../../schemas/db/profile.ts'
-import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
-import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import { waitFor } from '../../test/broker.ts'
+import { bearer, closedPort, json, post, startService, TEST_JWT_SECRET, type Service, type ServiceOptions } from '../../test/service.ts'
 import { startProxy } from '../../test/tcp-proxy.ts'
-import { startWorker, type RunningWorker } from '../../workers/kit/run.ts'
-import { WorkerConfig } from '../../workers/kit/config.ts'
 import { profileWorker } from '../../workers/profile/worker.ts'
 import { profileApi } from '../profile/app.ts'
-import { ApiConfig } from './config.ts'
 import { signToken } from './jwt.ts'
-import { startApi, type RunningApi } from './start.ts'
 
-const SECRET = 'service-api-test-secret-0123456789'
 const ADMIN = { sub: crypto.randomUUID(), role: 'admin' } as const
-const broker = connect('service-api-test')
 
-const admin = () => signToken(SECRET, ADMIN)
-const studentToken = (sub: string = crypto.randomUUID()) => signToken(SECRET, { sub, role: 'student' })
+const admin = () => signToken(TEST_JWT_SECRET, ADMIN)
+const studentToken = (sub: string = crypto.randomUUID()) => signToken(TEST_JWT_SECRET, { sub, role: 'student' })
 const uniqueEmail = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
 
-/**
- * One isolated MedTrack profile service for a test: its own database and
- * broker namespace, the API and (when asked) the worker running in-process.
- */
-interface Service {
-  database: TestDatabase
-  namespace: string
-  api: RunningApi
-  worker?: RunningWorker
-  url(path: string): string
-  startWorker(): Promise<RunningWorker>
-  close(): Promise<void>
-}
-
-async function startService(label: string, o: { worker?: boolean; api?: Record<string, string> } = {}): Promise<Service> {
-  const namespace = testNamespace(label)
-  const database = await createTestDatabase(label)
-  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'error' }
-  const api = await startApi(profileApi, parseConfig(ApiConfig, { ...env, PORT: '0', JWT_SECRET: SECRET, ...o.api }), silentLogger)
-  const service: Service = {
-    database,
-    namespace,
-    api,
-    url: (path) => `http://127.0.0.1:${api.port}${path}`,
-    async startWorker() {
-      service.worker = await startWorker(profileWorker, parseConfig(WorkerConfig, { ...env, PORT: '0' }), silentLogger)
-      return service.worker
-    },
-    async close() {
-      await api.stop()
-      await service.worker?.close()
-      await deleteTopology(broker, { namespace, services: ['profile'], commands: commandBindings() })
-      await database.drop()
-    },
-  }
-  if (o.worker !== false) await service.startWorker()
-  return service
-}
+/** The profile service, its API and (unless deferred) its worker in-process. */
+const startProfile = (label: string, o: Omit<ServiceOptions, 'label'> = {}) => startService({ label, api: profileApi, worker: profileWorker, ...o })
 
 /**
  * Resolves once the API declared its service's topology, so a command published now is routable.
  * The dead-letter queue is declared last, after the commands queue and its bindings (core/topology.ts).
  */
-async function topologyDeclared(namespace: string): Promise<void> {
-  const queue = new Names(namespace).deadQueue('profile')
+async function topologyDeclared(s: Service): Promise<void> {
+  const queue = new Names(s.namespace).deadQueue('profile')
   await waitFor(
     () =>
-      broker.queueDeclare({ queue, passive: true }).then(
+      s.connection.queueDeclare({ queue, passive: true }).then(
         () => true,
         () => false,
       ),
     5_000,
     `${queue} declared`,
   )
-}
-
-async function json(res: Response): Promise<any> {
-  expect(res.headers.get('content-type') ?? '').toContain('application/json')
-  return res.json()
-}
-
-function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  })
-}
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
-
-/** A free local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
-  const port = (server.address() as { port: number }).port
-  await new Promise<void>((r) => server.close(() => r()))
-  return port
 }
 
 /**
@@ -140,15 +73,11 @@ async function startStallingProxy(targetPort: number) {
 
 const studentRows = (s: Service, email: string) => s.database.db.select().from(students).where(sql`lower(${students.email}) = lower(${email})`)
 
-afterAll(async () => {
-  await broker.close()
-})
-
 describe('with the worker running', () => {
   let s: Service
 
   beforeEach(async () => {
-    s = await startService('api')
+    s = await startProfile('api')
   })
 
   afterEach(async () => {
@@ -228,7 +157,7 @@ describe('with the worker running', () => {
       expect(student.status).toBe(403)
       expect((await json(student)).error).toBe('FORBIDDEN')
 
-      const expired = await post(url, body, bearer(await signToken(SECRET, ADMIN, 60, Date.now() - 3_600_000)))
+      const expired = await post(url, body, bearer(await signToken(TEST_JWT_SECRET, ADMIN, 60, Date.now() - 3_600_000)))
       expect(expired.status).toBe(401)
       expect((await json(expired)).error).toBe('UNAUTHENTICATED')
 
@@ -333,7 +262,7 @@ describe('the broker unreachable', () => {
     await Bun.sleep(750)
     expect(await studentRows(s, email)).toHaveLength(0)
     expect(await s.database.db.select().from(profileCommandResults)).toHaveLength(0)
-    expect((await broker.queueDeclare({ queue: new Names(s.namespace).commandQueue('profile'), passive: true })).messageCount).toBe(0)
+    expect((await s.connection.queueDeclare({ queue: new Names(s.namespace).commandQueue('profile'), passive: true })).messageCount).toBe(0)
   }
 
   async function expect503(res: Response) {
@@ -345,7 +274,7 @@ describe('the broker unreachable', () => {
   }
 
   test('never reachable: POST → 503 with Retry-After, nothing accepted; /health says unreachable', async () => {
-    const s = await startService('down', { worker: false, api: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${await closedPort()}` } })
+    const s = await startProfile('down', { deferWorker: true, apiEnv: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${await closedPort()}` } })
     try {
       const health = await fetch(s.url('/profile/api/health'))
       expect(health.status).toBe(200)
@@ -363,7 +292,7 @@ describe('the broker unreachable', () => {
 
   test('cut after connecting: POST → 503 with Retry-After; once the link is back nothing of that request is applied', async () => {
     const proxy = await startProxy(5672)
-    const s = await startService('cut', { worker: false, api: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}` } })
+    const s = await startProfile('cut', { deferWorker: true, apiEnv: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}` } })
     try {
       await waitFor(async () => (await (await fetch(s.url('/profile/api/health'))).json()).broker === 'connected', 5_000, 'api connected')
       await proxy.cut()
@@ -385,9 +314,9 @@ describe('the broker unreachable', () => {
   }, 15_000)
   test('a broker that stalls after taking the write: 202 with the operation, which resolves once the link recovers (never a 503 that proves false)', async () => {
     const link = await startStallingProxy(5672)
-    const s = await startService('stall', { worker: false, api: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${link.port}`, COMMAND_WAIT_MS: '300' } })
+    const s = await startProfile('stall', { deferWorker: true, apiEnv: { RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${link.port}`, COMMAND_WAIT_MS: '300' } })
     try {
-      await topologyDeclared(s.namespace)
+      await topologyDeclared(s)
       // A first command opens the dispatcher's channel while the link is healthy (no worker: 202).
       expect((await post(s.url('/profile/api/students'), { email: uniqueEmail('warm') }, bearer(await admin()))).status).toBe(202)
 
@@ -410,9 +339,9 @@ describe('the broker unreachable', () => {
 
 describe('the worker stopped', () => {
   test('POST → 202 with Location; the operation is pending, then succeeded once the worker runs, and the row exists once', async () => {
-    const s = await startService('wait', { worker: false, api: { COMMAND_WAIT_MS: '300' } })
+    const s = await startProfile('wait', { deferWorker: true, apiEnv: { COMMAND_WAIT_MS: '300' } })
     try {
-      await topologyDeclared(s.namespace)
+      await topologyDeclared(s)
       const email = uniqueEmail('later')
       const res = await post(s.url('/profile/api/students'), { email, last_name: 'Hopper' }, bearer(await admin()))
       expect(res.status).toBe(202)

@@ -30,7 +30,8 @@ export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: L
   let declaredOnce: () => void = () => {}
   const declared = new Promise<void>((resolve) => (declaredOnce = resolve))
   connection.on('connection', () => {
-    declareTopology(connection, { namespace: config.MEDTRACK_NAMESPACE, services: [def.service], commands: commandBindings() })
+    // The retry tiers are the worker's to declare (their delays are its settings).
+    declareTopology(connection, { namespace: config.MEDTRACK_NAMESPACE, services: [def.service], commands: commandBindings(), retryTiers: [] })
       .then(() => declaredOnce())
       .catch((err) => log.warn('could not declare topology', { error: describe(err) }))
   })

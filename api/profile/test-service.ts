@@ -1,21 +1,16 @@
 import type { Static } from '@sinclair/typebox'
 import { and, eq } from 'drizzle-orm'
-import type { AsyncMessage, Consumer } from 'rabbitmq-client'
-import { createPublisher, declareTopology, deleteTopology, Names, parseConfig, silentLogger, type Envelope } from '../../core/index.ts'
-import { commandBindings } from '../../schemas/commands/index.ts'
+import type { Connection } from 'rabbitmq-client'
+import type { Envelope } from '../../core/index.ts'
 import { profileInbox, profileOutbox } from '../../schemas/db/profile.ts'
 import { catalogue } from '../../schemas/events/index.ts'
-import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
-import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
-import { WorkerConfig } from '../../workers/kit/config.ts'
-import { startWorker, type RunningWorker } from '../../workers/kit/run.ts'
+import { waitFor } from '../../test/broker.ts'
+import type { TestDatabase } from '../../test/database.ts'
+import { startService, tokenFor } from '../../test/service.ts'
+import type { RunningWorker } from '../../workers/kit/run.ts'
 import { profileWorker } from '../../workers/profile/worker.ts'
-import { ApiConfig } from '../kit/config.ts'
-import { signToken, type Role } from '../kit/jwt.ts'
-import { startApi, type RunningApi } from '../kit/start.ts'
+import type { Role } from '../kit/jwt.ts'
 import { profileApi } from './app.ts'
-
-const SECRET = 'profile-test-secret-0123456789abcdef'
 
 type Catalogue = typeof catalogue
 type EventType = keyof Catalogue & string
@@ -35,13 +30,15 @@ export interface Client {
 }
 
 /**
- * The profile service of one test file: its own database and broker
- * namespace, API and worker in-process, and a tap on the namespace's events
- * exchange that keeps every event published.
+ * The profile service of one test file (test/service.ts): its own database and
+ * broker namespace, API and worker in-process, and a tap on the namespace's
+ * events exchange that keeps every event published.
  */
 export interface ProfileService {
   database: TestDatabase
   namespace: string
+  /** The test's own broker connection. */
+  connection: Connection
   /** A caller with a token for the role; `sub` is their user id (new when omitted). */
   as(role: Role, sub?: string): Client
   anonymous: Client
@@ -62,28 +59,16 @@ export interface ProfileService {
 }
 
 export async function startProfileService(label: string): Promise<ProfileService> {
-  const namespace = testNamespace(label)
-  const database = await createTestDatabase(label)
-  const broker = connect(`profile-test-${label}`)
-  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'error' }
-  await declareTopology(broker, { namespace, services: ['profile'], commands: commandBindings() })
-
-  const published: Envelope[] = []
-  const tap: Consumer = broker.createConsumer(
-    { queue: '', queueOptions: { exclusive: true }, queueBindings: [{ exchange: new Names(namespace).events, routingKey: '#' }] },
-    (m: AsyncMessage) => void published.push(JSON.parse(Buffer.isBuffer(m.body) ? m.body.toString('utf8') : JSON.stringify(m.body))),
-  )
-  await new Promise((r) => tap.once('ready', r))
-
-  const api: RunningApi = await startApi(profileApi, parseConfig(ApiConfig, { ...env, PORT: '0', JWT_SECRET: SECRET }), silentLogger)
-  const worker = await startWorker(profileWorker, parseConfig(WorkerConfig, { ...env, PORT: '0', RELAY_INTERVAL_MS: '200' }), silentLogger)
-  const publisher = createPublisher({ connection: broker, catalogue, service: 'auth', namespace })
+  const service = await startService({ label, api: profileApi, worker: profileWorker, env: { RELAY_INTERVAL_MS: '200' } })
+  const { database } = service
+  const tap = await service.tap()
+  const publisher = service.publisher('auth')
 
   const client = (token?: Promise<string>): Client => {
     const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
       const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
       if (token) headers.authorization = `Bearer ${await token}`
-      const res = await fetch(`http://127.0.0.1:${api.port}/profile/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+      const res = await fetch(service.url(`/profile/api${path}`), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
       const text = await res.text()
       return { status: res.status, body: text ? JSON.parse(text) : undefined }
     }
@@ -97,14 +82,17 @@ export async function startProfileService(label: string): Promise<ProfileService
 
   return {
     database,
-    namespace,
-    worker,
-    published,
-    as: (role, sub = crypto.randomUUID()) => client(signToken(SECRET, { sub, role })),
+    namespace: service.namespace,
+    connection: service.connection,
+    worker: service.worker!,
+    get published() {
+      return tap.envelopes()
+    },
+    as: (role, sub) => client(tokenFor(role, sub)),
     anonymous: client(),
     async waitForEvent(type, match) {
       let found: Envelope | undefined
-      await waitFor(() => !!(found = published.find((e) => e.event_type === type && match(e.payload))), 5_000, `${type} on the bus`)
+      await waitFor(() => !!(found = tap.envelopes().find((e) => e.event_type === type && match(e.payload))), 5_000, `${type} on the bus`)
       return found!
     },
     async emitted(type, match = () => true) {
@@ -119,19 +107,8 @@ export async function startProfileService(label: string): Promise<ProfileService
         `event ${eventId} applied`,
       )
     },
-    async handled(type) {
-      const line = (await worker.metrics.render()).split('\n').find((l) => l.startsWith(`medtrack_messages_total{queue="events",type="${type}",outcome="handled"}`))
-      return line ? Number(line.split(' ').pop()) : 0
-    },
-    async close() {
-      await api.stop()
-      await worker.close()
-      await tap.close()
-      await publisher.close()
-      await deleteTopology(broker, { namespace, services: ['profile'], commands: commandBindings() })
-      await broker.close()
-      await database.drop()
-    },
+    handled: (type) => service.handled(type),
+    close: () => service.close(),
   }
 }
 

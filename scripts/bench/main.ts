@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
       events: { type: 'string', default: '10000' },
       rounds: { type: 'string', default: '3' },
       requests: { type: 'string', default: '3000' },
-      concurrency: { type: 'string', default: '64' },
+      concurrency: { type: 'string', default: '256' },
       samples: { type: 'string', default: '300' },
     },
   })

@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { count, eq, sql } from 'drizzle-orm'
-import type { AsyncMessage, Consumer } from 'rabbitmq-client'
-import { Names } from '../../core/index.ts'
+import type { AsyncMessage } from 'rabbitmq-client'
 import { users } from '../../schemas/db/auth.ts'
 import { notifications } from '../../schemas/db/comm.ts'
 import { stageTracking } from '../../schemas/db/core.ts'
 import { students } from '../../schemas/db/profile.ts'
-import { connect, waitFor } from '../broker.ts'
+import { connect, tapEvents, waitFor, type EventTap } from '../broker.ts'
 import { client, startPlatform, type Platform } from './platform.ts'
 
 let platform: Platform
 let api: ReturnType<typeof client>
 let key: string
 const broker = connect('e2e-external')
-const seen: AsyncMessage[] = []
-let tap: Consumer
+let seen: AsyncMessage[]
+let tap: EventTap
 
 /** `bun run apikey create`, as an operator runs it. */
 async function createKey(name: string, events: string): Promise<string> {
@@ -33,8 +32,8 @@ beforeAll(async () => {
   platform = await startPlatform('e2e-ext')
   api = client(platform.gateway)
   key = await createKey('registrar', 'student.*')
-  tap = broker.createConsumer({ queue: '', queueOptions: { exclusive: true }, queueBindings: [{ exchange: new Names(platform.namespace).events, routingKey: 'student.*' }] }, (m) => void seen.push(m))
-  await new Promise((r) => tap.once('ready', r))
+  tap = await tapEvents(broker, platform.namespace, 'student.*')
+  seen = tap.messages
 }, 60_000)
 afterAll(async () => {
   await tap.close()

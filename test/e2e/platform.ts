@@ -10,6 +10,7 @@ import { spawnEntry, type Child } from '../processes.ts'
 import { startSmtpSink } from '../smtp.ts'
 
 export const SERVICES = ['auth', 'profile', 'core', 'comm', 'eval'] as const
+const RETRY_TIERS = [200, 400, 800, 1_600, 3_200]
 const JWT_SECRET = 'e2e-secret-0123456789abcdef0123456789'
 
 async function freePort(): Promise<number> {
@@ -41,7 +42,7 @@ export async function startPlatform(label: string) {
     PUBLIC_URL: 'https://medtrack.example.org',
     EMAIL_RETRY_MS: '300,600,1200,2400,4800',
     EMAIL_POLL_MS: '50',
-    RETRY_TIERS: '200,400,800,1600,3200',
+    RETRY_TIERS: RETRY_TIERS.join(','),
     RELAY_AFTER_MS: '1000',
     LOG_LEVEL: 'info',
     ...Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${ports[s]}`])),
@@ -95,7 +96,7 @@ export async function startPlatform(label: string) {
     async close(): Promise<void> {
       await Promise.all([...running.keys()].map((n) => stop(n as ProcessName)))
       const connection = new Connection(RABBITMQ_URL)
-      await deleteTopology(connection, { namespace, commands: commandBindings() })
+      await deleteTopology(connection, { namespace, commands: commandBindings(), retryTiers: RETRY_TIERS })
       await connection.close()
       await smtp.stop()
       await database.drop()

@@ -1,58 +1,42 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import type { Consumer } from 'rabbitmq-client'
-import { createPublisher, deleteTopology, Names, parseConfig, silentLogger, type Envelope, type EventPublisher } from '../../core/index.ts'
-import { commandBindings } from '../../schemas/commands/index.ts'
+import type { EventPublisher } from '../../core/index.ts'
 import { commStudents, notifications } from '../../schemas/db/comm.ts'
-import { catalogue } from '../../schemas/events/index.ts'
-import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
-import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
-import { WorkerConfig } from '../kit/config.ts'
-import { startWorker, type RunningWorker } from '../kit/run.ts'
+import type { catalogue } from '../../schemas/events/index.ts'
+import { waitFor, type EventTap } from '../../test/broker.ts'
+import type { TestDatabase } from '../../test/database.ts'
+import { startService, type Service } from '../../test/service.ts'
+import type { RunningWorker } from '../kit/run.ts'
 import { commWorker } from './worker.ts'
 
-const namespace = testNamespace('comm-worker')
-const broker = connect('comm-worker-test')
-const probeQueue = `${namespace}.probe`
 const TIERS = [200, 400, 800, 1_600, 3_200]
-/** Every `notification.created` on the bus, as the broker delivered it. */
-const seen: Envelope[] = []
+let s: Service
 let database: TestDatabase
 let worker: RunningWorker
 let publisher: EventPublisher<typeof catalogue>
-let probe: Consumer
+/** Every `notification.created` on the bus, as the broker delivered it. */
+let seen: EventTap
 
 beforeAll(async () => {
-  database = await createTestDatabase('comm_worker')
-  worker = await startWorker(commWorker, parseConfig(WorkerConfig, { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: TIERS.join(','), LOG_LEVEL: 'error', PORT: '0' }), silentLogger)
-  publisher = createPublisher({ connection: broker, catalogue, service: 'profile', namespace })
-  await broker.queueDeclare({ queue: probeQueue, durable: false })
-  await broker.queueBind({ queue: probeQueue, exchange: new Names(namespace).events, routingKey: 'notification.created' })
-  probe = broker.createConsumer({ queue: probeQueue }, (message) => void seen.push(message.body as Envelope))
+  s = await startService({ label: 'comm_worker', worker: commWorker, env: { RETRY_TIERS: TIERS.join(',') } })
+  database = s.database
+  worker = s.worker!
+  publisher = s.publisher('profile')
+  seen = await s.tap('notification.created')
 })
 
 afterAll(async () => {
-  await probe.close()
-  await worker.close()
-  await publisher.close()
-  await broker.queueDelete({ queue: probeQueue })
-  await deleteTopology(broker, { namespace, services: ['comm'], retryTiers: TIERS, commands: commandBindings() })
-  await broker.close()
-  await database.drop()
+  await s.close()
 })
 
-/** How many events of `type` the worker has finished with (applied, or found to be duplicates). */
-async function handled(type: string): Promise<number> {
-  const line = (await worker.metrics.render()).split('\n').find((l) => l.startsWith(`medtrack_messages_total{queue="events",type="${type}",outcome="handled"}`))
-  return line ? Number(line.split(' ').pop()) : 0
-}
+const handled = (type: string) => s.handled(type)
 
 const newStudent = (firstName?: string) => {
   const id = crypto.randomUUID()
   return { student_id: id, user_id: crypto.randomUUID(), email: `s-${id.slice(0, 8)}@example.org`, ...(firstName ? { first_name: firstName } : {}) }
 }
 const welcomes = (studentId: string) => database.db.select().from(notifications).where(eq(notifications.dedupeKey, `welcome:${studentId}`))
-const announced = (userId: string) => seen.filter((e) => e.payload.user_id === userId)
+const announced = (userId: string) => seen.envelopes().filter((e) => e.payload.user_id === userId)
 
 describe('student.created', () => {
   test('one welcome notification for the user, its read model row, and notification.created on the bus once', async () => {

@@ -1,51 +1,35 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import type { Consumer } from 'rabbitmq-client'
-import { createPublisher, deleteTopology, Names, parseConfig, silentLogger, type Envelope, type EventPublisher } from '../../core/index.ts'
-import { commandBindings } from '../../schemas/commands/index.ts'
+import type { EventPublisher } from '../../core/index.ts'
 import { stageTracking, studentDirectory } from '../../schemas/db/core.ts'
-import { catalogue } from '../../schemas/events/index.ts'
-import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
-import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
-import { WorkerConfig } from '../kit/config.ts'
-import { startWorker, type RunningWorker } from '../kit/run.ts'
+import type { catalogue } from '../../schemas/events/index.ts'
+import { waitFor, type EventTap } from '../../test/broker.ts'
+import type { TestDatabase } from '../../test/database.ts'
+import { startService, type Service } from '../../test/service.ts'
+import type { RunningWorker } from '../kit/run.ts'
 import { coreWorker } from './worker.ts'
 
-const namespace = testNamespace('core-worker')
-const broker = connect('core-worker-test')
-const probeQueue = `${namespace}.probe`
 const TIERS = [200, 400, 800, 1_600, 3_200]
-/** Every `stage.tracking_initialized` on the bus, as the broker delivered it. */
-const seen: Envelope[] = []
+let s: Service
 let database: TestDatabase
 let worker: RunningWorker
 let publisher: EventPublisher<typeof catalogue>
-let probe: Consumer
+/** Every `stage.tracking_initialized` on the bus, as the broker delivered it. */
+let seen: EventTap
 
 beforeAll(async () => {
-  database = await createTestDatabase('core_worker')
-  worker = await startWorker(coreWorker, parseConfig(WorkerConfig, { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: TIERS.join(','), LOG_LEVEL: 'error', PORT: '0' }), silentLogger)
-  publisher = createPublisher({ connection: broker, catalogue, service: 'profile', namespace })
-  await broker.queueDeclare({ queue: probeQueue, durable: false })
-  await broker.queueBind({ queue: probeQueue, exchange: new Names(namespace).events, routingKey: 'stage.tracking_initialized' })
-  probe = broker.createConsumer({ queue: probeQueue }, (message) => void seen.push(message.body as Envelope))
+  s = await startService({ label: 'core_worker', worker: coreWorker, env: { RETRY_TIERS: TIERS.join(',') } })
+  database = s.database
+  worker = s.worker!
+  publisher = s.publisher('profile')
+  seen = await s.tap('stage.tracking_initialized')
 })
 
 afterAll(async () => {
-  await probe.close()
-  await worker.close()
-  await publisher.close()
-  await broker.queueDelete({ queue: probeQueue })
-  await deleteTopology(broker, { namespace, services: ['core'], retryTiers: TIERS, commands: commandBindings() })
-  await broker.close()
-  await database.drop()
+  await s.close()
 })
 
-/** How many events of `type` the worker has finished with (applied, or found to be duplicates). */
-async function handled(type: string): Promise<number> {
-  const line = (await worker.metrics.render()).split('\n').find((l) => l.startsWith(`medtrack_messages_total{queue="events",type="${type}",outcome="handled"}`))
-  return line ? Number(line.split(' ').pop()) : 0
-}
+const handled = (type: string) => s.handled(type)
 
 const newStudent = () => {
   const id = crypto.randomUUID()
@@ -53,7 +37,7 @@ const newStudent = () => {
 }
 const tracking = (studentId: string) => database.db.select().from(stageTracking).where(eq(stageTracking.studentId, studentId))
 const directory = (studentId: string) => database.db.select().from(studentDirectory).where(eq(studentDirectory.studentId, studentId))
-const announced = (studentId: string) => seen.filter((e) => e.payload.student_id === studentId)
+const announced = (studentId: string) => seen.envelopes().filter((e) => e.payload.student_id === studentId)
 
 describe('student.created', () => {
   test('the directory row, a not_started tracking, and stage.tracking_initialized on the bus once', async () => {

@@ -2,18 +2,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { listDeadLetters } from '../../core/index.ts'
 import { encadrants, profileOutbox, students } from '../../schemas/db/profile.ts'
-import { connect, waitFor } from '../../test/broker.ts'
+import { waitFor } from '../../test/broker.ts'
 import { startProfileService, uniqueEmail, type ProfileService } from '../../api/profile/test-service.ts'
 
 let s: ProfileService
-const broker = connect('profile-account-events-test')
 
 beforeAll(async () => {
   s = await startProfileService('accounts')
 })
 afterAll(async () => {
   await s.close()
-  await broker.close()
 })
 
 const studentsOf = (userId: string) => s.database.db.select().from(students).where(eq(students.userId, userId))
@@ -123,5 +121,5 @@ describe('user.deleted', () => {
 test('user.verified (bound to the queue, no handler) is acked and counted, never dead-lettered', async () => {
   await s.publish('user.verified', { user_id: crypto.randomUUID(), email: uniqueEmail('verified') })
   await waitFor(async () => (await s.worker.metrics.render()).includes('type="user.verified",outcome="unhandled"} 1'), 5_000, 'user.verified counted')
-  expect(await listDeadLetters({ connection: broker, service: 'profile', namespace: s.namespace })).toEqual([])
+  expect(await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).toEqual([])
 })
