@@ -6,6 +6,7 @@ import { upstreamUrls, type GatewayConfig } from './config.ts'
 import { publishExternalEvent, type Answer, type PublishDeps } from './events/publish.ts'
 import { createKeyLookup } from './key-store.ts'
 import { forward } from './proxy.ts'
+import { createSessionCheck } from './sessions.ts'
 
 export interface GatewayDeps {
   config: GatewayConfig
@@ -70,10 +71,17 @@ export function createGateway(deps: GatewayDeps) {
       }),
     )
 
-  const proxy = ({ request, params, set, server }: ProxyContext) => {
+  const sessions = createSessionCheck({ authUrl: upstreams.get('auth')!, cacheMs: config.SESSION_CACHE_MS, log })
+
+  const proxy = async ({ request, params, set, server }: ProxyContext) => {
     const upstream = upstreams.get(params.service)
     const requestId = String(set.headers['x-request-id'])
     if (!upstream) return notFound(request, requestId)
+    const authorization = request.headers.get('authorization')
+    if (params.service !== 'auth' && authorization?.startsWith('Bearer ') && (await sessions(authorization)) === 'revoked') {
+      const body = errorBody('UNAUTHENTICATED', 'this token is no longer valid; log in again')
+      return new Response(JSON.stringify(body), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
+    }
     return forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp: server?.requestIP(request)?.address, log })
   }
 

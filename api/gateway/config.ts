@@ -20,6 +20,8 @@ export const GatewayConfig = Type.Object({
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
   /** How long an API key lookup is reused: a revoked key stops working within this time. @default 2000 */
   KEY_CACHE_MS: Type.Integer({ minimum: 0, default: 2_000 }),
+  /** How long auth's answer on a bearer token is reused: tokens retired by a password change stop working within this time. @default 5000 */
+  SESSION_CACHE_MS: Type.Integer({ minimum: 0, default: 5_000 }),
   /** How long to wait for the broker's confirm of an external event before answering 503. @default 5000 */
   PUBLISH_CONFIRM_MS: Type.Integer({ minimum: 1, default: 5_000 }),
   LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),

@@ -44,6 +44,7 @@ export async function startPlatform(label: string) {
     EMAIL_POLL_MS: '50',
     RETRY_TIERS: RETRY_TIERS.join(','),
     RELAY_AFTER_MS: '1000',
+    SESSION_CACHE_MS: '500',
     LOG_LEVEL: 'info',
     ...Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${ports[s]}`])),
   }

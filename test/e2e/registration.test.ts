@@ -45,6 +45,14 @@ describe('registration, end to end through the gateway', () => {
     expect((await api.get('/auth/api/me', token)).body.verified).toBe(false)
     expect((await api.post('/auth/api/verify', { token: linkToken(mail!) })).status).toBe(200)
     expect((await api.get('/auth/api/me', token)).body.verified).toBe(true)
+
+    // A new password retires the old token on every service behind the gateway, within SESSION_CACHE_MS.
+    expect((await api.post('/auth/api/password', { current_password: 'correct horse 42', new_password: 'new secret 77' }, token)).status).toBe(200)
+    expect((await api.get('/auth/api/me', token)).status).toBe(401)
+    await waitFor(async () => (await api.get('/profile/api/students/me', token)).status === 401, 3_000, 'the old token refused by profile')
+    expect((await api.get('/comm/api/notifications', token)).status).toBe(401)
+    const fresh = (await api.post('/auth/api/login', { email: address, password: 'new secret 77' })).body.access_token
+    expect((await api.get('/profile/api/students/me', fresh)).status).toBe(200)
   }, 30_000)
 
   test('an admin creates a student → the account exists and the set-password email arrived; nothing is duplicated anywhere', async () => {
@@ -77,6 +85,7 @@ describe('registration, end to end through the gateway', () => {
     const admin = await platform.admin()
     const a = (await api.post('/profile/api/students', { email: email('a') }, admin.token)).body
     const b = (await api.post('/profile/api/students', { email: email('b') }, admin.token)).body
+    await waitFor(async () => (await api.get(`/auth/api/users/${a.user_id}`, admin.token)).status === 200, 10_000, 'the account made for a')
     const tokenA = await platform.token(a.user_id, 'student')
     expect((await api.get(`/profile/api/students/${a.id}`, tokenA)).status).toBe(200)
     expect((await api.get(`/profile/api/students/${b.id}`, tokenA)).status).toBe(403)
