@@ -59,12 +59,29 @@ export class PublishTimeoutError extends TransientError {
   }
 }
 
-/** Anything not of the family is treated as transient: unknown failures deserve a retry. */
-export function classify(err: unknown): ErrorClass {
-  return err instanceof MedTrackError ? err.errorClass : 'transient'
+/**
+ * PostgreSQL refusing the data itself (SQLSTATE class 22 data exception,
+ * 23 integrity violation, 42 syntax or access rule) will refuse it again.
+ */
+const PERMANENT_SQLSTATE = /^(22|23|42)[0-9A-Z]{3}$/
+
+/** A failed query's own error: drizzle wraps the driver's, whose message names no parameter. */
+function databaseCause(err: unknown): (Error & { code?: unknown }) | undefined {
+  if (err instanceof Error && 'query' in err && 'params' in err && err.cause instanceof Error) return err.cause
+  return undefined
 }
 
+/** Anything not of the family is treated as transient, except data the database refuses: unknown failures deserve a retry. */
+export function classify(err: unknown): ErrorClass {
+  if (err instanceof MedTrackError) return err.errorClass
+  const code = (databaseCause(err) ?? (err as { code?: unknown }))?.code
+  return typeof code === 'string' && PERMANENT_SQLSTATE.test(code) ? 'permanent' : 'transient'
+}
+
+/** A one-line account of an error that never carries query parameters (they may hold passwords or tokens). */
 export function describe(err: unknown): string {
+  const cause = databaseCause(err)
+  if (cause) return `database: ${cause.message}${typeof cause.code === 'string' ? ` (${cause.code})` : ''}`
   if (err instanceof Error) return err.message || err.name
   return String(err)
 }

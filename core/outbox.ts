@@ -55,8 +55,9 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
     await markSent(o.db, ids).catch((err) => log.warn('could not mark outbox rows sent; the relay may publish them again', { rows: ids.length, error: describe(err) }))
   }
 
-  async function publishRows(rows: { id: number; envelope: Envelope }[], validated: boolean) {
-    await Promise.all(rows.map((r) => o.publisher.publishEnvelope(r.envelope, { validated })))
+  /** Rows were validated when written: a row must not block the relay because the catalogue changed since. */
+  async function publishRows(rows: { id: number; envelope: Envelope }[]) {
+    await Promise.all(rows.map((r) => o.publisher.publishEnvelope(r.envelope, { validated: true })))
   }
 
   async function markSent(db: Pick<Database, 'update'>, ids: number[]) {
@@ -68,7 +69,7 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
       if (rows.length === 0) return
       chain = chain.then(async () => {
         try {
-          await publishRows(rows, true)
+          await publishRows(rows)
           for (const r of rows) confirmed.push(r.id)
           if (confirmed.length >= MARK_SENT_BATCH) await flushSent()
           else markTimer ??= setTimeout(() => void flushSent(), MARK_SENT_EVERY_MS)
@@ -95,7 +96,7 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
           .orderBy(asc(outbox.id))
           .limit(relayBatch)
           .for('update')
-        await publishRows(rows as { id: number; envelope: Envelope }[], false)
+        await publishRows(rows as { id: number; envelope: Envelope }[])
         await markSent(tx, rows.map((r) => r.id))
         log.info('outbox relayed unsent events', { count: rows.length })
         return rows.length

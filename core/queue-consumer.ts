@@ -39,6 +39,8 @@ export interface QueueConsumerOptions {
   process(delivery: Delivery): Promise<'handled' | 'unhandled'>
   /** Called once per delivery with how it ended, for metrics. */
   onOutcome?(outcome: Outcome, message: AsyncMessage, durationMs: number): void
+  /** Runs before a message goes to the dead-letter queue (e.g. to record that a command failed); if it fails, the message is retried later instead. */
+  beforeDeadLetter?(message: AsyncMessage): Promise<void>
 }
 
 export interface QueueConsumer {
@@ -90,6 +92,7 @@ export function createQueueConsumer(o: QueueConsumerOptions): QueueConsumer {
     } catch (err) {
       const route = routeFailure(err, failedBefore, tiers)
       try {
+        if (route.to === 'dead') await o.beforeDeadLetter?.(message)
         await forward(message, route)
       } catch (forwardErr) {
         log.error('could not route a failed message; handing it back', { queue: o.queue, error: describe(forwardErr) })

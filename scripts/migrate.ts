@@ -12,6 +12,7 @@ import { ensureAdmin } from '../workers/auth/admin.ts'
 export const MIGRATIONS = fileURLToPath(new URL('../schemas/migrations', import.meta.url))
 
 const Config = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),
   /** The first admin, created when both are set and no account has that email. */
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
@@ -23,6 +24,10 @@ if (import.meta.main) {
   const log = createLogger({ service: 'migrate' })
   const created = await migrateDatabase(config.DATABASE_URL, MIGRATIONS)
   log.info('database migrated', { created, database: new URL(config.DATABASE_URL).pathname.slice(1) })
+  if (config.NODE_ENV === 'production' && config.ADMIN_PASSWORD && /change-?me/i.test(config.ADMIN_PASSWORD)) {
+    log.error('ADMIN_PASSWORD: a placeholder password is refused when NODE_ENV=production')
+    process.exit(1)
+  }
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const db = openDatabase(config.DATABASE_URL, { max: 1 })
     const made = await ensureAdmin(db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD)

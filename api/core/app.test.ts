@@ -46,7 +46,7 @@ describe('GET /core/api/tracking/:student_id', () => {
     expect(Date.parse(tracking.created_at)).not.toBeNaN()
   })
 
-  test('the student themself 200, another student 403, an encadrant 200, an unknown student 404, no token 401', async () => {
+  test('the student themself 200, another student 403, an encadrant 403 (until supervision exists), an unknown student 404, no token 401', async () => {
     const { student, tracking } = await trackedStudent()
 
     const own = await getTracking(student.student_id, await as('student', student.user_id))
@@ -58,7 +58,7 @@ describe('GET /core/api/tracking/:student_id', () => {
     expect((await other.json()).error).toBe('FORBIDDEN')
 
     const encadrant = await getTracking(student.student_id, await as('encadrant'))
-    expect(encadrant.status).toBe(200)
+    expect(encadrant.status).toBe(403)
 
     const unknown = await getTracking(crypto.randomUUID(), await as('admin'))
     expect(unknown.status).toBe(404)

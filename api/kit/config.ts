@@ -15,7 +15,14 @@ export const ApiConfig = Type.Object({
 })
 export type ApiConfig = Static<typeof ApiConfig>
 
-/** A production process must not run with the development secret. */
+/** A placeholder secret: the development default, anything saying `change-me`, or too short to resist guessing. */
+export function isPlaceholderSecret(secret: string): boolean {
+  return secret === DEV_JWT_SECRET || /change-?me/i.test(secret) || secret.length < 32
+}
+
+/** A production process must not run with a development or placeholder secret. */
 export function productionProblems(config: ApiConfig): string[] {
-  return config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET ? ['JWT_SECRET: the development secret is refused when NODE_ENV=production'] : []
+  return config.NODE_ENV === 'production' && isPlaceholderSecret(config.JWT_SECRET)
+    ? ['JWT_SECRET: a development or placeholder secret (or one under 32 characters) is refused when NODE_ENV=production']
+    : []
 }

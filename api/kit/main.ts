@@ -1,4 +1,4 @@
-import { createLogger, describe, parseConfig } from '../../core/index.ts'
+import { createLogger, parseConfig, runUntilSignalled } from '../../core/index.ts'
 import { ApiConfig, productionProblems } from './config.ts'
 import { startApi, type ApiDefinition } from './start.ts'
 
@@ -11,16 +11,5 @@ export async function runApiMain(def: ApiDefinition): Promise<void> {
     for (const r of refused) log.error(r)
     process.exit(1)
   }
-  // Signals are caught before starting, so one that comes during start-up still stops cleanly.
-  const started = startApi(def, config, log)
-  const stop = async () => {
-    await (await started).stop()
-    process.exit(0)
-  }
-  process.once('SIGTERM', () => void stop())
-  process.once('SIGINT', () => void stop())
-  await started.catch((err) => {
-    log.error('could not start', { error: describe(err) })
-    process.exit(1)
-  })
+  await runUntilSignalled(log, () => startApi(def, config, log))
 }

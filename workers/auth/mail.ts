@@ -20,6 +20,11 @@ const MESSAGES = {
   },
 } as const
 
+/** An email's text as kept once it is sent or given up: its links' one-time tokens replaced by `[used]`. */
+export function withoutTokens(text: string): string {
+  return text.replace(/\btoken=[A-Za-z0-9_-]+/g, 'token=[used]')
+}
+
 /**
  * Stores a one-time token for the user and queues the email carrying its link,
  * in the caller's transaction: the email goes out only if the change commits.

@@ -10,5 +10,10 @@ export const AuthSettings = Type.Object({
   EMAIL_RETRY_MS: Type.String({ default: '1000,5000,30000,120000,600000', pattern: '^\\d+(,\\d+)*$' }),
   /** How often the email outbox is looked at. */
   EMAIL_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
+  /**
+   * How long an email claimed by a sender is left to it before it is due again
+   * (the sender crashed before recording the attempt); longer than an SMTP send can take.
+   */
+  EMAIL_LEASE_MS: Type.Integer({ minimum: 100, default: 60_000 }),
 })
 export type AuthSettings = Static<typeof AuthSettings>

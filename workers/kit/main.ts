@@ -1,4 +1,4 @@
-import { createLogger, describe, parseConfig } from '../../core/index.ts'
+import { createLogger, parseConfig, runUntilSignalled } from '../../core/index.ts'
 import { WorkerConfig } from './config.ts'
 import type { WorkerDefinition } from './define.ts'
 import { startWorker } from './run.ts'
@@ -7,22 +7,8 @@ import { startWorker } from './run.ts'
 export async function runWorkerMain(def: WorkerDefinition): Promise<void> {
   const config = parseConfig(WorkerConfig, process.env)
   const log = createLogger({ service: `${def.service}-worker`, level: config.LOG_LEVEL })
-  // Signals are caught before starting, so one that comes during start-up still stops cleanly.
-  const started = startWorker(def, config, log)
-  const stop = async (signal: string) => {
-    log.info('signal received', { signal })
-    try {
-      await (await started).close()
-      process.exit(0)
-    } catch (err) {
-      log.error('unclean shutdown', { error: describe(err) })
-      process.exit(1)
-    }
-  }
-  process.once('SIGTERM', () => void stop('SIGTERM'))
-  process.once('SIGINT', () => void stop('SIGINT'))
-  await started.catch((err) => {
-    log.error('could not start', { error: describe(err) })
-    process.exit(1)
+  await runUntilSignalled(log, async () => {
+    const worker = await startWorker(def, config, log)
+    return { stop: () => worker.close() }
   })
 }

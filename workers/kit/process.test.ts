@@ -73,3 +73,15 @@ describe('a worker process', () => {
     await waitFor(async () => (await messageCount(connection, queue)) === 30 - applied, 5_000, `${30 - applied} messages ready`)
   }, 60_000)
 })
+
+describe('signals', () => {
+  test('SIGINT then SIGTERM (Ctrl-C in bun run dev): one clean shutdown, exit 0, "worker stopped"', async () => {
+    const worker = spawnEntry('test/fixtures/ledger-worker.ts', env())
+    await worker.waitForLine(/worker started/)
+    worker.proc.kill('SIGINT')
+    worker.proc.kill('SIGTERM')
+    expect(await worker.exited).toBe(0)
+    await worker.waitForLine(/worker stopped/)
+    expect(worker.lines.filter((l) => l.includes('"worker stopping"'))).toHaveLength(1)
+  }, 30_000)
+})

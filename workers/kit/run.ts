@@ -15,6 +15,7 @@ import {
   Names,
   openDatabase,
   parseCommand,
+  PermanentError,
   problemsOf,
   topology,
   unprocessable,
@@ -26,13 +27,40 @@ import {
   type QueueConsumer,
   type WorkItem,
   type WorkOutcome,
+  type Database,
 } from '../../core/index.ts'
+import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { commandBindings, commands } from '../../schemas/commands/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import { retryTiers, type WorkerConfig } from './config.ts'
 import type { Catalogue, WorkerDefinition } from './define.ts'
 import { serveWorkerHttp } from './http.ts'
 import { Metrics } from './metrics.ts'
+
+/**
+ * A command about to be set aside in the dead-letter queue still gets an answer:
+ * its operation resolves to a failure instead of staying pending for ever.
+ */
+async function recordCommandFailure(db: Database, tables: RuntimeTables, message: AsyncMessage): Promise<void> {
+  if (!message.messageId) return
+  let actorId: string | null = null
+  try {
+    actorId = parseCommand(message.body).actor.user_id
+  } catch {
+    // Not a readable command: the failure is recorded without its sender, so only an admin can read it.
+  }
+  await db
+    .insert(tables.commandResults)
+    .values({
+      commandId: message.messageId,
+      commandType: message.type ?? 'unknown',
+      actorId,
+      outcome: 'failed',
+      httpStatus: 500,
+      body: { error: 'COMMAND_FAILED', message: 'the command could not be applied; it was set aside for an operator' },
+    })
+    .onConflictDoNothing()
+}
 
 export interface RunningWorker {
   /** Port of /health, /ready and /metrics. */
@@ -137,10 +165,12 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
         concurrency: config.PREFETCH,
         logger: log,
         onOutcome: onOutcome('commands'),
+        beforeDeadLetter: (message) => recordCommandFailure(db, def.tables, message),
         async process({ message, reply }) {
           const command = parseCommand(message.body)
           const handler = handlers[command.command_type]
-          if (!handler) return 'unhandled'
+          // A command is someone waiting for an answer: without a handler it fails (and is set aside), it is not ignored.
+          if (!handler) throw new PermanentError('NO_HANDLER', `this worker has no handler for ${command.command_type}`)
           const check = commandChecks.get(command.command_type)
           const cmdLog = log.child({ correlation_id: command.correlation_id, command_id: command.command_id })
           const outcome = settle(
@@ -168,6 +198,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   await Promise.all(consumers.map((c) => c.ready))
 
   let stopping = false
+  let closing: Promise<void> | undefined
   const loop = (everyMs: number, run: () => Promise<unknown>, what: string) => {
     let timer: ReturnType<typeof setTimeout>
     let running: Promise<unknown> = Promise.resolve()
@@ -213,19 +244,24 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   return {
     port: http.port,
     metrics,
-    async close() {
-      if (stopping) return
-      stopping = true
-      log.info('worker stopping')
-      await Promise.all([...consumers.map((c) => c.close()), ...stopBackground.map((stop) => stop())])
-      await batcher.idle()
-      await Promise.all([stopRelay(), stopPrune()])
-      await outbox.idle()
-      await publisher.close()
-      http.stop()
-      await db.$client.end({ timeout: 5 })
-      await connection.close()
-      log.info('worker stopped')
+    /** Idempotent: a second signal waits for the same shutdown. */
+    close() {
+      closing ??= shutdown()
+      return closing
     },
+  }
+
+  async function shutdown() {
+    stopping = true
+    log.info('worker stopping')
+    await Promise.all([...consumers.map((c) => c.close()), ...stopBackground.map((stop) => stop())])
+    await batcher.idle()
+    await Promise.all([stopRelay(), stopPrune()])
+    await outbox.idle()
+    await publisher.close()
+    http.stop()
+    await db.$client.end({ timeout: 5 })
+    await connection.close()
+    log.info('worker stopped')
   }
 }

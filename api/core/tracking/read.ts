@@ -17,10 +17,14 @@ export function trackingView(r: TrackingRow) {
   }
 }
 
-/** A student's tracking, as the caller may see it: admins and encadrants any, a student only their own. */
+/**
+ * A student's tracking, as the caller may see it: admins any, a student their own. Encadrants
+ * will see the students they supervise once stages exist; until then, none (anyone may register as one).
+ */
 export async function getTracking(db: Database, caller: Caller, studentId: string) {
   const [row] = await db.select().from(stageTracking).where(eq(stageTracking.studentId, studentId))
   if (!row) throw notFound('stage tracking')
+  if (caller.role === 'encadrant') throw forbidden('an encadrant sees only the students they supervise')
   if (caller.role === 'student') {
     const [student] = await db.select({ userId: studentDirectory.userId }).from(studentDirectory).where(eq(studentDirectory.studentId, studentId))
     if (student?.userId !== caller.user_id) throw forbidden('a student sees only their own tracking')

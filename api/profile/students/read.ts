@@ -5,10 +5,14 @@ import { studentView } from '../../../workers/profile/views.ts'
 import type { Caller } from '../../kit/service-api.ts'
 import { readPage, type PageRequest } from '../paging.ts'
 
-/** One student, as the caller may see it: admins and encadrants any, a student only their own (403). */
+/**
+ * One student, as the caller may see it: admins any, a student their own (403 otherwise). Encadrants
+ * will see the students they supervise once stages exist; until then, none (anyone may register as one).
+ */
 export async function getStudent(db: Database, caller: Caller, id: string) {
   const [row] = await db.select().from(students).where(eq(students.id, id))
   if (!row) throw notFound('student')
+  if (caller.role === 'encadrant') throw forbidden('an encadrant sees only the students they supervise')
   if (caller.role === 'student' && row.userId !== caller.user_id) throw forbidden('a student sees only their own profile')
   return studentView(row)
 }

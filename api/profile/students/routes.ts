@@ -11,7 +11,7 @@ import { getStudent, listStudents, ownStudent } from './read.ts'
 export const studentRoutes = (app: ServiceApi, db: Database) =>
   app
     .post('/students', ({ body, send }) => send('profile.create_student', body), { auth: ['admin'], body: StudentCreate })
-    .get('/students', ({ query }) => listStudents(db, query), { auth: ['admin', 'encadrant'], query: PageQuery })
+    .get('/students', ({ query }) => listStudents(db, query), { auth: ['admin'], query: PageQuery })
     .get('/students/me', ({ user }) => ownStudent(db, user), { auth: ['student'] })
     .get('/students/:id', ({ params, user }) => getStudent(db, user, params.id), { auth: true, params: StudentParams })
     .patch(

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { eq, sql } from 'drizzle-orm'
+import { authApi } from '../../api/auth/app.ts'
+import { parseConfig, silentLogger } from '../../core/index.ts'
+import { emails } from '../../schemas/db/auth.ts'
+import { RABBITMQ_URL, waitFor } from '../../test/broker.ts'
+import { post, startService, type Service } from '../../test/service.ts'
+import { startSmtpSink } from '../../test/smtp.ts'
+import { WorkerConfig } from '../kit/config.ts'
+import { startWorker } from '../kit/run.ts'
+import { smtpMailer, type Mailer } from './email-sender.ts'
+import { AuthSettings } from './settings.ts'
+import { authWorker } from './worker.ts'
+
+let s: Service
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>
+let mailer: ReturnType<typeof watchedMailer>
+let settings: AuthSettings
+
+/** The SMTP mailer, noting each send as it starts; sends to an address in `slow` take 3 s more. */
+function watchedMailer(url: string) {
+  const inner = smtpMailer(url)
+  const started: string[] = []
+  const slow = new Set<string>()
+  const mailer: Mailer & { started: string[]; slow: Set<string> } = {
+    started,
+    slow,
+    async send(mail) {
+      started.push(mail.to)
+      if (slow.has(mail.to)) await Bun.sleep(3_000)
+      return inner.send(mail)
+    },
+    close: () => inner.close(),
+  }
+  return mailer
+}
+
+const address = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
+const url = (path: string) => s.url(`/auth/api${path}`)
+const register = (email: string) => post(url('/register'), { email, password: 'correct horse 42', role: 'student', first_name: 'Ana', last_name: 'Diallo' })
+const row = async (recipient: string) => (await s.database.db.select().from(emails).where(eq(emails.recipient, recipient)))[0]
+
+/** Puts an email in the outbox as a handler would. */
+async function queueEmail(recipient: string) {
+  const id = crypto.randomUUID()
+  await s.database.db.insert(emails).values({ id, recipient, subject: 'Hello', text: 'Open https://medtrack.example.org/verify?token=abc_DEF-123 today.\n' })
+  return id
+}
+
+beforeAll(async () => {
+  smtp = await startSmtpSink()
+  mailer = watchedMailer(smtp.url)
+  settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, PUBLIC_URL: 'https://medtrack.example.org', EMAIL_RETRY_MS: '300,600', EMAIL_POLL_MS: '50' })
+  // One transaction at a time, so messages that arrive while one runs share the next.
+  s = await startService({ label: 'authmail', api: authApi, worker: authWorker(settings, mailer), env: { BATCH_CONCURRENCY: '1' } })
+})
+
+afterAll(async () => {
+  await s.close()
+  await smtp.stop()
+})
+
+describe('the auth email sender', () => {
+  test('an email whose recording shares a transaction with a refused command is sent once', async () => {
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
+    // A registration that waits on a lock holds the worker's only transaction slot meanwhile.
+    const holding = s.database.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table auth.users in exclusive mode`)
+      await released
+    })
+    const registering = register(address('held'))
+    await waitFor(
+      async () => ((await s.database.db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown[]).length > 0,
+      5_000,
+      'the registration waiting on the lock',
+    )
+    const recipient = address('once')
+    await queueEmail(recipient)
+    await Bun.sleep(400)
+    const refused = post(url('/verify'), { token: 'no-such-token' })
+    await Bun.sleep(400)
+    release()
+    await holding
+
+    expect((await registering).status).toBe(201)
+    expect((await refused).status).toBe(422)
+    await waitFor(async () => (await row(recipient))?.status === 'sent', 5_000, 'the email recorded as sent')
+    await Bun.sleep(300)
+    expect(mailer.started.filter((to) => to === recipient)).toHaveLength(1)
+    expect(smtp.to(recipient)).toHaveLength(1)
+  })
+
+  test('a slow SMTP server does not hold up commands', async () => {
+    const recipient = address('slow')
+    mailer.slow.add(recipient)
+    await queueEmail(recipient)
+    await waitFor(() => mailer.started.includes(recipient), 5_000, 'the slow send to start')
+    const started = Date.now()
+    const res = await register(address('meanwhile'))
+    expect(res.status).toBe(201)
+    expect(Date.now() - started).toBeLessThan(1_500)
+    expect((await row(recipient))!.status).toBe('pending')
+    await waitFor(async () => (await row(recipient))?.status === 'sent', 10_000, 'the slow email recorded as sent')
+    expect(smtp.to(recipient)).toHaveLength(1)
+  })
+
+  test('once sent, or given up, the stored email keeps its text but not the link\'s token', async () => {
+    const sent = address('sent')
+    await queueEmail(sent)
+    await waitFor(async () => (await row(sent))?.status === 'sent', 5_000, 'the email sent')
+    expect(smtp.to(sent)[0]!.text).toContain('verify?token=abc_DEF-123')
+    expect((await row(sent))!.text).toBe('Open https://medtrack.example.org/verify?token=[used] today.\n')
+
+    await smtp.stop()
+    const lost = address('lost')
+    await queueEmail(lost)
+    await waitFor(async () => (await row(lost))?.status === 'failed', 10_000, 'the email given up')
+    await smtp.start()
+    expect(await row(lost)).toMatchObject({ attempts: 3, text: 'Open https://medtrack.example.org/verify?token=[used] today.\n' })
+  })
+
+  test('an email another replica has claimed is left alone until its lease ends, then sent once; two workers send each email once', async () => {
+    const claimed = address('claimed')
+    const id = await queueEmail(claimed)
+    await s.database.db.execute(sql`update auth.emails set next_attempt_at = now() + interval '1 second' where id = ${id}`)
+    await Bun.sleep(600)
+    expect(mailer.started).not.toContain(claimed)
+    await waitFor(async () => (await row(claimed))?.status === 'sent', 5_000, 'the email sent after the lease')
+    expect(smtp.to(claimed)).toHaveLength(1)
+
+    const second = await startWorker(
+      authWorker(settings, smtpMailer(smtp.url)),
+      parseConfig(WorkerConfig, { DATABASE_URL: s.database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: s.namespace, LOG_LEVEL: 'error' }),
+      silentLogger,
+    )
+    try {
+      const recipients = Array.from({ length: 30 }, (_, i) => address(`many${i}`))
+      for (const r of recipients) await queueEmail(r)
+      await waitFor(async () => (await Promise.all(recipients.map(row))).every((m) => m?.status === 'sent'), 10_000, 'every email sent')
+      await Bun.sleep(300)
+      for (const r of recipients) expect(smtp.to(r)).toHaveLength(1)
+    } finally {
+      await second.close()
+    }
+  })
+})

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { listDeadLetters, Names } from '../../core/index.ts'
+import { profileApi } from '../../api/profile/app.ts'
+import { bearer, json, startService, tokenFor, type Service } from '../../test/service.ts'
+import { waitFor } from '../../test/broker.ts'
+import { profileWorker } from '../profile/worker.ts'
+
+let s: Service
+
+beforeAll(async () => {
+  s = await startService({ label: 'cmdfail', api: profileApi, worker: profileWorker, env: { RETRY_TIERS: '100,200' } })
+})
+afterAll(() => s.close())
+
+async function sendRaw(command: { command_id: string; command_type: string; payload: Record<string, unknown> }, actor: string) {
+  const publisher = s.connection.createPublisher({ confirm: true })
+  await publisher.send(
+    { routingKey: new Names(s.namespace).commandQueue('profile'), messageId: command.command_id, type: command.command_type, durable: true, contentType: 'application/json' },
+    { ...command, correlation_id: null, actor: { user_id: actor, role: 'admin' } },
+  )
+  await publisher.close()
+}
+
+/** The operation as its sender sees it once it is no longer pending. */
+async function settled(id: string, token: string) {
+  let res: Response | undefined
+  await waitFor(async () => (res = await fetch(s.url(`/profile/api/operations/${id}`), { headers: bearer(token) })).status !== 202, 10_000, `operation ${id}`)
+  return { status: res!.status, body: await json(res!) }
+}
+
+describe('a command that cannot be applied', () => {
+  test('no handler for its type: it is set aside in profile.dead and its operation answers a failure, not pending for ever', async () => {
+    const actor = crypto.randomUUID()
+    const id = crypto.randomUUID()
+    await sendRaw({ command_id: id, command_type: 'profile.promote_student', payload: {} }, actor)
+    const op = await settled(id, await tokenFor('admin', actor))
+    expect(op).toEqual({
+      status: 200,
+      body: { operation_id: id, command_type: 'profile.promote_student', status: 'failed', http_status: 500, error: { error: 'COMMAND_FAILED', message: 'the command could not be applied; it was set aside for an operator' } },
+    })
+    const dead = await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })
+    expect(dead.find((d) => d.messageId === id)).toMatchObject({ errorClass: 'permanent', error: 'this worker has no handler for profile.promote_student' })
+  })
+
+  test('data the database refuses (SQLSTATE 22) is permanent: dead-lettered at once, no retries, and the error names no parameter', async () => {
+    const actor = crypto.randomUUID()
+    const id = crypto.randomUUID()
+    await sendRaw({ command_id: id, command_type: 'profile.create_student', payload: { email: 'nul@example.org', first_name: 'Secret\u0000Name' } }, actor)
+    const op = await settled(id, await tokenFor('admin', actor))
+    expect(op.body).toMatchObject({ status: 'failed', http_status: 500 })
+    const [dead] = (await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).filter((d) => d.messageId === id)
+    expect(dead).toMatchObject({ attempts: 1, errorClass: 'permanent' })
+    expect(dead!.error).toStartWith('database: ')
+    expect(dead!.error).not.toContain('Secret')
+    expect(dead!.error).not.toContain('nul@example.org')
+  })
+})
