@@ -1,5 +1,6 @@
 import { unprocessable } from '../../core/index.ts'
 import { authRuntime } from '../../schemas/db/auth.ts'
+import { hashToken } from '../../workers/auth/tokens.ts'
 import { userView } from '../../workers/auth/view.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { ChangePassword, Login, Register, SetPassword, UserParams, Verify } from './users/model.ts'
@@ -25,7 +26,7 @@ export const authApi: ApiDefinition = {
         { body: Register },
       )
       .post('/login', ({ body }) => login(db, config.JWT_SECRET, TOKEN_TTL_SECONDS, body.email, body.password), { body: Login })
-      .post('/verify', ({ body, send }) => send('auth.verify_email', body), { body: Verify })
+      .post('/verify', ({ body, send }) => send('auth.verify_email', { token_hash: hashToken(body.token) }), { body: Verify })
       .post(
         '/password',
         async ({ body, user, send }) => {
@@ -42,7 +43,7 @@ export const authApi: ApiDefinition = {
         '/password/set',
         async ({ body, send }) => {
           assertStrong(body.password)
-          return send('auth.set_password', { token: body.token, password_hash: await hashPassword(body.password) })
+          return send('auth.set_password', { token_hash: hashToken(body.token), password_hash: await hashPassword(body.password) })
         },
         { body: SetPassword },
       )

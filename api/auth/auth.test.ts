@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { eq } from 'drizzle-orm'
-import type { AsyncMessage } from 'rabbitmq-client'
-import { parseConfig, type EventPublisher } from '../../core/index.ts'
-import { emails, users } from '../../schemas/db/auth.ts'
+import { and, eq, sql } from 'drizzle-orm'
+import type { AsyncMessage, Connection } from 'rabbitmq-client'
+import { Names, parseConfig, type EventPublisher } from '../../core/index.ts'
+import { authCommandResults, authOutbox, emails, users } from '../../schemas/db/auth.ts'
 import type { catalogue } from '../../schemas/events/index.ts'
 import { waitFor } from '../../test/broker.ts'
 import type { TestDatabase } from '../../test/database.ts'
 import { bearer, post as postJson, startService, tokenFor, type Service } from '../../test/service.ts'
 import { linkToken, startSmtpSink } from '../../test/smtp.ts'
 import { AuthSettings } from '../../workers/auth/settings.ts'
+import { hashToken } from '../../workers/auth/tokens.ts'
 import { authWorker } from '../../workers/auth/worker.ts'
 import { authApi } from './app.ts'
 
@@ -17,12 +18,41 @@ let events: AsyncMessage[]
 let database: TestDatabase
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>
 let publisher: EventPublisher<typeof catalogue>
+let commandTap: Awaited<ReturnType<typeof tapCommands>>
 
 const url = (path: string) => s.url(`/auth/api${path}`)
 const post = (path: string, body: unknown, token?: string) => postJson(url(path), body, token ? bearer(token) : {})
 const get = (path: string, token?: string, method = 'GET') => fetch(url(path), { method, headers: token ? bearer(token) : {} })
 const email = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
 const typesOf = (type: string) => events.filter((m) => m.routingKey === type).map((m) => (m.body as { payload: Record<string, unknown> }).payload)
+
+/** Keeps every command of `types` sent to the namespace's commands exchange from now on. */
+async function tapCommands(connection: Connection, namespace: string, types: string[]) {
+  const messages: AsyncMessage[] = []
+  const consumer = connection.createConsumer(
+    { queue: '', queueOptions: { exclusive: true, autoDelete: true }, queueBindings: types.map((routingKey) => ({ exchange: new Names(namespace).commands, routingKey })) },
+    (m) => void messages.push(m),
+  )
+  await new Promise((r) => consumer.once('ready', r))
+  const bodies = () => messages.map((m) => (Buffer.isBuffer(m.body) ? m.body.toString('utf8') : JSON.stringify(m.body)))
+  return { bodies, payloads: () => bodies().map((b) => JSON.parse(b).payload as Record<string, unknown>), close: () => consumer.close() }
+}
+
+/** Every row of auth's command results and outbox, as text. */
+async function storedMessages(): Promise<string> {
+  const results = await database.db.select().from(authCommandResults)
+  const outbox = await database.db.select().from(authOutbox)
+  return JSON.stringify([results, outbox])
+}
+
+/** How many `type` events auth's worker put in its outbox for `userId`. */
+async function announced(type: string, userId: string): Promise<number> {
+  const rows = await database.db
+    .select()
+    .from(authOutbox)
+    .where(and(eq(authOutbox.eventType, type), sql`${authOutbox.envelope}->'payload'->>'user_id' = ${userId}`))
+  return rows.length
+}
 
 async function register(address: string, password = 'correct horse 42', role = 'student') {
   return post('/register', { email: address, password, role, first_name: 'Ana', last_name: 'Diallo' })
@@ -40,9 +70,11 @@ beforeAll(async () => {
   database = s.database
   events = (await s.tap()).messages
   publisher = s.publisher('profile')
+  commandTap = await tapCommands(s.connection, s.namespace, ['auth.verify_email', 'auth.set_password'])
 })
 
 afterAll(async () => {
+  await commandTap.close()
   await s.close()
   await smtp.stop()
 })
@@ -63,12 +95,21 @@ describe('auth', () => {
     expect(mail!.text).toContain('https://medtrack.example.org/verify?token=')
     await waitFor(() => typesOf('email.sent').some((p) => p.recipient === address), 5_000, 'email.sent')
 
+    const [stored] = await database.db.select().from(emails).where(eq(emails.recipient, address))
+    expect(stored!.text).toContain('https://medtrack.example.org/verify?token=[used]\n')
+    expect(stored!.text).not.toContain(linkToken(mail!))
+
     const token = await loginToken(address)
     expect((await (await get('/me', token)).json()).verified).toBe(false)
     const verified = await post('/verify', { token: linkToken(mail!) })
     expect(verified.status).toBe(200)
     expect((await (await get('/me', token)).json()).verified).toBe(true)
     expect((await post('/verify', { token: linkToken(mail!) })).status).toBe(422)
+    // The token travels, and rests, only as its hash.
+    await waitFor(() => commandTap.payloads().length >= 2, 5_000, 'the verify commands')
+    expect(commandTap.payloads().slice(-2)).toEqual([{ token_hash: hashToken(linkToken(mail!)) }, { token_hash: hashToken(linkToken(mail!)) }])
+    for (const body of commandTap.bodies()) expect(body).not.toContain(linkToken(mail!))
+    expect(await storedMessages()).not.toContain(linkToken(mail!))
 
     await waitFor(() => typesOf('user.verified').some((p) => p.user_id === user.id))
     const created = typesOf('user.created').filter((p) => p.user_id === user.id)
@@ -133,26 +174,41 @@ describe('auth', () => {
     const address = email('admitted')
     const userId = crypto.randomUUID()
     const studentCreated = { student_id: crypto.randomUUID(), user_id: userId, email: address, first_name: 'Sara' }
+    const handledBefore = await s.handled('student.created')
     await publisher.publish('student.created', studentCreated)
     await publisher.publish('student.created', studentCreated)
-    await waitFor(() => smtp.to(address).length >= 1, 10_000, 'the set-password email')
+    await waitFor(async () => (await s.handled('student.created')) === handledBefore + 2, 10_000, 'both copies of student.created handled')
+    expect(await database.db.select().from(users).where(eq(users.id, userId))).toHaveLength(1)
+    expect(await database.db.select().from(emails).where(eq(emails.recipient, address))).toHaveLength(1)
+    expect(await announced('user.created', userId)).toBe(1)
+
+    await waitFor(async () => (await database.db.select().from(emails).where(eq(emails.recipient, address)))[0]!.status === 'sent', 10_000, 'the set-password email sent')
+    expect(smtp.to(address)).toHaveLength(1)
     const [mail] = smtp.to(address)
     expect(mail!.text).toContain('https://medtrack.example.org/set-password?token=')
     await waitFor(() => typesOf('user.created').some((p) => p.user_id === userId))
     expect(typesOf('user.created').filter((p) => p.user_id === userId)).toEqual([
       { user_id: userId, email: address, role: 'student', first_name: 'Sara', last_name: 'Sara', profile_id: studentCreated.student_id },
     ])
-    expect((await database.db.select().from(users).where(eq(users.id, userId))).length).toBe(1)
 
+    const sentBefore = commandTap.payloads().length
     expect((await post('/password/set', { token: linkToken(mail!), password: 'weak' })).status).toBe(422)
     expect((await post('/password/set', { token: linkToken(mail!), password: 'my own secret 7' })).status).toBe(200)
     const token = await loginToken(address, 'my own secret 7')
     expect(await (await get('/me', token)).json()).toMatchObject({ id: userId, verified: true, has_password: true })
+    await waitFor(() => commandTap.payloads().length > sentBefore, 5_000, 'the set-password command')
+    expect(commandTap.payloads().slice(sentBefore)).toEqual([{ token_hash: hashToken(linkToken(mail!)), password_hash: expect.stringMatching(/^\$argon2id\$/) }])
+    for (const body of commandTap.bodies()) expect(body).not.toContain(linkToken(mail!))
+    expect(await storedMessages()).not.toContain(linkToken(mail!))
+
     // An account that exists already (cascade 1 coming back) is left alone.
     const known = await (await register(email('known'))).json()
+    const handledKnown = await s.handled('student.created')
     await publisher.publish('student.created', { student_id: crypto.randomUUID(), user_id: known.id, email: known.email })
-    await Bun.sleep(300)
-    expect(typesOf('user.created').filter((p) => p.user_id === known.id)).toHaveLength(1)
+    await waitFor(async () => (await s.handled('student.created')) === handledKnown + 1, 10_000, 'student.created of a known account handled')
+    expect(await database.db.select().from(users).where(eq(users.email, known.email))).toHaveLength(1)
+    expect(await database.db.select().from(emails).where(eq(emails.recipient, known.email))).toHaveLength(1)
+    expect(await announced('user.created', known.id)).toBe(1)
   })
 
   test('SMTP down when a user registers: the email goes out once SMTP is back; after the last retry it is given up with email.failed', async () => {
@@ -163,7 +219,7 @@ describe('auth', () => {
     expect(smtp.to(address)).toHaveLength(0)
     await smtp.start()
     await waitFor(() => smtp.to(address).length === 1, 15_000, 'the email after SMTP came back')
-    // The SMTP server has it before the attempt's transaction commits.
+    // The SMTP server has it before the attempt is recorded.
     await waitFor(async () => (await database.db.select().from(emails).where(eq(emails.recipient, address)))[0]!.status === 'sent', 5_000, 'the email marked sent')
     await Bun.sleep(500)
     expect(smtp.to(address)).toHaveLength(1)
@@ -174,6 +230,7 @@ describe('auth', () => {
     await waitFor(() => typesOf('email.failed').some((p) => p.recipient === lost), 15_000, 'email.failed')
     const [failed] = await database.db.select().from(emails).where(eq(emails.recipient, lost))
     expect(failed).toMatchObject({ status: 'failed', attempts: 5 })
+    expect(failed!.text).toContain('https://medtrack.example.org/verify?token=[used]\n')
     await smtp.start()
   }, 40_000)
 })

@@ -1,4 +1,4 @@
-/** Commands the auth worker applies. Passwords travel only as argon2id hashes. */
+/** Commands the auth worker applies. Passwords travel only as argon2id hashes, mailed tokens only as SHA-256 hashes. */
 import { Type, type Static } from '@sinclair/typebox'
 import { Email, Text, Uuid } from '../events/fields.ts'
 
@@ -11,15 +11,18 @@ export const RegisterUser = Type.Object({
 })
 export type RegisterUser = Static<typeof RegisterUser>
 
-/** Marks the address verified; `token` is the one mailed to the user. */
-export const VerifyEmail = Type.Object({ token: Text })
+/** The hex SHA-256 of a mailed one-time token (`hashToken` of `workers/auth/tokens.ts`): the token itself never travels. */
+const TokenHash = Type.String({ pattern: '^[0-9a-f]{64}$' })
+
+/** Marks the address verified; `token_hash` is the hash of the token mailed to the user. */
+export const VerifyEmail = Type.Object({ token_hash: TokenHash })
 export type VerifyEmail = Static<typeof VerifyEmail>
 
 export const ChangePassword = Type.Object({ user_id: Uuid, password_hash: Text })
 export type ChangePassword = Static<typeof ChangePassword>
 
-/** Sets the first password of an account made without one, with the mailed token. */
-export const SetPassword = Type.Object({ token: Text, password_hash: Text })
+/** Sets the first password of an account made without one, with the hash of the mailed token. */
+export const SetPassword = Type.Object({ token_hash: TokenHash, password_hash: Text })
 export type SetPassword = Static<typeof SetPassword>
 
 export const DeleteUser = Type.Object({ user_id: Uuid })

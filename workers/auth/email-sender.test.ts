@@ -40,6 +40,13 @@ const url = (path: string) => s.url(`/auth/api${path}`)
 const register = (email: string) => post(url('/register'), { email, password: 'correct horse 42', role: 'student', first_name: 'Ana', last_name: 'Diallo' })
 const row = async (recipient: string) => (await s.database.db.select().from(emails).where(eq(emails.recipient, recipient)))[0]
 
+/** How many transactions of the worker applied more than one message. */
+async function sharedTransactions(): Promise<number> {
+  const text = await s.worker!.metrics.render()
+  const value = (series: string) => Number(new RegExp(`^medtrack_batch_size${series} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+  return value('_count') - value('_bucket\\{le="1"\\}')
+}
+
 /** Puts an email in the outbox as a handler would. */
 async function queueEmail(recipient: string) {
   const id = crypto.randomUUID()
@@ -69,6 +76,7 @@ describe('the auth email sender', () => {
       await tx.execute(sql`lock table auth.users in exclusive mode`)
       await released
     })
+    const shared = await sharedTransactions()
     const registering = register(address('held'))
     await waitFor(
       async () => ((await s.database.db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown[]).length > 0,
@@ -86,6 +94,7 @@ describe('the auth email sender', () => {
     expect((await registering).status).toBe(201)
     expect((await refused).status).toBe(422)
     await waitFor(async () => (await row(recipient))?.status === 'sent', 5_000, 'the email recorded as sent')
+    expect(await sharedTransactions()).toBeGreaterThan(shared)
     await Bun.sleep(300)
     expect(mailer.started.filter((to) => to === recipient)).toHaveLength(1)
     expect(smtp.to(recipient)).toHaveLength(1)

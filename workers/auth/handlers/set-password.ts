@@ -7,7 +7,7 @@ import { spendToken } from './tokens.ts'
 
 /** The first password of an account made for someone else's record; the mailed link also proves the address. */
 export const setPassword: NonNullable<CommandHandlers['auth.set_password']> = async ({ payload }, { tx, emit }) => {
-  const user = await spendToken(tx, payload.token, SET_PASSWORD)
+  const user = await spendToken(tx, payload.token_hash, SET_PASSWORD)
   const now = new Date()
   const [updated] = await tx
     .update(users)

@@ -6,7 +6,7 @@ import { userView } from '../view.ts'
 import { spendToken } from './tokens.ts'
 
 export const verifyEmail: NonNullable<CommandHandlers['auth.verify_email']> = async ({ payload }, { tx, emit }) => {
-  const user = await spendToken(tx, payload.token, VERIFY_EMAIL)
+  const user = await spendToken(tx, payload.token_hash, VERIFY_EMAIL)
   if (user.verifiedAt) return { status: 200, body: userView(user) }
   const [verified] = await tx.update(users).set({ verifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, user.id)).returning()
   emit('user.verified', { user_id: user.id, email: user.email })
