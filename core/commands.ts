@@ -74,24 +74,44 @@ export interface CommandDispatcher {
 
 const REPLY_QUEUE = 'amq.rabbitmq.reply-to'
 
+/** Callbacks by command id, each removed on its own: the same command sent twice at once (one Idempotency-Key) keeps both. */
+class Listeners<T> {
+  readonly #byId = new Map<string, Set<(value: T) => void>>()
+
+  /** Calls `listener` with every value notified for `id`; returns what removes it. */
+  add(id: string, listener: (value: T) => void): () => void {
+    const listeners = this.#byId.get(id) ?? new Set()
+    listeners.add(listener)
+    this.#byId.set(id, listeners)
+    return () => {
+      listeners.delete(listener)
+      if (listeners.size === 0 && this.#byId.get(id) === listeners) this.#byId.delete(id)
+    }
+  }
+
+  notify(id: string, value: T): void {
+    for (const listener of this.#byId.get(id) ?? []) listener(value)
+  }
+}
+
 export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher {
   const exchange = new Names(o.namespace).commands
   const waitMs = o.waitMs ?? 3_000
   const confirmTimeoutMs = o.confirmTimeoutMs ?? 2_000
-  const waiting = new Map<string, (reply: CommandReply) => void>()
-  const returned = new Map<string, () => void>()
+  const waiting = new Listeners<CommandReply>()
+  const returned = new Listeners<void>()
   let channel: Promise<Channel> | undefined
 
   function onReply(msg: AsyncMessage) {
     const reply = (Buffer.isBuffer(msg.body) ? JSON.parse(msg.body.toString('utf8')) : msg.body) as CommandReply
-    waiting.get(reply.command_id)?.(reply)
+    waiting.notify(reply.command_id, reply)
   }
 
   function open(): Promise<Channel> {
     channel ??= (async () => {
       const ch = await o.connection.acquire()
       ch.on('close', () => (channel = undefined))
-      ch.on('basic.return', (m: ReturnedMessage) => returned.get(m.messageId ?? '')?.())
+      ch.on('basic.return', (m: ReturnedMessage) => returned.notify(m.messageId ?? '', undefined))
       await ch.confirmSelect()
       await ch.basicConsume({ queue: REPLY_QUEUE, noAck: true }, onReply)
       return ch
@@ -114,7 +134,8 @@ export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher
     const ch = await withTimeout(open(), confirmTimeoutMs, () => unavailable(`no broker channel within ${confirmTimeoutMs} ms`)).catch((err) => {
       throw err instanceof TransientError ? err : unavailable(`broker unreachable: ${describe(err)}`, err)
     })
-    const unroutable = new Promise<never>((_, reject) => returned.set(command.command_id, () => reject(unavailable(`no queue takes ${command.command_type}`))))
+    let stopListening = () => {}
+    const unroutable = new Promise<never>((_, reject) => (stopListening = returned.add(command.command_id, () => reject(unavailable(`no queue takes ${command.command_type}`)))))
     unroutable.catch(() => {})
     const confirmed = ch
       .basicPublish(
@@ -134,22 +155,24 @@ export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher
       .then(() => 'confirmed' as const, (err) => Promise.reject(unavailable(`broker refused the command: ${describe(err)}`, err)))
     // The broker sends basic.return before it confirms an unroutable message, so the refusal settles first.
     const settled = Promise.race([confirmed, unroutable])
-    return withTimeout(settled, confirmTimeoutMs).catch((err) => {
-      if (err instanceof TransientError) throw err
-      return 'unknown' as const
-    })
+    return withTimeout(settled, confirmTimeoutMs)
+      .catch((err) => {
+        if (err instanceof TransientError) throw err
+        return 'unknown' as const
+      })
+      .finally(stopListening)
   }
 
   return {
     async dispatch(command) {
-      const reply = new Promise<CommandReply>((resolve) => waiting.set(command.command_id, resolve))
+      let stopWaiting = () => {}
+      const reply = new Promise<CommandReply>((resolve) => (stopWaiting = waiting.add(command.command_id, resolve)))
       try {
         await publish(command)
         const answered = await withTimeout(reply, waitMs).catch(() => undefined)
         return answered ? { kind: 'replied', reply: answered } : { kind: 'accepted' }
       } finally {
-        waiting.delete(command.command_id)
-        returned.delete(command.command_id)
+        stopWaiting()
       }
     },
     async close() {

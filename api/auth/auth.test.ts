@@ -234,3 +234,17 @@ describe('auth', () => {
     await smtp.start()
   }, 40_000)
 })
+
+describe('a retried registration', () => {
+  test('the same Idempotency-Key and body: the same 201 again, one account', async () => {
+    const address = email('retry')
+    const body = { email: address, password: 'correct horse 42', role: 'student', first_name: 'Ana', last_name: 'Diallo' }
+    const send = () => fetch(url('/register'), { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `k-${address}` }, body: JSON.stringify(body) })
+    const first = await send()
+    const second = await send()
+    expect(first.status).toBe(201)
+    expect(second.status).toBe(201)
+    expect(await second.text()).toBe(await first.text())
+    expect(await database.db.select().from(users).where(eq(users.email, address))).toHaveLength(1)
+  })
+})

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
-import { compileCatalogue, describe, newId, Names, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
+import { compileCatalogue, describe, MedTrackError, newId, Names, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
-import { answerFor, errorBody } from '../kit/errors.ts'
+import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, payloadTooLarge } from '../kit/errors.ts'
 import { upstreamUrls, type GatewayConfig } from './config.ts'
 import { publishExternalEvent, type Answer, type PublishDeps } from './events/publish.ts'
 import { createKeyLookup } from './key-store.ts'
@@ -60,16 +60,20 @@ export function createGateway(deps: GatewayDeps) {
   const document = asyncApiDocument(catalogue, { exchange: new Names(config.MEDTRACK_NAMESPACE).events, serverUrl: config.RABBITMQ_URL })
   const brokerReady = deps.brokerReady ?? (() => true)
 
-  const publish = async ({ request, set }: { request: Request; set: { status?: number | string; headers: Record<string, string | number> } }) =>
-    reply(
+  const publish = async ({ request, set }: { request: Request; set: { status?: number | string; headers: Record<string, string | number> } }) => {
+    // A body that declares its length was measured on arrival; one sent chunked is measured here.
+    const bytes = await request.arrayBuffer()
+    if (bytes.byteLength > MAX_BODY_BYTES) throw payloadTooLarge()
+    return reply(
       set,
       await publishExternalEvent(publishDeps, {
         authorization: request.headers.get('authorization'),
-        body: await request.text(),
+        body: new TextDecoder().decode(bytes),
         requestId: String(set.headers['x-request-id']),
         idempotencyKey: request.headers.get('idempotency-key'),
       }),
     )
+  }
 
   const sessions = createSessionCheck({ authUrl: upstreams.get('auth')!, cacheMs: config.SESSION_CACHE_MS, log })
 
@@ -88,10 +92,12 @@ export function createGateway(deps: GatewayDeps) {
   return new Elysia()
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestIdOf(request)
+      if (declaresTooLarge(request)) throw payloadTooLarge()
     })
     .onError(({ code, error, set, request }) => {
       set.headers['x-request-id'] ??= requestIdOf(request)
-      if (code === 'NOT_FOUND') {
+      // Elysia names an error by its `code`, so a DomainError NOT_FOUND would otherwise pass for an unknown route.
+      if (code === 'NOT_FOUND' && !(error instanceof MedTrackError)) {
         set.status = 404
         return errorBody('NOT_FOUND', `no route ${request.method} ${new URL(request.url).pathname}`)
       }

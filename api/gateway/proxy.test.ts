@@ -3,6 +3,7 @@ import type { Server } from 'bun'
 import { openDatabase, parseConfig, PublishTimeoutError, SERVICES, silentLogger } from '../../core/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import { closedPort } from '../../test/service.ts'
+import { MAX_BODY_BYTES } from '../kit/errors.ts'
 import { createGateway } from './app.ts'
 import { GatewayConfig } from './config.ts'
 
@@ -188,6 +189,15 @@ describe('forwarding /S/api/* to the service APIs', () => {
     expect(last('comm').headers['x-forwarded-host']).toBe(`127.0.0.1:${listening.server!.port}`)
     const download = await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/big`)
     expect((await download.text()).length).toBe(3 * 1024 * 1024)
+  })
+
+  test('a body declared over 10 MiB → 413 in JSON; the service API never sees it', async () => {
+    const before = seen.comm!.length
+    const res = await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/echo-size`, { method: 'POST', body: 'x'.repeat(MAX_BODY_BYTES + 1), headers: { 'content-type': 'text/plain', 'x-request-id': 'req-big' } })
+    expect(res.status).toBe(413)
+    expect(res.headers.get('x-request-id')).toBe('req-big')
+    expect(await res.json()).toEqual({ error: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining(String(MAX_BODY_BYTES)) })
+    expect(seen.comm!.length).toBe(before)
   })
 })
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Connection } from 'rabbitmq-client'
-import { createEventConsumer, createPublisher, Names, openDatabase, parseConfig, silentLogger, topology, type Envelope } from '../../core/index.ts'
+import { createEventConsumer, createPublisher, Names, notFound, openDatabase, parseConfig, silentLogger, topology, type Envelope } from '../../core/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import { connect, messageCount, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
 import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
@@ -235,6 +235,17 @@ describe('refused: nothing is published', () => {
     } finally {
       await away.close()
     }
+  })
+
+  test('a MedTrack error coded NOT_FOUND answers with its own message, not as an unknown route', async () => {
+    const app = gatewayFor({}, { publisher: { publishEnvelope: () => Promise.reject(notFound('event stream')) } })
+    const res = await post(valid(), { key: keys.students, app })
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: 'NOT_FOUND', message: 'event stream not found' })
+    const unknown = await app.handle(new Request('http://localhost/events/nowhere'))
+    expect(unknown.status).toBe(404)
+    expect(await unknown.json()).toEqual({ error: 'NOT_FOUND', message: 'no route GET /events/nowhere' })
+    expect(await queued()).toBe(0)
   })
 
   test('a database that cannot be reached: 503 with Retry-After, not a 401 or a 500', async () => {

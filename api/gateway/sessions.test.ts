@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { silentLogger } from '../../core/index.ts'
+import { closedPort } from '../../test/service.ts'
 import { createSessionCheck } from './sessions.ts'
 
 let revoked = new Set<string>()
@@ -30,7 +31,18 @@ describe('session check', () => {
   })
 
   test('auth unreachable → unknown (the request goes on; the service still checks the signature), and it is not cached', async () => {
-    const check = createSessionCheck({ authUrl: 'http://127.0.0.1:9', cacheMs: 10_000, timeoutMs: 500, log: silentLogger })
+    const port = await closedPort()
+    const check = createSessionCheck({ authUrl: `http://127.0.0.1:${port}`, cacheMs: 10_000, timeoutMs: 500, log: silentLogger })
     expect(await check('Bearer any')).toBe('unknown')
+
+    // Auth comes back on the same port: the next check asks it instead of reusing "unknown".
+    let asked = 0
+    const back = Bun.serve({ port, hostname: '127.0.0.1', fetch: () => (asked++, Response.json({ error: 'UNAUTHENTICATED' }, { status: 401 })) })
+    try {
+      expect(await check('Bearer any')).toBe('revoked')
+      expect(asked).toBe(1)
+    } finally {
+      await back.stop(true)
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { Connection } from 'rabbitmq-client'
 import { createPublisher, describe, Names, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
+import { SERVER_BODY_CAP } from '../kit/errors.ts'
 import { createGateway } from './app.ts'
 import type { GatewayConfig } from './config.ts'
 
@@ -34,7 +35,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
 
   const publisher = createPublisher({ connection, catalogue, service: 'gateway', namespace: config.MEDTRACK_NAMESPACE, confirmTimeoutMs: config.PUBLISH_CONFIRM_MS })
   const app = createGateway({ config, db, publisher, log, brokerReady: () => connection.ready })
-  app.listen({ port: config.PORT, hostname: '0.0.0.0' })
+  app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: SERVER_BODY_CAP })
   const port = app.server?.port ?? config.PORT
   log.info('api listening', { port })
   return {

@@ -25,11 +25,75 @@ export function validationProblems(where: string, errors: { path: string; messag
   return problems
 }
 
+const pointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
+
+/**
+ * Every string in `value` (keys included) that holds a NUL character, which
+ * PostgreSQL cannot store: as problems at their paths, prefixed like
+ * `validationProblems` (`/email`, `/query/q`, `/params/id`).
+ */
+export function nulProblems(where: string, value: unknown): Problem[] {
+  const problems: Problem[] = []
+  const pending: [string, unknown][] = [[where === 'body' ? '' : `/${where}`, value]]
+  while (pending.length > 0) {
+    const [path, v] = pending.pop()!
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) problems.push({ path: path || '/', message: 'must not contain the NUL character (\\u0000)' })
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => pending.push([`${path}/${i}`, item]))
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, item] of Object.entries(v)) {
+        if (key.includes('\u0000')) problems.push({ path: `${path}/${pointer(key)}`, message: 'the name must not contain the NUL character (\\u0000)' })
+        pending.push([`${path}/${pointer(key)}`, item])
+      }
+    }
+  }
+  return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** The most a request body may hold: 10 MiB. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024
+
+/**
+ * The server's own cap on a body (Bun's `maxRequestBodySize`). Bun refuses a
+ * body over it with an empty 413 before the app sees the request, so it sits
+ * above MAX_BODY_BYTES: a body declared larger than MAX_BODY_BYTES (and not
+ * larger than this) gets the JSON 413 at once; a body that does not declare its
+ * length is never held beyond this.
+ */
+export const SERVER_BODY_CAP = 2 * MAX_BODY_BYTES
+
+export const payloadTooLarge = () => new DomainError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`)
+
+/** Whether the request declares a body larger than MAX_BODY_BYTES. */
+export function declaresTooLarge(request: Request): boolean {
+  return Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03'])
+
+/**
+ * Whether `err` (or an error it was caused by, as drizzle wraps postgres.js's)
+ * says the database cannot be reached: refused, reset or timed-out
+ * connections, postgres.js's `CONNECTION_*`, SQLSTATE class 08 (connection
+ * exception) and 57P01–57P03 (the server is shutting down or starting).
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code !== 'string') continue
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith('CONNECTION_') || /^08[0-9A-Z]{3}$/.test(code)) return true
+  }
+  return false
+}
+
+const RETRY_AFTER_SECONDS = 5
+
 /** Status and body for an error a route threw. */
 export function answerFor(err: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
   if (err instanceof DomainError) return { status: err.status, body: errorBody(err.code, err.message, err.problems) }
-  if (err instanceof MedTrackError && err.transient) {
-    return { status: 503, body: errorBody('SERVICE_UNAVAILABLE', 'the service cannot take this request right now; try again'), retryAfter: 5 }
+  if ((err instanceof MedTrackError && err.transient) || databaseUnavailable(err)) {
+    return { status: 503, body: errorBody('SERVICE_UNAVAILABLE', 'the service cannot take this request right now; try again'), retryAfter: RETRY_AFTER_SECONDS }
   }
   return { status: 500, body: errorBody('INTERNAL', 'unexpected error') }
 }

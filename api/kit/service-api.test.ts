@@ -1,14 +1,17 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { connect as connectTcp, createServer, type Socket } from 'node:net'
-import { Names } from '../../core/index.ts'
+import { Names, parseConfig, silentLogger } from '../../core/index.ts'
 import { profileCommandResults, profileOutbox, students } from '../../schemas/db/profile.ts'
-import { waitFor } from '../../test/broker.ts'
+import { RABBITMQ_URL, waitFor } from '../../test/broker.ts'
 import { bearer, closedPort, json, post, startService, TEST_JWT_SECRET, type Service, type ServiceOptions } from '../../test/service.ts'
 import { startProxy } from '../../test/tcp-proxy.ts'
 import { profileWorker } from '../../workers/profile/worker.ts'
 import { profileApi } from '../profile/app.ts'
+import { ApiConfig } from './config.ts'
+import { MAX_BODY_BYTES, SERVER_BODY_CAP } from './errors.ts'
 import { signToken } from './jwt.ts'
+import { startApi } from './start.ts'
 
 const ADMIN = { sub: crypto.randomUUID(), role: 'admin' } as const
 
@@ -143,6 +146,95 @@ describe('with the worker running', () => {
     expect(await studentRows(s, email)).toHaveLength(1)
   })
 
+  test('the same Idempotency-Key sent twice at once: both answer 201 with the same student, and there is one', async () => {
+    const email = uniqueEmail('twice')
+    const headers = { ...bearer(await admin()), 'idempotency-key': crypto.randomUUID() }
+    const answers = await Promise.all([0, 1].map(() => post(s.url('/profile/api/students'), { email, first_name: 'Twin' }, headers)))
+    expect(answers.map((a) => a.status)).toEqual([201, 201])
+    const [a, b] = await Promise.all(answers.map((r) => r.text()))
+    expect(b).toBe(a)
+    expect(JSON.parse(a!)).toMatchObject({ email, first_name: 'Twin' })
+    expect(await studentRows(s, email)).toHaveLength(1)
+  })
+
+  test('the same Idempotency-Key with another body is another command: a second student, not the first one again', async () => {
+    const headers = { ...bearer(await admin()), 'idempotency-key': crypto.randomUUID() }
+    const [first, second] = [uniqueEmail('one'), uniqueEmail('two')]
+    const a = await post(s.url('/profile/api/students'), { email: first }, headers)
+    const b = await post(s.url('/profile/api/students'), { email: second }, headers)
+    expect([a.status, b.status]).toEqual([201, 201])
+    expect((await json(a)).email).toBe(first)
+    expect((await json(b)).email).toBe(second)
+    expect(await studentRows(s, second)).toHaveLength(1)
+  })
+
+  test('a NUL character anywhere in the body, the query or the path → 422 naming each path; nothing is sent to the worker', async () => {
+    const token = await admin()
+    const email = uniqueEmail('nul')
+    const body = { email, first_name: 'A\u0000da', last_name: 'Love\u0000lace', extra: { deep: ['ok', 'x\u0000'] } }
+    const res = await post(s.url('/profile/api/students'), body, bearer(token))
+    expect(res.status).toBe(422)
+    const refused = await json(res)
+    expect(refused.error).toBe('VALIDATION_FAILED')
+    expect(refused.problems.map((p: { path: string }) => p.path)).toEqual(['/extra/deep/1', '/first_name', '/last_name'])
+    for (const p of refused.problems) expect(p.message).toContain('NUL')
+
+    const update = await fetch(s.url(`/profile/api/students/${crypto.randomUUID()}`), { method: 'PATCH', headers: { ...bearer(token), 'content-type': 'application/json' }, body: JSON.stringify({ phone: '\u0000' }) })
+    expect(update.status).toBe(422)
+    expect((await json(update)).problems).toEqual([{ path: '/phone', message: expect.stringContaining('NUL') }])
+
+    const query = await fetch(s.url('/profile/api/students?page=1&q=%00'), { headers: bearer(token) })
+    expect(query.status).toBe(422)
+    expect((await json(query)).problems.map((p: { path: string }) => p.path)).toEqual(['/query/q'])
+
+    for (const path of ['/profile/api/operations/%00', '/profile/api/operations/not-a-uuid', '/profile/api/students/%00']) {
+      const param = await fetch(s.url(path), { headers: bearer(token) })
+      expect(param.status).toBe(422)
+      expect((await json(param)).problems.map((p: { path: string }) => p.path)).toEqual(['/params/id'])
+    }
+
+    // The token is checked first, as for any other invalid body.
+    expect((await post(s.url('/profile/api/students'), body)).status).toBe(401)
+
+    expect(await studentRows(s, email)).toHaveLength(0)
+    expect(await s.database.db.select().from(profileCommandResults).where(sql`${profileCommandResults.body}->>'email' = ${email}`)).toHaveLength(0)
+    expect((await s.connection.queueDeclare({ queue: new Names(s.namespace).commandQueue('profile'), passive: true })).messageCount).toBe(0)
+  })
+
+  test('a body over 10 MiB → 413 in JSON, declared or sent chunked, before any of it is used; one at the limit is taken', async () => {
+    const token = await admin()
+    const email = uniqueEmail('big')
+    const sized = (bytes: number) => {
+      const head = JSON.stringify({ email, padding: '' })
+      return `${head.slice(0, -2)}${'x'.repeat(bytes - head.length)}"}`
+    }
+    const tooLarge = sized(MAX_BODY_BYTES + 1)
+    expect(tooLarge.length).toBe(MAX_BODY_BYTES + 1)
+
+    const declared = await post(s.url('/profile/api/students'), tooLarge, bearer(token))
+    expect(declared.status).toBe(413)
+    expect(await json(declared)).toEqual({ error: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining(String(MAX_BODY_BYTES)) })
+
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < tooLarge.length; i += 1024 * 1024) c.enqueue(new TextEncoder().encode(tooLarge.slice(i, i + 1024 * 1024)))
+        c.close()
+      },
+    })
+    const chunked = await fetch(s.url('/profile/api/students'), { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit)
+    expect(chunked.status).toBe(413)
+    expect((await json(chunked)).error).toBe('PAYLOAD_TOO_LARGE')
+
+    // Past the server's own cap Bun refuses the body itself (an empty 413): still never taken.
+    const huge = await post(s.url('/profile/api/students'), `${tooLarge}${' '.repeat(SERVER_BODY_CAP)}`, bearer(token))
+    expect(huge.status).toBe(413)
+    expect(await studentRows(s, email)).toHaveLength(0)
+
+    const atLimit = await post(s.url('/profile/api/students'), sized(MAX_BODY_BYTES), bearer(token))
+    expect(atLimit.status).toBe(201)
+    expect(await studentRows(s, email)).toHaveLength(1)
+  }, 20_000)
+
   test('no token → 401, a student → 403, an expired or tampered token → 401, all JSON and before the body is validated', async () => {
     const url = s.url('/profile/api/students')
     const good = { email: uniqueEmail('auth') }
@@ -196,7 +288,7 @@ describe('with the worker running', () => {
 
     const unknown = await fetch(s.url('/profile/api/no/such/thing'), { headers: bearer(token) })
     expect(unknown.status).toBe(404)
-    expect((await json(unknown)).message).toContain('/profile/api/no/such/thing')
+    expect(await json(unknown)).toEqual({ error: 'NOT_FOUND', message: 'no route GET /profile/api/no/such/thing' })
 
     const outside = await fetch(s.url('/elsewhere'))
     expect(outside.status).toBe(404)
@@ -223,9 +315,10 @@ describe('with the worker running', () => {
     expect(byOther.status).toBe(403)
     expect((await json(byOther)).error).toBeTruthy()
 
+    // The route exists: the answer names the missing student, not a missing route.
     const unknown = await fetch(s.url(`/profile/api/students/${crypto.randomUUID()}`), { headers: bearer(await admin()) })
     expect(unknown.status).toBe(404)
-    expect((await json(unknown)).error).toBeTruthy()
+    expect(await json(unknown)).toEqual({ error: 'NOT_FOUND', message: 'student not found' })
 
     const anonymous = await fetch(s.url(`/profile/api/students/${created.id}`))
     expect(anonymous.status).toBe(401)
@@ -335,6 +428,38 @@ describe('the broker unreachable', () => {
       link.stop()
     }
   }, 20_000)
+})
+
+describe('the database unreachable', () => {
+  test('a read route → 503 with Retry-After while the link is cut, and answers again once it is back', async () => {
+    const s = await startProfile('dbcut', { deferWorker: true })
+    const proxy = await startProxy(5432)
+    const viaProxy = new URL(s.database.url)
+    viaProxy.port = String(proxy.port)
+    const env = { DATABASE_URL: viaProxy.href, RABBITMQ_URL, MEDTRACK_NAMESPACE: s.namespace, LOG_LEVEL: 'error', PORT: '0', JWT_SECRET: TEST_JWT_SECRET }
+    const api = await startApi(profileApi, parseConfig(ApiConfig, env), silentLogger)
+    try {
+      const token = await admin()
+      const read = (path: string) => fetch(`http://127.0.0.1:${api.port}/profile/api${path}`, { headers: bearer(token) })
+      const student = `/students/${crypto.randomUUID()}`
+      expect(await json(await read(student))).toEqual({ error: 'NOT_FOUND', message: 'student not found' })
+
+      await proxy.cut()
+      for (const path of [student, '/students', `/operations/${crypto.randomUUID()}`]) {
+        const res = await read(path)
+        expect(res.status).toBe(503)
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+        expect(await json(res)).toEqual({ error: 'SERVICE_UNAVAILABLE', message: expect.any(String) })
+      }
+
+      await proxy.restore()
+      await waitFor(async () => (await read(student)).status === 404, 8_000, 'the database reachable again')
+    } finally {
+      await api.stop()
+      proxy.stop()
+      await s.close()
+    }
+  }, 15_000)
 })
 
 describe('the worker stopped', () => {

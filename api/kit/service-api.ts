@@ -1,11 +1,12 @@
 import { openapi } from '@elysiajs/openapi'
 import { eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
-import { describe, DomainError, newId, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
+import { createHash } from 'node:crypto'
+import { describe, DomainError, MedTrackError, newId, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
-import { answerFor, errorBody, validationProblems } from './errors.ts'
+import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, nulProblems, payloadTooLarge, validationProblems } from './errors.ts'
 import { verifyToken, type Claims, type Role } from './jwt.ts'
 
 export interface ServiceApiOptions {
@@ -30,19 +31,26 @@ export interface Caller {
 
 const callerOf = (c: Claims): Caller => ({ user_id: c.sub, role: c.role, ver: c.ver ?? 0, ...(c.email ? { email: c.email } : {}) })
 
+/** The same key from one caller on one route with one body is one command, so a retried request takes effect once. */
+interface Idempotency {
+  key: string
+  /** SHA-256 of the body as received: another body under the same key (another anonymous caller, say) is another command. */
+  bodyHash: string
+}
+
 /**
  * The Elysia app of one service under `/S/api`: request ids, JWT roles,
- * JSON errors (422 with field paths, 400 for malformed JSON, 404 for unknown
- * routes, 503 with Retry-After when the broker is away), command dispatch
- * with idempotency keys, `/operations/:id`, `/health` and OpenAPI at `/docs`.
+ * JSON errors (422 with field paths, also for text holding a NUL character;
+ * 400 for malformed JSON, 404 for unknown routes, 413 for a body over 10 MiB,
+ * 503 with Retry-After when the broker or the database is away), command
+ * dispatch with idempotency keys, `/operations/:id`, `/health` and OpenAPI at `/docs`.
  */
 export function createServiceApi(o: ServiceApiOptions) {
   const prefix = `/${o.service}/api`
 
-  async function dispatchCommand(c: { type: CommandType; payload: Record<string, unknown>; caller?: Caller; requestId: string; idempotencyKey: string | null; route: string }) {
+  async function dispatchCommand(c: { type: CommandType; payload: Record<string, unknown>; caller?: Caller; requestId: string; idempotency?: Idempotency; route: string }) {
     const actor = { user_id: c.caller?.user_id ?? null, role: c.caller?.role ?? 'anonymous' }
-    // The same key from the same caller on the same route is the same command, so it takes effect once.
-    const commandId = c.idempotencyKey ? uuidV5(`${o.service}|${actor.user_id ?? '-'}|${c.route}|${c.idempotencyKey}`) : newId()
+    const commandId = c.idempotency ? uuidV5(`${o.service}|${actor.user_id ?? '-'}|${c.route}|${c.idempotency.key}|${c.idempotency.bodyHash}`) : newId()
     const outcome = await o.dispatcher.dispatch({ command_id: commandId, command_type: c.type, correlation_id: c.requestId, actor, payload: c.payload })
     if (outcome.kind === 'accepted') {
       return { status: 202, location: `${prefix}/operations/${commandId}`, body: { operation_id: commandId, status: 'pending' } }
@@ -54,9 +62,27 @@ export function createServiceApi(o: ServiceApiOptions) {
     .use(openapi({ path: '/docs', documentation: { info: { title: `MedTrack ${o.service} API`, version: '1.0.0' } } }))
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = request.headers.get('x-request-id') || newId()
+      if (declaresTooLarge(request)) throw payloadTooLarge()
+    })
+    // A body that declares its length was measured above; one that does not (sent chunked) is measured once read.
+    .onParse({ as: 'global' }, async ({ request, contentType }) => {
+      if (request.headers.has('content-length') || request.body === null || !contentType.startsWith('application/json')) return
+      const bytes = await request.arrayBuffer()
+      if (bytes.byteLength > MAX_BODY_BYTES) throw payloadTooLarge()
+      return JSON.parse(new TextDecoder().decode(bytes))
     })
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
       if (!set.headers['x-request-id']) set.headers['x-request-id'] = request.headers.get('x-request-id') || newId()
+      const answer = (err: unknown) => {
+        const a = answerFor(err)
+        set.status = a.status
+        if (a.retryAfter) set.headers['retry-after'] = String(a.retryAfter)
+        if (a.status >= 500) o.log.error('request failed', { path: new URL(request.url).pathname, error: describe(err) })
+        return a.body
+      }
+      // MedTrack errors first: Elysia names an error by its `code`, so a DomainError NOT_FOUND would pass for an unknown route.
+      const thrown = code === 'PARSE' && error.cause instanceof MedTrackError ? error.cause : error
+      if (thrown instanceof MedTrackError) return answer(thrown)
       switch (code) {
         case 'VALIDATION':
           set.status = 422
@@ -68,26 +94,30 @@ export function createServiceApi(o: ServiceApiOptions) {
           set.status = 404
           return errorBody('NOT_FOUND', `no route ${request.method} ${new URL(request.url).pathname}`)
       }
-      const answer = answerFor(error)
-      set.status = answer.status
-      if (answer.retryAfter) set.headers['retry-after'] = String(answer.retryAfter)
-      if (answer.status >= 500) o.log.error('request failed', { path: new URL(request.url).pathname, error: describe(error) })
-      return answer.body
+      return answer(error)
     })
-    .derive({ as: 'global' }, async ({ headers, request, set }) => {
+    .derive({ as: 'global' }, async ({ headers, request, set, body, query, params }) => {
       const auth = headers.authorization
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined
       const claims = token ? await verifyToken(o.config.JWT_SECRET, token) : undefined
       const caller = claims ? callerOf(claims) : undefined
       const requestId = String(set.headers['x-request-id'])
+      const key = request.headers.get('idempotency-key')
+      // Taken now, before validation trims the body: a true retry sends the same bytes.
+      const idempotency = key ? { key, bodyHash: createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex') } : undefined
+      // PostgreSQL cannot store a NUL character: refused (after the token checks) before any route runs.
+      const nul = [...nulProblems('body', body), ...nulProblems('query', query), ...nulProblems('params', params)]
       /** Sends a command to the service's worker and answers with its result, or 202 while it runs. */
       const send = async (type: CommandType, payload: Record<string, unknown>) => {
-        const answer = await dispatchCommand({ type, payload, caller, requestId, idempotencyKey: request.headers.get('idempotency-key'), route: `${request.method} ${new URL(request.url).pathname}` })
+        const answer = await dispatchCommand({ type, payload, caller, requestId, idempotency, route: `${request.method} ${new URL(request.url).pathname}` })
         set.status = answer.status
         if (answer.location) set.headers.location = answer.location
         return answer.body
       }
-      return { caller, requestId, send }
+      return { caller, requestId, send, nul }
+    })
+    .onBeforeHandle({ as: 'global' }, ({ nul }) => {
+      if (nul.length > 0) throw new DomainError(422, 'VALIDATION_FAILED', 'text must not contain the NUL character', nul)
     })
     .macro({
       /** Requires a valid token (401) and, with roles, one of them (403), before the body is even validated. */
@@ -119,7 +149,7 @@ export function createServiceApi(o: ServiceApiOptions) {
           ...(row.outcome === 'succeeded' ? { result: row.body } : { error: row.body }),
         }
       },
-      { params: t.Object({ id: t.String({ minLength: 1 }) }) },
+      { params: t.Object({ id: t.String({ format: 'uuid' }) }) },
     )
 }
 

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm'
-import { conflict, DomainError, forbidden, notFound, type Database } from '../../../core/index.ts'
+import { DomainError, forbidden, notFound, type Database } from '../../../core/index.ts'
 import { users } from '../../../schemas/db/auth.ts'
 import { userView } from '../../../workers/auth/view.ts'
 import { signToken } from '../../kit/jwt.ts'
@@ -11,10 +11,6 @@ const unauthenticated = (message: string) => new DomainError(401, 'UNAUTHENTICAT
 export async function findByEmail(db: Database, email: string) {
   const [user] = await db.select().from(users).where(sql`lower(${users.email}) = lower(${email.trim()})`)
   return user
-}
-
-export async function assertEmailFree(db: Database, email: string): Promise<void> {
-  if (await findByEmail(db, email)) throw conflict('an account with this email already exists', [{ path: '/email', message: 'already registered' }])
 }
 
 /** The caller's account, refusing a token issued before the last password change or for a deleted account. */
