@@ -1,7 +1,7 @@
 /**
  * The whole write path, end to end, with every process a real child process:
  * HTTP POST → profile API → command → profile worker (inbox, a student row,
- * outbox) → `student.created` → core worker (inbox, a directory row). Measures
+ * outbox) → `student.created` → a second worker (inbox, one row). Measures
  * events per second end to end, and the command round trip (HTTP POST → reply)
  * beside a bare RabbitMQ direct reply-to round trip through a quorum queue.
  */
@@ -57,7 +57,7 @@ export async function benchPipeline(o: PipelineOptions) {
   const db = openDatabase(databaseUrl, { max: 1 })
   try {
     const api = spawnEntry('api/profile/main.ts', { ...env, LOG_LEVEL: 'info' })
-    children.push(api, spawnEntry('workers/profile/main.ts', { ...env, LOG_LEVEL: 'info' }), spawnEntry('workers/core/main.ts', { ...env, LOG_LEVEL: 'info' }))
+    children.push(api, spawnEntry('workers/profile/main.ts', { ...env, LOG_LEVEL: 'info' }), spawnEntry('scripts/bench/sink-worker.ts', { ...env, LOG_LEVEL: 'info' }))
     const port = JSON.parse(await api.waitForLine(/api listening/)).port as number
     await Promise.all(children.slice(1).map((c) => c.waitForLine(/worker started/)))
 
@@ -69,7 +69,7 @@ export async function benchPipeline(o: PipelineOptions) {
       if (res.status !== 201) throw new Error(`POST /students answered ${res.status}: ${await res.text()}`)
       await res.arrayBuffer()
     }
-    const applied = async () => ((await db.execute(sql`select count(*)::int as n from core.student_directory`)) as unknown as { n: number }[])[0]!.n
+    const applied = async () => ((await db.execute(sql`select count(*)::int as n from eval.bench_sink`)) as unknown as { n: number }[])[0]!.n
 
     const run = async (count: number, concurrency: number) => {
       let left = count
@@ -104,7 +104,7 @@ export async function benchPipeline(o: PipelineOptions) {
     await Promise.all(children.map((c) => c.exited))
     await db.$client.end()
     const connection = new Connection(o.rabbitUrl)
-    await deleteTopology(connection, { namespace, services: ['profile', 'core'], commands: commandBindings() })
+    await deleteTopology(connection, { namespace, services: ['profile', 'eval'], commands: commandBindings() })
     await connection.close()
     await dropDatabase(databaseUrl)
   }
