@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import type { Connection } from 'rabbitmq-client'
 import { createPublisher, Names, topology } from '../core/index.ts'
+import { commandBindings } from '../schemas/commands/index.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { cleanup, connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
 
@@ -54,7 +55,7 @@ test('prints every queue of DESIGN.md §3 with its bindings to the events exchan
 test('--json prints the topology() object', async () => {
   const { code, stdout } = await runTopology(['--json'], ns)
   expect(code).toBe(0)
-  expect(JSON.parse(stdout)).toEqual(topology({ namespace: ns }))
+  expect(JSON.parse(stdout)).toEqual(topology({ namespace: ns, commands: commandBindings() }))
 })
 
 test('--declare is idempotent and routes student.created to auth, comm, core and eval, not profile', async () => {

@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util'
 import { Connection } from 'rabbitmq-client'
 import { declareTopology, describe, parseConfig, tierName, topology, type QueueSpec, type Topology } from '../core/index.ts'
+import { commandBindings } from '../schemas/commands/index.ts'
 import { BrokerConfig } from './broker-config.ts'
 
 /** Arguments shown in their own columns; any other is listed under "other arguments". */
@@ -62,14 +63,14 @@ export async function main(argv: string[], env: typeof process.env): Promise<num
   const config = parseConfig(BrokerConfig, env)
   const namespace = config.MEDTRACK_NAMESPACE
   if (!values.declare) {
-    const t = topology({ namespace })
+    const t = topology({ namespace, commands: commandBindings() })
     process.stdout.write(values.json ? `${JSON.stringify(t, null, 2)}\n` : formatTopology(t))
     return 0
   }
   const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: 'medtrack-topology-cli', acquireTimeout: 5_000 })
   connection.on('error', (err) => console.error(`broker: ${describe(err)}`))
   try {
-    const t = await declareTopology(connection, { namespace })
+    const t = await declareTopology(connection, { namespace, commands: commandBindings() })
     if (values.json) process.stdout.write(`${JSON.stringify(t, null, 2)}\n`)
     console.error(`declared ${t.exchanges.length} exchanges and ${t.queues.length} queues${namespace ? ` in namespace ${namespace}` : ''}`)
     return 0
