@@ -52,7 +52,9 @@ export async function benchPipeline(o: PipelineOptions) {
   const namespace = `bench-${crypto.randomUUID().slice(0, 8)}`
   const databaseUrl = `${o.postgresServer}/medtrack_${namespace.replace('-', '_')}`
   await migrateDatabase(databaseUrl, MIGRATIONS)
-  const env = { DATABASE_URL: databaseUrl, RABBITMQ_URL: o.rabbitUrl, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'warn', PORT: '0', JWT_SECRET: DEV_JWT_SECRET }
+  // The workers' tuning (PREFETCH, BATCH_CONCURRENCY) passes through from the bench's environment.
+  const tuning = Object.fromEntries(['PREFETCH', 'BATCH_CONCURRENCY'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])))
+  const env = { ...tuning, DATABASE_URL: databaseUrl, RABBITMQ_URL: o.rabbitUrl, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'warn', PORT: '0', JWT_SECRET: DEV_JWT_SECRET }
   const children: Child[] = []
   const db = openDatabase(databaseUrl, { max: 1 })
   try {
