@@ -50,3 +50,14 @@ export const establishments = profileSchema.table('establishments', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })
+
+/** The accounts auth announced (`user.created`, `user.deleted`): a profile made for an email that has one takes its user id. */
+export const accounts = profileSchema.table(
+  'accounts',
+  {
+    userId: uuid('user_id').primaryKey(),
+    email: text('email').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('accounts_email_lower_idx').on(sql`lower(${t.email})`)],
+)

@@ -38,8 +38,10 @@ describe('a command that cannot be applied', () => {
       status: 200,
       body: { operation_id: id, command_type: 'profile.promote_student', status: 'failed', http_status: 500, error: { error: 'COMMAND_FAILED', message: 'the command could not be applied; it was set aside for an operator' } },
     })
-    const dead = await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })
-    expect(dead.find((d) => d.messageId === id)).toMatchObject({ errorClass: 'permanent', error: 'this worker has no handler for profile.promote_student' })
+    // The result is stored just before the message is set aside: wait for the dead letter itself.
+    const deadLetter = async () => (await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).find((d) => d.messageId === id)
+    await waitFor(async () => (await deadLetter()) !== undefined, 5_000, 'the dead letter')
+    expect(await deadLetter()).toMatchObject({ errorClass: 'permanent', error: 'this worker has no handler for profile.promote_student' })
   })
 
   test('data the database refuses (SQLSTATE 22) is permanent: dead-lettered at once, no retries, and the error names no parameter', async () => {
@@ -48,7 +50,9 @@ describe('a command that cannot be applied', () => {
     await sendRaw({ command_id: id, command_type: 'profile.create_student', payload: { email: 'nul@example.org', first_name: 'Secret\u0000Name' } }, actor)
     const op = await settled(id, await tokenFor('admin', actor))
     expect(op.body).toMatchObject({ status: 'failed', http_status: 500 })
-    const [dead] = (await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).filter((d) => d.messageId === id)
+    const deadLetters = async () => (await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).filter((d) => d.messageId === id)
+    await waitFor(async () => (await deadLetters()).length === 1, 5_000, 'the dead letter')
+    const [dead] = await deadLetters()
     expect(dead).toMatchObject({ attempts: 1, errorClass: 'permanent' })
     expect(dead!.error).toStartWith('database: ')
     expect(dead!.error).not.toContain('Secret')

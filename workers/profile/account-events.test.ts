@@ -123,3 +123,27 @@ test('user.verified (bound to the queue, no handler) is acked and counted, never
   await waitFor(async () => (await s.worker.metrics.render()).includes('type="user.verified",outcome="unhandled"} 1'), 5_000, 'user.verified counted')
   expect(await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).toEqual([])
 })
+
+describe('the account directory', () => {
+  test('a student profile deleted and made again by an admin stays with the registered account (same user id)', async () => {
+    const user = account('student')
+    await s.applied((await s.publish('user.created', user)).event_id)
+    const [first] = await studentsOf(user.user_id)
+    expect((await s.as('admin').delete(`/students/${first!.id}`)).status).toBe(200)
+    expect(await studentsOf(user.user_id)).toHaveLength(0)
+
+    const again = await s.as('admin').post('/students', { email: user.email.toUpperCase(), first_name: 'Fatima' })
+    expect(again.status).toBe(201)
+    expect(again.body.user_id).toBe(user.user_id)
+    expect(await s.as('student', user.user_id).get('/students/me')).toMatchObject({ status: 200, body: { id: again.body.id } })
+  })
+
+  test('after user.deleted the email is free: a new student with it gets a new user id', async () => {
+    const user = account('student')
+    await s.applied((await s.publish('user.created', user)).event_id)
+    await s.applied((await s.publish('user.deleted', { user_id: user.user_id })).event_id)
+    const made = await s.as('admin').post('/students', { email: user.email })
+    expect(made.status).toBe(201)
+    expect(made.body.user_id).not.toBe(user.user_id)
+  })
+})

@@ -1,6 +1,6 @@
 import { eq, or, sql } from 'drizzle-orm'
 import type { Tx } from '../../core/index.ts'
-import { encadrants, students } from '../../schemas/db/profile.ts'
+import { accounts, encadrants, students } from '../../schemas/db/profile.ts'
 import type { EncadrantCreated, StudentCreated } from '../../schemas/events/profile.ts'
 import type { EncadrantRow, StudentRow } from './views.ts'
 
@@ -61,4 +61,24 @@ export function encadrantCreated(e: EncadrantRow): EncadrantCreated {
     ...(e.firstName ? { first_name: e.firstName } : {}),
     ...(e.lastName ? { last_name: e.lastName } : {}),
   }
+}
+
+/**
+ * The user id a new profile gets: the one given, else that of the account
+ * already registered with this email (a profile deleted and made again must
+ * stay its owner's), else a new one that auth's account will take.
+ */
+export async function userIdFor(tx: Tx, email: string, given?: string): Promise<string> {
+  if (given) return given
+  const [account] = await tx.select({ userId: accounts.userId }).from(accounts).where(sql`lower(${accounts.email}) = lower(${email})`)
+  return account?.userId ?? crypto.randomUUID()
+}
+
+/** Keeps the account directory from `user.created` / `user.deleted`. */
+export async function rememberAccount(tx: Tx, userId: string, email: string): Promise<void> {
+  await tx.insert(accounts).values({ userId, email }).onConflictDoNothing()
+}
+
+export async function forgetAccount(tx: Tx, userId: string): Promise<void> {
+  await tx.delete(accounts).where(eq(accounts.userId, userId))
 }

@@ -1,15 +1,16 @@
 import { conflict } from '../../../core/index.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { assertEstablishment } from '../establishment-check.ts'
-import { encadrantCreated, insertEncadrant } from '../profiles.ts'
+import { encadrantCreated, insertEncadrant, userIdFor } from '../profiles.ts'
 import { encadrantView } from '../views.ts'
 
 /** Creates an encadrant profile; 409 when a profile already exists for the email (any case) or user id. */
 export const createEncadrant: NonNullable<CommandHandlers['profile.create_encadrant']> = async ({ payload }, { tx, emit }) => {
   if (payload.establishment_id) await assertEstablishment(tx, payload.establishment_id)
+  const email = payload.email.trim()
   const encadrant = await insertEncadrant(tx, {
-    userId: payload.user_id ?? crypto.randomUUID(),
-    email: payload.email.trim(),
+    userId: await userIdFor(tx, email, payload.user_id),
+    email,
     phone: payload.phone ?? null,
     firstName: payload.first_name ?? null,
     lastName: payload.last_name ?? null,

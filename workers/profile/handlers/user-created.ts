@@ -1,5 +1,5 @@
 import type { EventHandlers } from '../../kit/define.ts'
-import { encadrantCreated, insertEncadrant, insertStudent, studentCreated } from '../profiles.ts'
+import { encadrantCreated, insertEncadrant, insertStudent, rememberAccount, studentCreated } from '../profiles.ts'
 
 /**
  * Gives a new account its profile: a student or an encadrant by role, none
@@ -12,6 +12,7 @@ import { encadrantCreated, insertEncadrant, insertStudent, studentCreated } from
 export const userCreated: NonNullable<EventHandlers['user.created']> = async (event, { tx, emit }) => {
   const { user_id, email, role, first_name, last_name, profile_id } = event.payload
   const person = { id: profile_id, userId: user_id, email: email.trim(), firstName: first_name, lastName: last_name }
+  await rememberAccount(tx, user_id, person.email)
   if (role === 'student') {
     const student = await insertStudent(tx, person)
     if (student) emit('student.created', studentCreated(student))
