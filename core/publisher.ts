@@ -42,7 +42,7 @@ export interface EventPublisher<C extends Catalogue> {
 }
 
 /** The AMQP properties of an event message (DESIGN.md §2). */
-export function eventProperties(exchange: string, envelope: Envelope) {
+function eventProperties(exchange: string, envelope: Envelope) {
   return {
     exchange,
     routingKey: envelope.event_type,

@@ -75,7 +75,7 @@ class ItemFailure extends Error {
   }
 }
 
-export function failedResult(err: DomainError): StoredResult {
+function failedResult(err: DomainError): StoredResult {
   return { outcome: 'failed', status: err.status, body: { error: err.code, message: err.message, ...(err.problems.length ? { problems: err.problems } : {}) } }
 }
 

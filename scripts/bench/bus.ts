@@ -4,7 +4,7 @@
  * bare rabbitmq-client, alternating; the median round of each is reported.
  */
 import { Connection } from 'rabbitmq-client'
-import { createEventConsumer, createPublisher, declareTopology, deleteTopology, Names } from '../../core/index.ts'
+import { createEventConsumer, createPublisher, declareTopology, deleteTopology } from '../../core/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 
 const WINDOW = 256
