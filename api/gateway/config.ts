@@ -8,6 +8,8 @@ export const GatewayConfig = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
   /** @default 8080 */
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  /** The public origin listens on every interface by default. */
+  HOST: Type.String({ default: '0.0.0.0' }),
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),
   RABBITMQ_URL: Type.String({ default: 'amqp://guest:guest@127.0.0.1:5672' }),
   MEDTRACK_NAMESPACE: Type.String({ default: '' }),

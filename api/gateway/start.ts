@@ -35,7 +35,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
 
   const publisher = createPublisher({ connection, catalogue, service: 'gateway', namespace: config.MEDTRACK_NAMESPACE, confirmTimeoutMs: config.PUBLISH_CONFIRM_MS })
   const app = createGateway({ config, db, publisher, log, brokerReady: () => connection.ready })
-  app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: SERVER_BODY_CAP })
+  app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })
   const port = app.server?.port ?? config.PORT
   log.info('api listening', { port })
   return {

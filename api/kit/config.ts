@@ -6,6 +6,8 @@ export const DEV_JWT_SECRET = 'medtrack-development-secret-change-me'
 export const ApiConfig = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  /** Address to listen on: this machine only unless told (containers set 0.0.0.0); the gateway is the public origin. */
+  HOST: Type.String({ default: '127.0.0.1' }),
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),
   RABBITMQ_URL: Type.String({ default: 'amqp://guest:guest@127.0.0.1:5672' }),
   MEDTRACK_NAMESPACE: Type.String({ default: '' }),

@@ -41,7 +41,7 @@ export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: L
   const dispatcher = createCommandDispatcher({ connection, namespace: config.MEDTRACK_NAMESPACE, waitMs: config.COMMAND_WAIT_MS })
   const deps: ServiceApiOptions = { service: def.service, config, dispatcher, db, tables: def.tables, log, brokerReady: () => connection.ready }
   const app = def.routes(createServiceApi(deps), deps)
-  app.listen({ port: config.PORT, hostname: '0.0.0.0', maxRequestBodySize: SERVER_BODY_CAP })
+  app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })
   const port = app.server?.port ?? config.PORT
   log.info('api listening', { port, prefix: `/${def.service}/api` })
   return {

@@ -7,6 +7,8 @@ export const WorkerConfig = Type.Object({
   MEDTRACK_NAMESPACE: Type.String({ default: '' }),
   /** Port of /health, /ready and /metrics; 0 picks a free one. */
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  /** Address of /health, /ready and /metrics: this machine only unless told (containers set 0.0.0.0). */
+  HOST: Type.String({ default: '127.0.0.1' }),
   LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
   /** Messages in flight per queue; also the largest batch. */
   PREFETCH: Type.Integer({ minimum: 1, default: 200 }),

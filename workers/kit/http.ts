@@ -2,6 +2,7 @@ import type { Metrics } from './metrics.ts'
 
 export interface WorkerHttpOptions {
   port: number
+  hostname: string
   service: string
   metrics: Metrics
   /** Problems that make the worker unready; empty when ready. */
@@ -12,7 +13,7 @@ export interface WorkerHttpOptions {
 export function serveWorkerHttp(o: WorkerHttpOptions) {
   const server = Bun.serve({
     port: o.port,
-    hostname: '0.0.0.0',
+    hostname: o.hostname,
     async fetch(req) {
       const path = new URL(req.url).pathname
       if (path === '/health') return Response.json({ status: 'ok', service: `${o.service}-worker` })

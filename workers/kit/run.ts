@@ -230,6 +230,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
 
   const http = serveWorkerHttp({
     port: config.PORT,
+    hostname: config.HOST,
     service: def.service,
     metrics,
     async ready() {
