@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import type { Connection } from 'rabbitmq-client'
 import { catalogue } from '../schemas/events/index.ts'
-import { cleanup, connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
+import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
 import {
   createEventConsumer,
+  deleteTopology,
   createPublisher,
   HEADER,
   listDeadLetters,
@@ -21,7 +22,7 @@ const open: { connection: Connection; namespace: string; tiers: number[]; consum
 afterEach(async () => {
   for (const o of open.splice(0)) {
     for (const c of o.consumers) await c.close()
-    await cleanup(o.connection, { namespace: o.namespace, services: [SERVICE], retryTiers: o.tiers })
+    await deleteTopology(o.connection, { namespace: o.namespace, services: [SERVICE], retryTiers: o.tiers })
     await o.connection.close()
   }
 })

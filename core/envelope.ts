@@ -104,8 +104,8 @@ function decodeBody(body: unknown): object {
 /** Every problem of an envelope and its payload against the catalogue. */
 export function envelopeProblems(validator: PayloadValidator, envelope: Envelope, parsed: Problem[] = []): Problem[] {
   if (typeof envelope.event_type !== 'string') return parsed
-  const payloadChecked = parsed.filter((p) => !p.path.startsWith('/payload'))
-  return [...payloadChecked, ...validator.check(envelope.event_type, envelope.payload)]
+  const envelopeOnly = parsed.filter((p) => !p.path.startsWith('/payload'))
+  return [...envelopeOnly, ...validator.check(envelope.event_type, envelope.payload)]
 }
 
 /** Throws a ValidationError naming every problem; returns the envelope when valid. */

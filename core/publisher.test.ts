@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { createServer, type Server } from 'node:net'
 import { Connection } from 'rabbitmq-client'
 import { catalogue } from '../schemas/events/index.ts'
-import { cleanup, connect, dropConnection, tapEvents, testNamespace, waitFor } from '../test/broker.ts'
-import { createEventConsumer, createPublisher, PublishTimeoutError, ValidationError, type QueueConsumer } from './index.ts'
+import { connect, dropConnection, tapEvents, testNamespace, waitFor } from '../test/broker.ts'
+import { createEventConsumer, createPublisher, deleteTopology, PublishTimeoutError, ValidationError, type QueueConsumer } from './index.ts'
 
 const done: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -14,7 +14,7 @@ afterEach(async () => {
 async function tappedPublisher() {
   const namespace = testNamespace('pub')
   const connection = connect()
-  done.push(async () => (await cleanup(connection, { namespace, services: [] }), await connection.close()))
+  done.push(async () => (await deleteTopology(connection, { namespace, services: [] }), await connection.close()))
   const tap = await tapEvents(connection, namespace)
   done.push(() => tap.close())
   const publisher = createPublisher({ connection, catalogue, service: 'profile', namespace })
@@ -90,7 +90,7 @@ describe('publisher', () => {
     done.push(async () => {
       await consumer.close()
       await publisher.close()
-      await cleanup(connection, { namespace, services: ['core'] })
+      await deleteTopology(connection, { namespace, services: ['core'] })
       await connection.close()
     })
 

@@ -6,7 +6,8 @@
  *   bun run dev
  */
 import type { Subprocess } from 'bun'
-import { apiUrls, existingProcesses, type ProcessSpec } from './processes.ts'
+import { forEachLine } from './lines.ts'
+import { existingProcesses, type ProcessSpec } from './processes.ts'
 
 const COLORS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95]
 const root = new URL('..', import.meta.url).pathname
@@ -17,29 +18,17 @@ function prefix(name: string, i: number): string {
   return useColor ? `\x1b[${COLORS[i % COLORS.length]}m${label}\x1b[0m│ ` : `${label}| `
 }
 
-async function pipe(stream: ReadableStream<Uint8Array>, label: string, out: NodeJS.WriteStream) {
-  const decoder = new TextDecoder()
-  let rest = ''
-  for await (const chunk of stream) {
-    rest += decoder.decode(chunk, { stream: true })
-    const lines = rest.split('\n')
-    rest = lines.pop()!
-    for (const line of lines) out.write(`${label}${line}\n`)
-  }
-  if (rest) out.write(`${label}${rest}\n`)
-}
-
 function start(spec: ProcessSpec, i: number): Subprocess<'ignore', 'pipe', 'pipe'> {
   const child = Bun.spawn(['bun', spec.entry], {
     cwd: root,
-    env: { ...apiUrls(), ...process.env, PORT: String(spec.port) },
+    env: { ...process.env, PORT: String(spec.port) },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
   })
   const label = prefix(spec.name, i)
-  void pipe(child.stdout, label, process.stdout)
-  void pipe(child.stderr, label, process.stderr)
+  void forEachLine(child.stdout, (line) => process.stdout.write(`${label}${line}\n`))
+  void forEachLine(child.stderr, (line) => process.stderr.write(`${label}${line}\n`))
   return child
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { catalogue } from '../schemas/events/index.ts'
-import { cleanup, connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
-import { createEventConsumer, createPublisher, Names, PermanentError, type Envelope, type QueueConsumer } from '../core/index.ts'
+import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
+import { createEventConsumer, createPublisher, deleteTopology, Names, PermanentError, type Envelope, type QueueConsumer } from '../core/index.ts'
 
 const namespace = testNamespace('dlq')
 const connection = connect()
@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await consumer.close()
   await publisher.close()
-  await cleanup(connection, { namespace, services: ['comm'] })
+  await deleteTopology(connection, { namespace, services: ['comm'] })
   await connection.close()
 })
 

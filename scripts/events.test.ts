@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { Buffer } from 'node:buffer'
 import type { Connection } from 'rabbitmq-client'
-import { Names, uuidV5 } from '../core/index.ts'
-import { cleanup, connect, testNamespace, waitFor } from '../test/broker.ts'
+import { deleteTopology, Names, uuidV5 } from '../core/index.ts'
+import { connect, testNamespace, waitFor } from '../test/broker.ts'
 
 const STUDENT = {
   student_id: '2dab8b3e-5b9c-4e4a-9f3c-7d8e9f0a1b23',
@@ -22,7 +22,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const p of running.splice(0)) p.kill()
-  await cleanup(connection, { namespace: ns })
+  await deleteTopology(connection, { namespace: ns })
   await connection.close()
 })
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { SERVICES } from '../core/index.ts'
 
 export interface ProcessSpec {
   name: string
@@ -8,7 +9,6 @@ export interface ProcessSpec {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const SERVICES = ['auth', 'profile', 'core', 'comm', 'eval'] as const
 
 /** Every process of the platform with its port (DESIGN.md §9), whether or not it exists yet. */
 export const PROCESSES: readonly ProcessSpec[] = [
@@ -20,9 +20,4 @@ export const PROCESSES: readonly ProcessSpec[] = [
 /** The processes whose entry file exists in this checkout. */
 export function existingProcesses(root = ROOT): ProcessSpec[] {
   return PROCESSES.filter((p) => existsSync(`${root}/${p.entry}`))
-}
-
-/** Where the gateway finds each service API. */
-export function apiUrls(): Record<string, string> {
-  return Object.fromEntries(SERVICES.map((s, i) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${3001 + i}`]))
 }

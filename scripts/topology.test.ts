@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import type { Connection } from 'rabbitmq-client'
-import { createPublisher, Names, topology } from '../core/index.ts'
+import { createPublisher, deleteTopology, Names, topology } from '../core/index.ts'
 import { commandBindings } from '../schemas/commands/index.ts'
 import { catalogue } from '../schemas/events/index.ts'
-import { cleanup, connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
+import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
 
 /** The queue table of DESIGN.md §3, copied from the document rather than from code. */
 const DESIGN_BINDINGS: Record<string, string[]> = {
@@ -23,7 +23,7 @@ beforeEach(() => {
 })
 
 afterEach(async () => {
-  await cleanup(connection, { namespace: ns })
+  await deleteTopology(connection, { namespace: ns })
   await connection.close()
 })
 

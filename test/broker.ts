@@ -1,5 +1,5 @@
 import { Connection, type AsyncMessage } from 'rabbitmq-client'
-import { deleteTopology, Names, type Envelope, type TopologyOptions } from '../core/index.ts'
+import { Names, type Envelope } from '../core/index.ts'
 
 export const RABBITMQ_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 
@@ -12,11 +12,6 @@ export function connect(name = 'medtrack-test'): Connection {
   const c = new Connection({ url: RABBITMQ_URL, connectionName: name, retryLow: 100, retryHigh: 1_000 })
   c.on('error', () => {})
   return c
-}
-
-/** Deletes every queue and exchange of the namespace's topology. */
-export async function cleanup(connection: Connection, options: TopologyOptions): Promise<void> {
-  await deleteTopology(connection, options)
 }
 
 export async function messageCount(connection: Connection, queue: string): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Subprocess } from 'bun'
+import { forEachLine } from '../scripts/lines.ts'
 
 export interface Child {
   proc: Subprocess<'ignore', 'pipe', 'pipe'>
@@ -16,25 +17,16 @@ export function spawnEntry(entry: string, env: Record<string, string>): Child {
   const proc = Bun.spawn(['bun', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' })
   const lines: string[] = []
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = []
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder()
-    let rest = ''
-    for await (const chunk of stream) {
-      rest += decoder.decode(chunk, { stream: true })
-      const parts = rest.split('\n')
-      rest = parts.pop()!
-      for (const line of parts) {
-        lines.push(line)
-        if (process.env.TEST_CHILD_LOGS) console.error(`[${entry}] ${line}`)
-        for (const w of waiters.filter((w) => w.pattern.test(line))) {
-          waiters.splice(waiters.indexOf(w), 1)
-          w.resolve(line)
-        }
-      }
+  const onLine = (line: string) => {
+    lines.push(line)
+    if (process.env.TEST_CHILD_LOGS) console.error(`[${entry}] ${line}`)
+    for (const w of waiters.filter((w) => w.pattern.test(line))) {
+      waiters.splice(waiters.indexOf(w), 1)
+      w.resolve(line)
     }
   }
-  void read(proc.stdout)
-  void read(proc.stderr)
+  void forEachLine(proc.stdout, onLine)
+  void forEachLine(proc.stderr, onLine)
   return {
     proc,
     lines,

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
 import { Connection } from 'rabbitmq-client'
 import { signToken } from '../../api/kit/jwt.ts'
-import { deleteTopology } from '../../core/index.ts'
+import { deleteTopology, SERVICES } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
 import { ensureAdmin } from '../../workers/auth/admin.ts'
 import { RABBITMQ_URL, testNamespace, waitFor } from '../broker.ts'
@@ -9,7 +9,6 @@ import { createTestDatabase, type TestDatabase } from '../database.ts'
 import { spawnEntry, type Child } from '../processes.ts'
 import { startSmtpSink } from '../smtp.ts'
 
-export const SERVICES = ['auth', 'profile', 'core', 'comm', 'eval'] as const
 const RETRY_TIERS = [200, 400, 800, 1_600, 3_200]
 const JWT_SECRET = 'e2e-secret-0123456789abcdef0123456789'
 
