@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox'
-import { inArray } from 'drizzle-orm'
+import { inArray, sql } from 'drizzle-orm'
 import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue, PayloadValidator } from './catalogue.ts'
 import type { Database } from './db.ts'
@@ -102,16 +102,17 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
 
   async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>) {
     return o.db.transaction(async (tx) => {
-      const recorded = await tx
-        .insert(inbox)
-        .values(active.map((i) => ({ consumer: items[i]!.consumer, messageId: items[i]!.messageId })))
-        .onConflictDoNothing()
-        .returning({ consumer: inbox.consumer, messageId: inbox.messageId })
-      const fresh = new Set(recorded.map((r) => key(r.consumer, r.messageId)))
+      // One statement text for any batch size (rows travel as one JSON parameter): prepared once, planned once.
+      const arriving = JSON.stringify(active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId })))
+      const recorded = await tx.execute<{ consumer: string; message_id: string }>(
+        sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${arriving}::json) as m(consumer text, message_id text) on conflict do nothing returning consumer, message_id`,
+      )
+      const fresh = new Set(recorded.map((r) => key(r.consumer, r.message_id)))
       const firstIndex = new Map<string, number>()
       const outcomes = new Map<number, WorkOutcome>()
       const emitted: Envelope[] = []
-      const results: (typeof commandResults.$inferInsert)[] = []
+      // The body travels as text so that it is stored with the very bytes replayed later.
+      const results: { command_id: string; command_type: string; actor_id: string | null; outcome: string; http_status: number; body: string }[] = []
       const earlierDuplicates: number[] = []
 
       for (const i of active) {
@@ -133,7 +134,7 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
             throw new ItemFailure(i, err)
           }
         }
-        if (item.commandType && stored) results.push({ commandId: item.messageId, commandType: item.commandType, actorId: item.actorId ?? null, outcome: stored.outcome, httpStatus: stored.status, body: stored.body })
+        if (item.commandType && stored) results.push({ command_id: item.messageId, command_type: item.commandType, actor_id: item.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body) })
         outcomes.set(i, { kind: 'applied', stored })
       }
 
@@ -154,14 +155,18 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       // Both inserts go out together: postgres.js pipelines queries issued before either answers.
       const [outboxIds] = await Promise.all([
         emitted.length > 0
-          ? tx
-              .insert(outbox)
-              .values(emitted.map((e) => ({ eventId: e.event_id, eventType: e.event_type, envelope: e })))
-              .returning({ id: outbox.id })
+          ? tx.execute<{ id: string; event_id: string }>(
+              sql`insert into ${outbox} (event_id, event_type, envelope) select e->>'event_id', e->>'event_type', e from jsonb_array_elements(${JSON.stringify(emitted)}::jsonb) with ordinality as t(e, n) order by n returning id, event_id`,
+            )
           : Promise.resolve([]),
-        results.length > 0 ? tx.insert(commandResults).values(results).onConflictDoNothing() : Promise.resolve(),
+        results.length > 0
+          ? tx.execute(
+              sql`insert into ${commandResults} (command_id, command_type, actor_id, outcome, http_status, body) select command_id, command_type, actor_id, outcome, http_status, body::json from json_to_recordset(${JSON.stringify(results)}::json) as r(command_id text, command_type text, actor_id text, outcome text, http_status integer, body text) on conflict do nothing`,
+            )
+          : Promise.resolve(),
       ])
-      const committed: OutboxRow[] = outboxIds.map((r, n) => ({ id: r.id, envelope: emitted[n]! }))
+      const byEventId = new Map(emitted.map((e) => [e.event_id, e]))
+      const committed: OutboxRow[] = outboxIds.map((r) => ({ id: Number(r.id), envelope: byEventId.get(r.event_id)! })).sort((a, b) => a.id - b.id)
       return { outcomes, committed }
     })
   }

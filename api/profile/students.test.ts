@@ -50,6 +50,16 @@ describe('/students', () => {
     expect(sameUser.status).toBe(409)
   })
 
+  test("an encadrant's email or user id (any case) is taken for a student too: 409, no student row", async () => {
+    const encadrant = await admin().post('/encadrants', { email: uniqueEmail('enc') })
+    expect(encadrant.status).toBe(201)
+    const byEmail = await admin().post('/students', { email: encadrant.body.email.toUpperCase() })
+    expect(byEmail.status).toBe(409)
+    const byUser = await admin().post('/students', { email: uniqueEmail('someone'), user_id: encadrant.body.user_id })
+    expect(byUser.status).toBe(409)
+    expect(await s.database.db.select().from(students).where(eq(students.userId, encadrant.body.user_id))).toHaveLength(0)
+  })
+
   test('listing, paged and newest first: admins; a student or an encadrant → 403; no token → 401; bad paging → 422', async () => {
     const made = [await createStudent(), await createStudent(), await createStudent()]
     const total = (await s.database.db.select().from(students)).length

@@ -1,4 +1,4 @@
-import { eq, or, sql } from 'drizzle-orm'
+import { eq, getTableColumns, sql, type AnyColumn, type Table } from 'drizzle-orm'
 import type { Tx } from '../../core/index.ts'
 import { accounts, encadrants, students } from '../../schemas/db/profile.ts'
 import type { EncadrantCreated, StudentCreated } from '../../schemas/events/profile.ts'
@@ -10,32 +10,55 @@ import type { EncadrantRow, StudentRow } from './views.ts'
  * indexes of each table make the insert itself the check for its own kind.
  */
 
-/** `id` is new unless given: a profile first known elsewhere keeps its id. */
-type NewStudent = Omit<typeof students.$inferInsert, 'id' | 'createdAt' | 'updatedAt'> & { id?: string | undefined }
-type NewEncadrant = Omit<typeof encadrants.$inferInsert, 'id' | 'createdAt' | 'updatedAt'> & { id?: string | undefined }
+/**
+ * `id` is new unless given: a profile first known elsewhere keeps its id.
+ * `userId` unless given is that of the account already registered with this
+ * email (a profile deleted and made again stays its owner's), else a new one
+ * that auth's account will take.
+ */
+type NewStudent = Omit<typeof students.$inferInsert, 'id' | 'userId' | 'createdAt' | 'updatedAt'> & { id?: string | undefined; userId?: string | undefined }
+type NewEncadrant = Omit<typeof encadrants.$inferInsert, 'id' | 'userId' | 'createdAt' | 'updatedAt'> & { id?: string | undefined; userId?: string | undefined }
+type ProfileTable = typeof students | typeof encadrants
 
-async function isStudent(tx: Tx, userId: string, email: string): Promise<boolean> {
-  const found = await tx.select({ id: students.id }).from(students).where(or(eq(students.userId, userId), sql`lower(${students.email}) = lower(${email})`)).limit(1)
-  return found.length > 0
+/** A row as `returning *` gives it (column names, driver values), as drizzle would have read it. */
+function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+  const row: Record<string, unknown> = {}
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name]
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
+  }
+  return row as T['$inferSelect']
 }
 
-async function isEncadrant(tx: Tx, userId: string, email: string): Promise<boolean> {
-  const found = await tx.select({ id: encadrants.id }).from(encadrants).where(or(eq(encadrants.userId, userId), sql`lower(${encadrants.email}) = lower(${email})`)).limit(1)
-  return found.length > 0
+/**
+ * Inserts a profile into `table` unless one exists, of either kind, for its
+ * user or email; one statement, whatever it has to look up.
+ */
+async function insertProfile<T extends ProfileTable>(tx: Tx, table: T, other: ProfileTable, values: Record<string, unknown> & { email: string; id?: string | undefined; userId?: string | undefined }): Promise<T['$inferSelect'] | undefined> {
+  const columns = getTableColumns(table) as Record<string, AnyColumn>
+  const { userId, ...rest } = values
+  const given = Object.entries({ ...rest, id: values.id ?? crypto.randomUUID() }).filter(([, v]) => v !== undefined)
+  const owner = userId
+    ? sql`${userId}::uuid`
+    : sql`coalesce((select ${accounts.userId} from ${accounts} where lower(${accounts.email}) = lower(${values.email})), ${crypto.randomUUID()}::uuid)`
+  const rows = await tx.execute<Record<string, unknown>>(sql`
+    insert into ${table} (${sql.join([...given.map(([k]) => sql.identifier(columns[k]!.name)), sql.identifier(columns.userId!.name)], sql`, `)})
+    select ${sql.join([...given.map(([k, v]) => sql`${v}::${sql.raw(columns[k]!.getSQLType())}`), sql`o.user_id`], sql`, `)}
+    from (select ${owner} as user_id) as o
+    where not exists (select 1 from ${other} where ${other.userId} = o.user_id or lower(${other.email}) = lower(${values.email}))
+    on conflict do nothing
+    returning *`)
+  return rows[0] ? rowOf(table, rows[0]) : undefined
 }
 
 /** Inserts the student unless a profile exists for that user or email; undefined when one does. */
-export async function insertStudent(tx: Tx, values: NewStudent): Promise<StudentRow | undefined> {
-  if (await isEncadrant(tx, values.userId, values.email)) return undefined
-  const [row] = await tx.insert(students).values({ ...values, id: values.id ?? crypto.randomUUID() }).onConflictDoNothing().returning()
-  return row
+export function insertStudent(tx: Tx, values: NewStudent): Promise<StudentRow | undefined> {
+  return insertProfile(tx, students, encadrants, values)
 }
 
 /** Inserts the encadrant unless a profile exists for that user or email; undefined when one does. */
-export async function insertEncadrant(tx: Tx, values: NewEncadrant): Promise<EncadrantRow | undefined> {
-  if (await isStudent(tx, values.userId, values.email)) return undefined
-  const [row] = await tx.insert(encadrants).values({ ...values, id: values.id ?? crypto.randomUUID() }).onConflictDoNothing().returning()
-  return row
+export function insertEncadrant(tx: Tx, values: NewEncadrant): Promise<EncadrantRow | undefined> {
+  return insertProfile(tx, encadrants, students, values)
 }
 
 /** The `student.created` payload of a new student: optional fields only when set. */
@@ -61,17 +84,6 @@ export function encadrantCreated(e: EncadrantRow): EncadrantCreated {
     ...(e.firstName ? { first_name: e.firstName } : {}),
     ...(e.lastName ? { last_name: e.lastName } : {}),
   }
-}
-
-/**
- * The user id a new profile gets: the one given, else that of the account
- * already registered with this email (a profile deleted and made again must
- * stay its owner's), else a new one that auth's account will take.
- */
-export async function userIdFor(tx: Tx, email: string, given?: string): Promise<string> {
-  if (given) return given
-  const [account] = await tx.select({ userId: accounts.userId }).from(accounts).where(sql`lower(${accounts.email}) = lower(${email})`)
-  return account?.userId ?? crypto.randomUUID()
 }
 
 /** Keeps the account directory from `user.created` / `user.deleted`. */

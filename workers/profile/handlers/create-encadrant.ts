@@ -1,7 +1,7 @@
 import { conflict } from '../../../core/index.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { assertEstablishment } from '../establishment-check.ts'
-import { encadrantCreated, insertEncadrant, userIdFor } from '../profiles.ts'
+import { encadrantCreated, insertEncadrant } from '../profiles.ts'
 import { encadrantView } from '../views.ts'
 
 /** Creates an encadrant profile; 409 when a profile already exists for the email (any case) or user id. */
@@ -9,7 +9,7 @@ export const createEncadrant: NonNullable<CommandHandlers['profile.create_encadr
   if (payload.establishment_id) await assertEstablishment(tx, payload.establishment_id)
   const email = payload.email.trim()
   const encadrant = await insertEncadrant(tx, {
-    userId: await userIdFor(tx, email, payload.user_id),
+    userId: payload.user_id,
     email,
     phone: payload.phone ?? null,
     firstName: payload.first_name ?? null,

@@ -1,13 +1,13 @@
 import { conflict } from '../../../core/index.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
-import { insertStudent, studentCreated, userIdFor } from '../profiles.ts'
+import { insertStudent, studentCreated } from '../profiles.ts'
 import { studentView } from '../views.ts'
 
 /** Creates a student profile; 409 when a profile already exists for the email (any case) or user id. */
 export const createStudent: NonNullable<CommandHandlers['profile.create_student']> = async ({ payload }, { tx, emit }) => {
   const email = payload.email.trim()
   const student = await insertStudent(tx, {
-    userId: await userIdFor(tx, email, payload.user_id),
+    userId: payload.user_id,
     email,
     cin: payload.cin ?? null,
     phone: payload.phone ?? null,
