@@ -1,3 +1,5 @@
+import type { SQL } from 'drizzle-orm'
+import { PgDialect } from 'drizzle-orm/pg-core'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
@@ -23,9 +25,25 @@ export function openDatabase(url: string, o: DatabaseOptions = {}): Database {
 /** How long a transaction waits for a pooled connection before failing (transiently). */
 const RESERVE_TIMEOUT_MS = 5_000
 
+const dialect = new PgDialect()
+
+/**
+ * What a transaction's work may return to have its last statements sent in
+ * one round trip with the COMMIT: `db.transaction` then resolves with it,
+ * `rows` holding what each statement returned.
+ */
+export class AtCommit<T> {
+  rows: Record<string, unknown>[][] | undefined
+  constructor(
+    readonly value: T,
+    readonly statements: SQL[],
+  ) {}
+}
+
 /**
  * A transaction on a reserved connection whose BEGIN goes out with the first
- * statement instead of costing a round trip of its own.
+ * statement instead of costing a round trip of its own, and whose last
+ * statements go out with its COMMIT when the work returns them as `AtCommit`.
  */
 async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) => unknown): Promise<unknown> {
   const reserving = sql.reserve()
@@ -44,7 +62,21 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
       await connection.unsafe('rollback').catch(() => {})
       throw err
     }
-    await connection.unsafe('commit')
+    if (!(result instanceof AtCommit)) {
+      await connection.unsafe('commit')
+      return result
+    }
+    // Handed to the connection in this order, so they run before the COMMIT; if one fails, COMMIT rolls back.
+    const statements = result.statements.map((s) => {
+      const q = dialect.sqlToQuery(s)
+      return connection.unsafe(q.sql, q.params as never[], { prepare: true }).execute()
+    })
+    const commit = connection.unsafe('commit').execute()
+    const settled = await Promise.allSettled([...statements, commit])
+    const failed = settled.find((s) => s.status === 'rejected')
+    if (failed) throw failed.reason
+    if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back at commit')
+    result.rows = await Promise.all(statements)
     return result
   } finally {
     connection.release()

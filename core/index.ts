@@ -19,7 +19,7 @@ export { DEFAULT_RETRY_TIERS, declareTopology, deleteTopology, EVENT_BINDINGS, N
 export type { QueueSpec, Service, Topology, TopologyOptions } from './topology.ts'
 export { listDeadLetters, purgeDeadLetters, replayDeadLetters } from './dead-letters.ts'
 export type { DeadLetter, DeadLetterOptions } from './dead-letters.ts'
-export { dropDatabase, ensureDatabase, migrateDatabase, openDatabase } from './db.ts'
+export { AtCommit, dropDatabase, ensureDatabase, migrateDatabase, openDatabase } from './db.ts'
 export type { Database, DatabaseOptions } from './db.ts'
 export { createBatcher } from './batcher.ts'
 export type { Batcher, BatcherOptions } from './batcher.ts'

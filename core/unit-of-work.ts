@@ -1,8 +1,8 @@
 import type { Static } from '@sinclair/typebox'
-import { inArray, sql } from 'drizzle-orm'
+import { inArray, sql, type SQL } from 'drizzle-orm'
 import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue, PayloadValidator } from './catalogue.ts'
-import type { Database } from './db.ts'
+import { AtCommit, type Database } from './db.ts'
 import { assertValid, buildEnvelope, type Envelope } from './envelope.ts'
 import { DomainError } from './errors.ts'
 
@@ -101,7 +101,7 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
   }
 
   async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>) {
-    return o.db.transaction(async (tx) => {
+    const done = await o.db.transaction(async (tx) => {
       // One statement text for any batch size (rows travel as one JSON parameter): prepared once, planned once.
       const arriving = JSON.stringify(active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId })))
       const recorded = await tx.execute<{ consumer: string; message_id: string }>(
@@ -152,23 +152,25 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
         outcomes.set(i, { kind: 'duplicate', stored })
       }
 
-      // Both inserts go out together: postgres.js pipelines queries issued before either answers.
-      const [outboxIds] = await Promise.all([
-        emitted.length > 0
-          ? tx.execute<{ id: string; event_id: string }>(
-              sql`insert into ${outbox} (event_id, event_type, envelope) select e->>'event_id', e->>'event_type', e from jsonb_array_elements(${JSON.stringify(emitted)}::jsonb) with ordinality as t(e, n) order by n returning id, event_id`,
-            )
-          : Promise.resolve([]),
-        results.length > 0
-          ? tx.execute(
-              sql`insert into ${commandResults} (command_id, command_type, actor_id, outcome, http_status, body) select command_id, command_type, actor_id, outcome, http_status, body::json from json_to_recordset(${JSON.stringify(results)}::json) as r(command_id text, command_type text, actor_id text, outcome text, http_status integer, body text) on conflict do nothing`,
-            )
-          : Promise.resolve(),
-      ])
-      const byEventId = new Map(emitted.map((e) => [e.event_id, e]))
-      const committed: OutboxRow[] = outboxIds.map((r) => ({ id: Number(r.id), envelope: byEventId.get(r.event_id)! })).sort((a, b) => a.id - b.id)
-      return { outcomes, committed }
+      // The outbox and the results go out with the COMMIT, in one round trip.
+      const statements: SQL[] = []
+      if (emitted.length > 0) {
+        statements.push(
+          sql`insert into ${outbox} (event_id, event_type, envelope) select e->>'event_id', e->>'event_type', e from jsonb_array_elements(${JSON.stringify(emitted)}::jsonb) with ordinality as t(e, n) order by n returning id, event_id`,
+        )
+      }
+      if (results.length > 0) {
+        statements.push(
+          sql`insert into ${commandResults} (command_id, command_type, actor_id, outcome, http_status, body) select command_id, command_type, actor_id, outcome, http_status, body::json from json_to_recordset(${JSON.stringify(results)}::json) as r(command_id text, command_type text, actor_id text, outcome text, http_status integer, body text) on conflict do nothing`,
+        )
+      }
+      return new AtCommit({ outcomes, emitted }, statements)
     })
+    if (!done.rows) throw new Error('the transaction committed without its outbox and results')
+    const byEventId = new Map(done.value.emitted.map((e) => [e.event_id, e]))
+    const outboxIds = (done.value.emitted.length > 0 ? done.rows[0]! : []) as { id: string; event_id: string }[]
+    const committed: OutboxRow[] = outboxIds.map((r) => ({ id: Number(r.id), envelope: byEventId.get(r.event_id)! })).sort((a, b) => a.id - b.id)
+    return { outcomes: done.value.outcomes, committed }
   }
 
   return {
