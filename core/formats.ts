@@ -5,12 +5,17 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 
-/** The string formats the catalogue uses, registered once for every TypeBox check. */
+/**
+ * The string formats the catalogue uses, for every TypeBox check in the
+ * process. Set, not added: a plugin that registered its own (the OpenAPI one
+ * builds a validator per check) must not make an API accept or refuse
+ * otherwise than the catalogue, nor slowly; call again after loading one.
+ */
 export function registerFormats(): void {
-  if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v))
-  if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (v) => EMAIL.test(v))
-  if (!FormatRegistry.Has('date')) FormatRegistry.Set('date', (v) => DATE.test(v) && !Number.isNaN(Date.parse(v)))
-  if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)))
+  FormatRegistry.Set('uuid', (v) => UUID.test(v))
+  FormatRegistry.Set('email', (v) => EMAIL.test(v))
+  FormatRegistry.Set('date', (v) => DATE.test(v) && !Number.isNaN(Date.parse(v)))
+  FormatRegistry.Set('date-time', (v) => DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)))
 }
 
 registerFormats()

@@ -2,7 +2,7 @@ import { openapi } from '@elysiajs/openapi'
 import { eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { createHash } from 'node:crypto'
-import { describe, DomainError, MedTrackError, newId, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
+import { describe, DomainError, MedTrackError, newId, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
@@ -47,6 +47,8 @@ interface Idempotency {
  */
 export function createServiceApi(o: ServiceApiOptions) {
   const prefix = `/${o.service}/api`
+  // The OpenAPI plugin replaced the string formats with its own when it was loaded.
+  registerFormats()
 
   async function dispatchCommand(c: { type: CommandType; payload: Record<string, unknown>; caller?: Caller; requestId: string; idempotency?: Idempotency; route: string }) {
     const actor = { user_id: c.caller?.user_id ?? null, role: c.caller?.role ?? 'anonymous' }

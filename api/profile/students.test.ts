@@ -50,6 +50,13 @@ describe('/students', () => {
     expect(sameUser.status).toBe(409)
   })
 
+  test('an email the event catalogue accepts is accepted here too, accents and all: 201 and student.created', async () => {
+    const email = `josé.${crypto.randomUUID().slice(0, 8)}@exemple.fr`
+    const res = await admin().post('/students', { email })
+    expect(res.status).toBe(201)
+    expect((await s.waitForEvent('student.created', (p) => p.student_id === res.body.id)).payload.email).toBe(email)
+  })
+
   test("an encadrant's email or user id (any case) is taken for a student too: 409, no student row", async () => {
     const encadrant = await admin().post('/encadrants', { email: uniqueEmail('enc') })
     expect(encadrant.status).toBe(201)
