@@ -58,6 +58,31 @@ describe('unit of work', () => {
     expect(await count('profile.students', sql`email = 'twice@example.org'`)).toBe(1)
   })
 
+  test('a duplicate first in its batch, whose handler would succeed again: nothing of it stays, the rest of the batch is applied', async () => {
+    /** Records a visit under a new key each time it runs: only the inbox stops a second run. */
+    const visit = (messageId: string): WorkItem<typeof catalogue> => ({
+      consumer: 'events',
+      messageId,
+      correlationId: null,
+      async apply(tx, emit) {
+        const id = crypto.randomUUID()
+        await tx.insert(students).values({ id, userId: crypto.randomUUID(), email: `${id}@visits.example.org` })
+        emit('student.created', { student_id: id, user_id: crypto.randomUUID(), email: `${id}@visits.example.org` })
+      },
+    })
+    const seen = crypto.randomUUID()
+    const other = crypto.randomUUID()
+    await uow.run([visit(seen)])
+    const again = await uow.run([visit(seen), visit(other)])
+    expect(again.outcomes.map((o) => o.kind)).toEqual(['duplicate', 'applied'])
+    expect(again.committed).toHaveLength(1)
+    expect(await count('profile.students', sql`email like '%@visits.example.org'`)).toBe(2)
+    expect(await count('profile.outbox', sql`envelope->>'causation_id' in (${seen}, ${other})`)).toBe(2)
+    const alone = await uow.run([visit(other)])
+    expect(alone.outcomes.map((o) => o.kind)).toEqual(['duplicate'])
+    expect(await count('profile.students', sql`email like '%@visits.example.org'`)).toBe(2)
+  })
+
   test('a failing item is taken out; the others in its batch are applied; nothing of it stays', async () => {
     const failing = crypto.randomUUID()
     const { outcomes, committed } = await uow.run([

@@ -75,6 +75,9 @@ class ItemFailure extends Error {
   }
 }
 
+/** The item applied ahead of the inbox's answer was a duplicate: its attempt is undone. */
+class EarlyDuplicate extends Error {}
+
 function failedResult(err: DomainError): StoredResult {
   return { outcome: 'failed', status: err.status, body: { error: err.code, message: err.message, ...(err.problems.length ? { problems: err.problems } : {}) } }
 }
@@ -100,14 +103,24 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
     }
   }
 
-  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>) {
+  /**
+   * One transaction over the active items. With `early`, the first item is
+   * applied without waiting for the inbox's answer (its statements go out
+   * right behind the inbox's): were it a duplicate, the attempt is undone
+   * (EarlyDuplicate) and made again without that shortcut.
+   */
+  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>, early: boolean) {
     const done = await o.db.transaction(async (tx) => {
       // One statement text for any batch size (rows travel as one JSON parameter): prepared once, planned once.
       const arriving = JSON.stringify(active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId })))
-      const recorded = await tx.execute<{ consumer: string; message_id: string }>(
-        sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${arriving}::json) as m(consumer text, message_id text) on conflict do nothing returning consumer, message_id`,
+      const recording = Promise.resolve(
+        tx.execute<{ consumer: string; message_id: string }>(
+          sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${arriving}::json) as m(consumer text, message_id text) on conflict do nothing returning consumer, message_id`,
+        ),
       )
-      const fresh = new Set(recorded.map((r) => key(r.consumer, r.message_id)))
+      recording.catch(() => {})
+      let freshKeys: Set<string> | undefined
+      const recorded = async () => (freshKeys ??= new Set((await recording).map((r) => key(r.consumer, r.message_id))))
       const firstIndex = new Map<string, number>()
       const outcomes = new Map<number, WorkOutcome>()
       const emitted: Envelope[] = []
@@ -115,24 +128,31 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const results: { command_id: string; command_type: string; actor_id: string | null; outcome: string; http_status: number; body: string }[] = []
       const earlierDuplicates: number[] = []
 
-      for (const i of active) {
+      for (const [n, i] of active.entries()) {
         const item = items[i]!
         const k = key(item.consumer, item.messageId)
-        if (!fresh.has(k) || firstIndex.has(k)) {
+        const refusal = rejected.get(i)
+        const ahead = early && n === 0 && !refusal
+        if (!ahead && (!(await recorded()).has(k) || firstIndex.has(k))) {
           if (!firstIndex.has(k)) earlierDuplicates.push(i)
           continue
         }
+        /** For the item applied ahead: the inbox's answer, before anything of it counts. */
+        const confirmFresh = async () => {
+          if (ahead && !(await recorded()).has(k)) throw new EarlyDuplicate()
+        }
         firstIndex.set(k, i)
         let stored: StoredResult | undefined
-        const refusal = rejected.get(i)
         if (refusal) stored = failedResult(refusal)
         else {
           try {
             const result = await item.apply(tx, emitter(item, emitted))
             if (item.commandType) stored = { outcome: 'succeeded', status: result?.status ?? 200, body: result?.body ?? null }
           } catch (err) {
+            await confirmFresh()
             throw new ItemFailure(i, err)
           }
+          await confirmFresh()
         }
         if (item.commandType && stored) results.push({ command_id: item.messageId, command_type: item.commandType, actor_id: item.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body) })
         outcomes.set(i, { kind: 'applied', stored })
@@ -178,12 +198,17 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const outcomes: WorkOutcome[] = new Array(items.length)
       const rejected = new Map<number, DomainError>()
       let active = items.map((_, i) => i)
+      let early = true
       while (active.length > 0) {
         try {
-          const done = await attempt(items, active, rejected)
+          const done = await attempt(items, active, rejected, early)
           for (const [i, outcome] of done.outcomes) outcomes[i] = outcome
           return { outcomes, committed: done.committed }
         } catch (err) {
+          if (err instanceof EarlyDuplicate) {
+            early = false
+            continue
+          }
           if (!(err instanceof ItemFailure)) {
             for (const i of active) outcomes[i] = { kind: 'failed', error: err }
             break
