@@ -2,9 +2,11 @@
  * Speed of the bus and of the whole write path, measured on this machine.
  *
  *   bun run bench bus [--events N] [--rounds R] [--json]
- *   bun run bench pipeline [--requests N] [--concurrency C] [--json]
+ *   bun run bench pipeline [--requests N] [--concurrency C] [--bare] [--json]
  *
- * `pipeline` runs `bus` in the same run and reports both.
+ * `pipeline` runs `bus` in the same run and reports both; `--bare` also runs
+ * the same write path without the kit (scripts/bench/bare.ts), durable and
+ * volatile, to tell what this machine allows.
  */
 import { parseArgs } from 'node:util'
 import { Type } from '@sinclair/typebox'
@@ -14,7 +16,7 @@ import { benchBus } from './bus.ts'
 import { benchPipeline } from './pipeline.ts'
 
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
-const USAGE = 'usage: bun run bench bus|pipeline [--json] [--events N] [--rounds R] [--requests N] [--concurrency C]'
+const USAGE = 'usage: bun run bench bus|pipeline [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--bare]'
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -27,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
       requests: { type: 'string', default: '3000' },
       concurrency: { type: 'string', default: '256' },
       samples: { type: 'string', default: '300' },
+      bare: { type: 'boolean', default: false },
     },
   })
   const what = positionals[0] ?? 'bus'
@@ -51,14 +54,20 @@ async function main(argv: string[]): Promise<number> {
     requests: Number(values.requests),
     concurrency: Number(values.concurrency),
     rttSamples: Number(values.samples),
+    bare: values.bare,
   })
-  const result = { pipeline_events_per_s: pipeline.pipeline_events_per_s, bus_events_per_s: bus.bus_events_per_s, rtt_p50_ms: pipeline.rtt_p50_ms, rtt_p99_ms: pipeline.rtt_p99_ms, raw_rpc_p50_ms: pipeline.raw_rpc_p50_ms, raw_rpc_p99_ms: pipeline.raw_rpc_p99_ms }
+  const { pipeline_events_per_s, rtt_p50_ms, rtt_p99_ms, raw_rpc_p50_ms, raw_rpc_p99_ms, ...bare } = pipeline
+  const result = { pipeline_events_per_s, bus_events_per_s: bus.bus_events_per_s, rtt_p50_ms, rtt_p99_ms, raw_rpc_p50_ms, raw_rpc_p99_ms, ...bare }
   if (values.json) console.log(JSON.stringify(result))
   else {
     console.log(`pipeline (HTTP → API → worker → event → worker, durable): ${result.pipeline_events_per_s} events/s (target ≈ 5000)`)
     console.log(`bus alone:                                                 ${result.bus_events_per_s} events/s`)
     console.log(`command round trip p50/p99: ${result.rtt_p50_ms} / ${result.rtt_p99_ms} ms`)
     console.log(`bare direct reply-to p50/p99: ${result.raw_rpc_p50_ms} / ${result.raw_rpc_p99_ms} ms (target: p50 within 3×)`)
+    if ('bare_durable_events_per_s' in bare) {
+      console.log(`the same path bare, durable (no kit):                     ${bare.bare_durable_events_per_s} events/s`)
+      console.log(`the same path bare, volatile (no confirms, no database):  ${bare.bare_volatile_events_per_s} events/s`)
+    }
   }
   return 0
 }

@@ -13,6 +13,8 @@ import { deleteTopology, dropDatabase, migrateDatabase, openDatabase } from '../
 import { commandBindings } from '../../schemas/commands/index.ts'
 import { MIGRATIONS } from '../migrate.ts'
 import { spawnEntry, type Child } from '../../test/processes.ts'
+import { benchBare } from './bare.ts'
+import { drive, percentile } from './load.ts'
 
 export interface PipelineOptions {
   rabbitUrl: string
@@ -21,9 +23,10 @@ export interface PipelineOptions {
   requests: number
   concurrency: number
   rttSamples: number
+  /** Also measure the bare path (durable and volatile) in the same run. */
+  bare?: boolean
 }
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!
 const round = (x: number) => Number(x.toFixed(2))
 
 async function rawRpc(url: string, namespace: string, samples: number) {
@@ -48,6 +51,11 @@ async function rawRpc(url: string, namespace: string, samples: number) {
   return { p50: percentile(times, 50), p99: percentile(times, 99) }
 }
 
+async function stop(children: Child[]) {
+  for (const c of children) c.proc.kill('SIGTERM')
+  await Promise.all(children.map((c) => c.exited))
+}
+
 export async function benchPipeline(o: PipelineOptions) {
   const namespace = `bench-${crypto.randomUUID().slice(0, 8)}`
   const databaseUrl = `${o.postgresServer}/medtrack_${namespace.replace('-', '_')}`
@@ -64,21 +72,12 @@ export async function benchPipeline(o: PipelineOptions) {
     await Promise.all(children.slice(1).map((c) => c.waitForLine(/worker started/)))
 
     const token = await signToken(DEV_JWT_SECRET, { sub: crypto.randomUUID(), role: 'admin' }, 3_600)
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` }
-    let n = 0
-    const post = async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/profile/api/students`, { method: 'POST', headers, body: JSON.stringify({ email: `student${n++}@bench.example.org`, first_name: 'Ana' }) })
-      if (res.status !== 201) throw new Error(`POST /students answered ${res.status}: ${await res.text()}`)
-      await res.arrayBuffer()
-    }
+    const headers = { authorization: `Bearer ${token}` }
+    let sent = 0
+    const run = (count: number, concurrency: number) =>
+      drive({ url: `http://127.0.0.1:${port}/profile/api/students`, count, concurrency, headers, body: () => ({ email: `student${sent++}@bench.example.org`, first_name: 'Ana' }) })
     const applied = async () => ((await db.execute(sql`select count(*)::int as n from eval.bench_sink`)) as unknown as { n: number }[])[0]!.n
 
-    const run = async (count: number, concurrency: number) => {
-      let left = count
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (left-- > 0) await post()
-      }))
-    }
     await run(300, o.concurrency)
     while ((await applied()) < 300) await new Promise((r) => setTimeout(r, 20))
 
@@ -90,20 +89,23 @@ export async function benchPipeline(o: PipelineOptions) {
     const rtts: number[] = []
     for (let i = 0; i < o.rttSamples; i++) {
       const t = performance.now()
-      await post()
+      await run(1, 1)
       rtts.push(performance.now() - t)
     }
     const raw = await rawRpc(o.rabbitUrl, namespace, o.rttSamples)
-    return {
+    const result = {
       pipeline_events_per_s,
       rtt_p50_ms: round(percentile(rtts, 50)),
       rtt_p99_ms: round(percentile(rtts, 99)),
       raw_rpc_p50_ms: round(raw.p50),
       raw_rpc_p99_ms: round(raw.p99),
     }
+    if (!o.bare) return result
+    await stop(children.splice(0))
+    const bare = { rabbitUrl: o.rabbitUrl, databaseUrl, namespace, requests: o.requests, concurrency: o.concurrency }
+    return { ...result, bare_durable_events_per_s: await benchBare({ ...bare, mode: 'durable' }), bare_volatile_events_per_s: await benchBare({ ...bare, mode: 'volatile' }) }
   } finally {
-    for (const c of children) c.proc.kill('SIGTERM')
-    await Promise.all(children.map((c) => c.exited))
+    await stop(children)
     await db.$client.end()
     const connection = new Connection(o.rabbitUrl)
     await deleteTopology(connection, { namespace, services: ['profile', 'eval'], commands: commandBindings() })

@@ -1,0 +1,40 @@
+import { expect, test } from 'bun:test'
+import postgres from 'postgres'
+
+/** Broker queues and databases the bench makes for itself are named after `bench-`. */
+async function leftovers() {
+  const sql = postgres('postgres://postgres@127.0.0.1:5432/postgres', { max: 1, onnotice: () => {} })
+  const databases = (await sql`select datname from pg_database where datname like 'medtrack_bench_%'`).map((r) => r.datname as string)
+  await sql.end()
+  const proc = Bun.spawn(['rabbitmqctl', '-q', 'list_queues', 'name'], { stdout: 'pipe', stderr: 'ignore' })
+  const queues = (await new Response(proc.stdout).text()).split('\n').filter((q) => q.startsWith('bench-'))
+  return { databases, queues }
+}
+
+/** Runs a short `bench pipeline --json` and returns the one object it printed. */
+async function bench(...args: string[]) {
+  const proc = Bun.spawn(['bun', 'run', 'bench', 'pipeline', '--json', '--requests', '300', '--samples', '20', '--events', '500', '--rounds', '1', ...args], { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
+  const lines = stdout.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  return JSON.parse(lines[0]!) as Record<string, number>
+}
+
+const FIGURES = ['pipeline_events_per_s', 'bus_events_per_s', 'rtt_p50_ms', 'rtt_p99_ms', 'raw_rpc_p50_ms', 'raw_rpc_p99_ms']
+
+test('bun run bench pipeline --json prints one object with exactly the six figures', async () => {
+  const figures = await bench()
+  expect(Object.keys(figures)).toEqual(FIGURES)
+  for (const key of FIGURES) expect(figures[key]).toBeGreaterThan(0)
+}, 120_000)
+
+test('with --bare it adds the bare durable and volatile figures, and leaves no database or queue behind', async () => {
+  const before = await leftovers()
+  const figures = await bench('--bare')
+  const keys = [...FIGURES, 'bare_durable_events_per_s', 'bare_volatile_events_per_s']
+  expect(Object.keys(figures)).toEqual(keys)
+  for (const key of keys) expect(figures[key]).toBeGreaterThan(0)
+  expect(figures.rtt_p50_ms!).toBeLessThanOrEqual(figures.rtt_p99_ms!)
+  expect(await leftovers()).toEqual(before)
+}, 120_000)
