@@ -30,6 +30,6 @@ export { conflict, DomainError, forbidden, notFound, unprocessable } from './err
 export { createOutbox } from './outbox.ts'
 export type { Outbox, OutboxOptions } from './outbox.ts'
 export { createUnitOfWork } from './unit-of-work.ts'
-export type { CommandResult, Emit, OutboxRow, StoredResult, Tx, UnitOfWork, UnitOfWorkOptions, WorkItem, WorkOutcome } from './unit-of-work.ts'
+export type { CommandResult, Emit, OutboxRow, StoredResult, TogetherApply, Tx, UnitOfWork, UnitOfWorkOptions, WorkItem, WorkOutcome } from './unit-of-work.ts'
 export { withTimeout } from './timeout.ts'
 export { runUntilSignalled } from './lifecycle.ts'

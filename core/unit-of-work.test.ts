@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { profileRuntime, students } from '../schemas/db/profile.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { createTestDatabase, type TestDatabase } from '../test/database.ts'
-import { compileCatalogue, conflict, createUnitOfWork, TransientError, type UnitOfWork, type WorkItem } from './index.ts'
+import { compileCatalogue, conflict, createUnitOfWork, DomainError, TransientError, type TogetherApply, type UnitOfWork, type WorkItem } from './index.ts'
 
 let database: TestDatabase
 let uow: UnitOfWork<typeof catalogue>
@@ -120,5 +120,93 @@ describe('unit of work', () => {
     ])
     expect(outcomes[0]!.kind).toBe('failed')
     expect(String((outcomes[0] as { error: Error }).error.message)).toContain('/payload/student_id')
+  })
+
+  describe('items applied together', () => {
+    /**
+     * Creates students from commands with one statement for all: an email taken
+     * (here or earlier in the same statement) refuses that command only.
+     */
+    function studentsTogether(calls: number[]): TogetherApply<typeof catalogue> {
+      return {
+        async apply(tx, list) {
+          calls.push(list.length)
+          const wanted = list.map(({ item }) => ({ id: crypto.randomUUID(), user_id: crypto.randomUUID(), email: (item as { email?: string }).email! }))
+          if (wanted.some((w) => w.email.startsWith('boom'))) throw new TransientError('DB_SLOW', 'timeout')
+          const rows = await tx.execute<{ id: string }>(
+            sql`insert into profile.students (id, user_id, email) select id, user_id, email from json_to_recordset(${JSON.stringify(wanted)}::json) as w(id uuid, user_id uuid, email text) on conflict do nothing returning id`,
+          )
+          const made = new Set(rows.map((r) => r.id))
+          return list.map(({ emit }, n) => {
+            const w = wanted[n]!
+            if (!made.has(w.id)) return conflict('email taken')
+            emit('student.created', { student_id: w.id, user_id: w.user_id, email: w.email })
+            return { status: 201, body: { id: w.id } }
+          })
+        },
+      }
+    }
+    const command = (together: TogetherApply<typeof catalogue>, email: string, id = crypto.randomUUID()): WorkItem<typeof catalogue> => {
+      const item: WorkItem<typeof catalogue> & { email: string } = {
+        email,
+        consumer: 'commands',
+        messageId: id,
+        correlationId: null,
+        commandType: 'profile.create_student',
+        together,
+        async apply(tx, emit) {
+          const [answer] = await together.apply(tx, [{ item, emit }])
+          if (answer instanceof DomainError) throw answer
+          return answer
+        },
+      }
+      return item
+    }
+
+    test('one call for the whole run of them; a refused one is answered, with no effect; each emits its own event', async () => {
+      const calls: number[] = []
+      const together = studentsTogether(calls)
+      const taken = crypto.randomUUID()
+      const items = [command(together, `${taken}@t.example.org`), command(together, `${crypto.randomUUID()}@t.example.org`), command(together, `${taken}@t.example.org`)]
+      const { outcomes, committed } = await uow.run(items)
+      expect(calls).toEqual([3])
+      expect(outcomes.map((o) => (o as { stored: { status: number } }).stored.status)).toEqual([201, 201, 409])
+      expect(committed.map((c) => c.envelope.causation_id)).toEqual([items[0]!.messageId, items[1]!.messageId])
+      expect(await count('profile.students', sql`email = ${`${taken}@t.example.org`}`)).toBe(1)
+      const again = await uow.run([items[2]!])
+      expect(again.outcomes[0]).toMatchObject({ kind: 'duplicate', stored: { status: 409 } })
+    })
+
+    test('a duplicate or an item of another kind ends the run; the next run is another call', async () => {
+      const calls: number[] = []
+      const together = studentsTogether(calls)
+      const seen = command(together, `${crypto.randomUUID()}@t.example.org`)
+      await uow.run([seen])
+      calls.length = 0
+      const other = createStudent(crypto.randomUUID(), `${crypto.randomUUID()}@t.example.org`)
+      const { outcomes } = await uow.run([
+        command(together, `${crypto.randomUUID()}@t.example.org`),
+        seen,
+        command(together, `${crypto.randomUUID()}@t.example.org`),
+        command(together, `${crypto.randomUUID()}@t.example.org`),
+        other,
+        command(together, `${crypto.randomUUID()}@t.example.org`),
+      ])
+      expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'duplicate', 'applied', 'applied', 'applied', 'applied'])
+      // The first run went out ahead of the inbox's answer, took in the duplicate, and was undone.
+      expect(calls).toEqual([4, 1, 2, 1])
+      expect(await count('profile.students', sql`email = ${(seen as { email?: string }).email!}`)).toBe(1)
+    })
+
+    test('when the call fails, each item is applied on its own: the failing one is taken out, the others applied', async () => {
+      const calls: number[] = []
+      const together = studentsTogether(calls)
+      const emails = [`${crypto.randomUUID()}@t.example.org`, `boom-${crypto.randomUUID()}@t.example.org`, `${crypto.randomUUID()}@t.example.org`]
+      const { outcomes, committed } = await uow.run(emails.map((e) => command(together, e)))
+      expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'failed', 'applied'])
+      expect(calls).toEqual([3, 1, 1, 1, 1])
+      expect(committed).toHaveLength(2)
+      expect(await count('profile.students', sql`email = ${emails[0]!} or email = ${emails[2]!}`)).toBe(2)
+    })
   })
 })

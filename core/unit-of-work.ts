@@ -33,6 +33,19 @@ export interface WorkItem<C extends Catalogue> {
   actorId?: string | null
   /** Applies the message inside the transaction; a command returns its result. */
   apply(tx: Tx, emit: Emit<C>): Promise<CommandResult | void>
+  /** Set when items like this one may be applied together, by one call for many. */
+  together?: TogetherApply<C>
+}
+
+/**
+ * Applies many items at once (one statement for all of them, say). Items of a
+ * batch that follow one another with the same `together` are given to one
+ * call; it answers one entry per item, in order: a command's result, or the
+ * DomainError that refuses it, in which case nothing of that item was done.
+ * Should the call fail, each of its items is applied on its own instead.
+ */
+export interface TogetherApply<C extends Catalogue> {
+  apply(tx: Tx, items: { item: WorkItem<C>; emit: Emit<C> }[]): Promise<(CommandResult | void | DomainError)[]>
 }
 
 export type WorkOutcome =
@@ -78,6 +91,9 @@ class ItemFailure extends Error {
 /** The item applied ahead of the inbox's answer was a duplicate: its attempt is undone. */
 class EarlyDuplicate extends Error {}
 
+/** Items applied together failed: the attempt is undone, and made again item by item. */
+class GroupFailure extends Error {}
+
 function failedResult(err: DomainError): StoredResult {
   return { outcome: 'failed', status: err.status, body: { error: err.code, message: err.message, ...(err.problems.length ? { problems: err.problems } : {}) } }
 }
@@ -107,9 +123,11 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
    * One transaction over the active items. With `early`, the first item is
    * applied without waiting for the inbox's answer (its statements go out
    * right behind the inbox's): were it a duplicate, the attempt is undone
-   * (EarlyDuplicate) and made again without that shortcut.
+   * (EarlyDuplicate) and made again without that shortcut. With `grouped`,
+   * items that go together are applied together; should such a call fail
+   * (GroupFailure), the attempt is made again with each applied on its own.
    */
-  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>, early: boolean) {
+  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>, early: boolean, grouped: boolean) {
     const done = await o.db.transaction(async (tx) => {
       // One statement text for any batch size (rows travel as one JSON parameter): prepared once, planned once.
       const arriving = JSON.stringify(active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId })))
@@ -128,34 +146,62 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const results: { command_id: string; command_type: string; actor_id: string | null; outcome: string; http_status: number; body: string }[] = []
       const earlierDuplicates: number[] = []
 
-      for (const [n, i] of active.entries()) {
+      const fresh = async (k: string) => (await recorded()).has(k) && !firstIndex.has(k)
+      for (let n = 0; n < active.length; ) {
+        const i = active[n]!
         const item = items[i]!
         const k = key(item.consumer, item.messageId)
         const refusal = rejected.get(i)
         const ahead = early && n === 0 && !refusal
-        if (!ahead && (!(await recorded()).has(k) || firstIndex.has(k))) {
+        if (!ahead && !(await fresh(k))) {
           if (!firstIndex.has(k)) earlierDuplicates.push(i)
+          n++
           continue
         }
-        /** For the item applied ahead: the inbox's answer, before anything of it counts. */
-        const confirmFresh = async () => {
-          if (ahead && !(await recorded()).has(k)) throw new EarlyDuplicate()
+        // The items right after this one that go with it.
+        const group = [i]
+        const together = grouped && !refusal ? item.together : undefined
+        if (together) {
+          const keys = new Set([k])
+          for (const j of active.slice(n + 1)) {
+            const next = items[j]!
+            const nextKey = key(next.consumer, next.messageId)
+            if (next.together !== together || rejected.has(j) || keys.has(nextKey) || (!ahead && !(await fresh(nextKey)))) break
+            keys.add(nextKey)
+            group.push(j)
+          }
         }
-        firstIndex.set(k, i)
-        let stored: StoredResult | undefined
-        if (refusal) stored = failedResult(refusal)
+        n += group.length
+        for (const j of group) firstIndex.set(key(items[j]!.consumer, items[j]!.messageId), j)
+        /** Applied ahead of the inbox's answer: that answer, before anything of it counts. */
+        const confirmFresh = async () => {
+          if (ahead && group.some((j) => !freshKeys!.has(key(items[j]!.consumer, items[j]!.messageId)))) throw new EarlyDuplicate()
+        }
+        let answers: (CommandResult | void | DomainError)[]
+        if (refusal) answers = [refusal]
         else {
           try {
-            const result = await item.apply(tx, emitter(item, emitted))
-            if (item.commandType) stored = { outcome: 'succeeded', status: result?.status ?? 200, body: result?.body ?? null }
+            answers = together ? await together.apply(tx, group.map((j) => ({ item: items[j]!, emit: emitter(items[j]!, emitted) }))) : [await item.apply(tx, emitter(item, emitted))]
           } catch (err) {
+            await recorded()
             await confirmFresh()
+            if (group.length > 1) throw new GroupFailure()
             throw new ItemFailure(i, err)
           }
+          await recorded()
           await confirmFresh()
         }
-        if (item.commandType && stored) results.push({ command_id: item.messageId, command_type: item.commandType, actor_id: item.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body) })
-        outcomes.set(i, { kind: 'applied', stored })
+        for (const [x, j] of group.entries()) {
+          const applied = items[j]!
+          const answer = answers[x]
+          let stored: StoredResult | undefined
+          if (answer instanceof DomainError) {
+            if (!applied.commandType) throw new ItemFailure(j, answer)
+            stored = failedResult(answer)
+          } else if (applied.commandType) stored = { outcome: 'succeeded', status: answer?.status ?? 200, body: answer?.body ?? null }
+          if (applied.commandType && stored) results.push({ command_id: applied.messageId, command_type: applied.commandType, actor_id: applied.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body) })
+          outcomes.set(j, { kind: 'applied', stored })
+        }
       }
 
       const storedById = new Map<string, StoredResult>()
@@ -199,14 +245,19 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const rejected = new Map<number, DomainError>()
       let active = items.map((_, i) => i)
       let early = true
+      let grouped = true
       while (active.length > 0) {
         try {
-          const done = await attempt(items, active, rejected, early)
+          const done = await attempt(items, active, rejected, early, grouped)
           for (const [i, outcome] of done.outcomes) outcomes[i] = outcome
           return { outcomes, committed: done.committed }
         } catch (err) {
           if (err instanceof EarlyDuplicate) {
             early = false
+            continue
+          }
+          if (err instanceof GroupFailure) {
+            grouped = false
             continue
           }
           if (!(err instanceof ItemFailure)) {

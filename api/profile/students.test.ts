@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { students } from '../../schemas/db/profile.ts'
+import { waitFor } from '../../test/broker.ts'
 import { problemPaths, startProfileService, uniqueEmail, type ProfileService } from './test-service.ts'
 
 let s: ProfileService
@@ -55,6 +56,18 @@ describe('/students', () => {
     const res = await admin().post('/students', { email })
     expect(res.status).toBe(201)
     expect((await s.waitForEvent('student.created', (p) => p.student_id === res.body.id)).payload.email).toBe(email)
+  })
+
+  test('many at once: the same email five times (any case) → one 201 and four 409; twenty others → twenty 201 and twenty events', async () => {
+    const email = uniqueEmail('rush')
+    const same = await Promise.all([email, email.toUpperCase(), email, email[0]!.toUpperCase() + email.slice(1), email.toUpperCase()].map((e) => admin().post('/students', { email: e })))
+    expect(same.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409])
+    const others = await Promise.all(Array.from({ length: 20 }, () => admin().post('/students', { email: uniqueEmail('crowd') })))
+    expect(others.map((r) => r.status)).toEqual(Array(20).fill(201))
+    const ids = new Set(others.map((r) => r.body.id as string))
+    expect(ids.size).toBe(20)
+    await waitFor(async () => (await s.emitted('student.created', (p) => ids.has(p.student_id))).length === 20, 5_000, 'twenty student.created')
+    expect(await s.emitted('student.created', (p) => p.email.toLowerCase() === email.toLowerCase())).toHaveLength(1)
   })
 
   test("an encadrant's email or user id (any case) is taken for a student too: 409, no student row", async () => {

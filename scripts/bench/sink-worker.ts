@@ -16,8 +16,11 @@ const sinkWorker = defineWorker({
   service: 'eval',
   tables: evalRuntime,
   events: {
-    'student.created': async (event, { tx }) => {
-      await tx.execute(sql`insert into eval.bench_sink (student_id) values (${event.payload.student_id})`)
+    // The events that arrived together, one statement for all.
+    'student.created': {
+      async batch(events, { tx }) {
+        await tx.execute(sql`insert into eval.bench_sink (student_id) select unnest(${sql.param(events.map(({ event }) => event.payload.student_id))}::uuid[])`)
+      },
     },
   },
 })

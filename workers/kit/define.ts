@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox'
-import type { Actor, CommandResult, Database, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
+import type { Actor, CommandResult, Database, DomainError, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
 import { commands } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { catalogue } from '../../schemas/events/index.ts'
@@ -26,12 +26,39 @@ export interface Command<P> {
   payload: P
 }
 
+/** What a handler of many messages at once may use: the transaction; each message emits with its own `emit`. */
+export interface BatchContext {
+  tx: Tx
+  log: Logger
+}
+
+/**
+ * A handler of many events of one type at once (one statement for all of
+ * them, say), for the busiest types: the kit gives it the events of that type
+ * that arrived together. Should it fail, the kit gives it the events one by one.
+ */
+export interface EventBatchHandler<P> {
+  batch(events: { event: Envelope<P>; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<void>
+}
+
+/**
+ * A handler of many commands of one type at once. It answers one entry per
+ * command, in order: its result, or the DomainError that refuses it, in which
+ * case nothing of that command may have been done or emitted.
+ */
+export interface CommandBatchHandler<P> {
+  batch(commands: { command: Command<P>; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<(CommandResult | DomainError)[]>
+}
+
+/** The payload of a command type. */
+export type CommandPayload<K extends keyof Commands> = Static<Commands[K]['payload']>
+
 export type EventHandlers = {
-  [T in keyof Catalogue]?: (event: Envelope<Static<Catalogue[T]['payload']>>, ctx: EventContext) => Promise<void>
+  [T in keyof Catalogue]?: ((event: Envelope<Static<Catalogue[T]['payload']>>, ctx: EventContext) => Promise<void>) | EventBatchHandler<Static<Catalogue[T]['payload']>>
 }
 
 export type CommandHandlers = {
-  [K in keyof Commands]?: (command: Command<Static<Commands[K]['payload']>>, ctx: WorkContext) => Promise<CommandResult>
+  [K in keyof Commands]?: ((command: Command<Static<Commands[K]['payload']>>, ctx: WorkContext) => Promise<CommandResult>) | CommandBatchHandler<Static<Commands[K]['payload']>>
 }
 
 /** What a background loop of a worker (e.g. an email sender) may use. */

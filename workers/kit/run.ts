@@ -21,7 +21,12 @@ import {
   unprocessable,
   withTimeout,
   type CommandReply,
+  type CommandResult,
+  DomainError,
+  type Emit,
   type EventHandler,
+  type TogetherApply,
+  type Tx,
   type Logger,
   type Outcome,
   type QueueConsumer,
@@ -60,6 +65,19 @@ async function recordCommandFailure(db: Database, tables: RuntimeTables, message
       body: { error: 'COMMAND_FAILED', message: 'the command could not be applied; it was set aside for an operator' },
     })
     .onConflictDoNothing()
+}
+
+/** A batch handler seen from the kit: any subject, answers when it has some. */
+interface Batched {
+  batch(items: { subject: unknown; emit: Emit<Catalogue> }[], ctx: { tx: Tx; log: Logger }): Promise<(CommandResult | DomainError)[] | void>
+}
+
+const isBatched = (handler: unknown): boolean => typeof handler === 'object' && handler !== null && typeof (handler as { batch?: unknown }).batch === 'function'
+
+/** The kit hands `{subject, emit}`; the handler takes `{event, emit}` or `{command, emit}`. */
+function asBatched(handler: unknown, subject: 'event' | 'command'): Batched {
+  const batch = (handler as { batch: (items: Record<string, unknown>[], ctx: unknown) => Promise<(CommandResult | DomainError)[] | void> }).batch.bind(handler)
+  return { batch: (items, ctx) => batch(items.map(({ subject: s, emit }) => ({ [subject]: s, emit })), ctx) }
 }
 
 export interface RunningWorker {
@@ -118,18 +136,39 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
     return outcome
   }
 
+  // What each item applied together is about: its event or its command.
+  const subjects = new WeakMap<WorkItem<Catalogue>, unknown>()
+  /** Items of a batch handler go together; each alone is a batch of one. */
+  function togetherFor(handler: Batched): TogetherApply<Catalogue> {
+    return {
+      async apply(tx, list) {
+        const answers = await handler.batch(list.map(({ item, emit }) => ({ subject: subjects.get(item), emit })), { tx, log })
+        if (answers && answers.length !== list.length) throw new Error(`a batch handler answered ${answers.length} times for ${list.length} messages`)
+        return answers ?? list.map(() => undefined)
+      },
+    }
+  }
+  async function applyAlone(together: TogetherApply<Catalogue>, item: WorkItem<Catalogue>, tx: Tx, emit: Emit<Catalogue>) {
+    const [answer] = await together.apply(tx, [{ item, emit }])
+    if (answer instanceof DomainError) throw answer
+    return answer
+  }
+
   const consumers: QueueConsumer[] = []
   const eventHandlers: Record<string, EventHandler> = {}
   for (const [type, handler] of Object.entries(def.events ?? {})) {
+    const together = isBatched(handler) ? togetherFor(asBatched(handler, 'event')) : undefined
     eventHandlers[type] = async (event, ctx) => {
-      settle(
-        await batcher.submit({
-          consumer: 'events',
-          messageId: ctx.messageId,
-          correlationId: event.correlation_id,
-          apply: (tx, emit) => (handler as (e: unknown, c: unknown) => Promise<void>)(event, { tx, emit, log: ctx.log, messageId: ctx.messageId, attempt: ctx.attempt }),
-        }),
-      )
+      const item: WorkItem<Catalogue> = {
+        consumer: 'events',
+        messageId: ctx.messageId,
+        correlationId: event.correlation_id,
+        together,
+        apply: (tx, emit) =>
+          together ? applyAlone(together, item, tx, emit) : (handler as (e: unknown, c: unknown) => Promise<void>)(event, { tx, emit, log: ctx.log, messageId: ctx.messageId, attempt: ctx.attempt }),
+      }
+      subjects.set(item, event)
+      settle(await batcher.submit(item))
     }
   }
   if (def.events) {
@@ -151,7 +190,8 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   }
 
   if (def.commands) {
-    const handlers = def.commands as Record<string, (c: unknown, ctx: unknown) => Promise<{ status: number; body: unknown }>>
+    const handlers = def.commands as Record<string, ((c: unknown, ctx: unknown) => Promise<{ status: number; body: unknown }>) | Batched>
+    const togethers = new Map(Object.entries(handlers).flatMap(([type, h]) => (isBatched(h) ? [[type, togetherFor(asBatched(h, 'command'))] as const] : [])))
     const queue = names.commandQueue(def.service)
     consumers.push(
       createQueueConsumer({
@@ -173,19 +213,24 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
           if (!handler) throw new PermanentError('NO_HANDLER', `this worker has no handler for ${command.command_type}`)
           const check = commandChecks.get(command.command_type)
           const cmdLog = log.child({ correlation_id: command.correlation_id, command_id: command.command_id })
-          const outcome = settle(
-            await batcher.submit({
-              consumer: 'commands',
-              messageId: command.command_id,
-              correlationId: command.correlation_id,
-              commandType: command.command_type,
-              actorId: command.actor.user_id,
-              async apply(tx, emit) {
-                if (check && !check.Check(command.payload)) throw unprocessable('invalid command payload', problemsOf(check, command.payload, '/payload'))
-                return handler(command, { tx, emit, log: cmdLog })
-              },
-            }),
-          )
+          const valid = !check || check.Check(command.payload)
+          // A command whose payload is invalid is refused on its own.
+          const together = valid ? togethers.get(command.command_type) : undefined
+          const item: WorkItem<Catalogue> = {
+            consumer: 'commands',
+            messageId: command.command_id,
+            correlationId: command.correlation_id,
+            commandType: command.command_type,
+            actorId: command.actor.user_id,
+            together,
+            async apply(tx, emit) {
+              if (!valid) throw unprocessable('invalid command payload', problemsOf(check!, command.payload, '/payload'))
+              if (together) return applyAlone(together, item, tx, emit)
+              return (handler as (c: unknown, ctx: unknown) => Promise<{ status: number; body: unknown }>)(command, { tx, emit, log: cmdLog })
+            },
+          }
+          subjects.set(item, command)
+          const outcome = settle(await batcher.submit(item))
           if (message.replyTo && outcome.stored) {
             const answer: CommandReply = { command_id: command.command_id, ...outcome.stored }
             await reply(answer).catch((err) => cmdLog.warn('could not reply', { error: describe(err) }))

@@ -1,4 +1,4 @@
-import { eq, getTableColumns, sql, type AnyColumn, type Table } from 'drizzle-orm'
+import { eq, getTableColumns, sql, type AnyColumn, type SQL, type Table } from 'drizzle-orm'
 import type { Tx } from '../../core/index.ts'
 import { accounts, encadrants, students } from '../../schemas/db/profile.ts'
 import type { EncadrantCreated, StudentCreated } from '../../schemas/events/profile.ts'
@@ -30,35 +30,62 @@ function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): T['$inf
   return row as T['$inferSelect']
 }
 
-/**
- * Inserts a profile into `table` unless one exists, of either kind, for its
- * user or email; one statement, whatever it has to look up.
- */
-async function insertProfile<T extends ProfileTable>(tx: Tx, table: T, other: ProfileTable, values: Record<string, unknown> & { email: string; id?: string | undefined; userId?: string | undefined }): Promise<T['$inferSelect'] | undefined> {
-  const columns = getTableColumns(table) as Record<string, AnyColumn>
-  const { userId, ...rest } = values
-  const given = Object.entries({ ...rest, id: values.id ?? crypto.randomUUID() }).filter(([, v]) => v !== undefined)
-  const owner = userId
-    ? sql`${userId}::uuid`
-    : sql`coalesce((select ${accounts.userId} from ${accounts} where lower(${accounts.email}) = lower(${values.email})), ${crypto.randomUUID()}::uuid)`
-  const rows = await tx.execute<Record<string, unknown>>(sql`
-    insert into ${table} (${sql.join([...given.map(([k]) => sql.identifier(columns[k]!.name)), sql.identifier(columns.userId!.name)], sql`, `)})
-    select ${sql.join([...given.map(([k, v]) => sql`${v}::${sql.raw(columns[k]!.getSQLType())}`), sql`o.user_id`], sql`, `)}
-    from (select ${owner} as user_id) as o
-    where not exists (select 1 from ${other} where ${other.userId} = o.user_id or lower(${other.email}) = lower(${values.email}))
+type NewProfile = Record<string, unknown> & { email: string; id?: string | undefined; userId?: string | undefined }
+
+/** The statement of `insertProfiles` for one table, made once: the rows travel as one JSON parameter. */
+const insertStatements = new Map<ProfileTable, (rows: string) => SQL>()
+
+function insertStatement(table: ProfileTable, other: ProfileTable): (rows: string) => SQL {
+  const made = insertStatements.get(table)
+  if (made) return made
+  // Every column but the timestamps (their defaults) and the user id (resolved below).
+  const columns = Object.values(getTableColumns(table) as Record<string, AnyColumn>).filter((c) => !c.hasDefault && c.name !== 'user_id')
+  const names = sql.raw(columns.map((c) => `"${c.name}"`).join(', '))
+  const picked = sql.raw(columns.map((c) => `v."${c.name}"`).join(', '))
+  const shape = sql.raw([...columns.map((c) => `"${c.name}" ${c.getSQLType()}`), 'user_id uuid', 'new_user_id uuid', 'n integer'].join(', '))
+  const statement = (rows: string) => sql`
+    insert into ${table} (${names}, "user_id")
+    select ${picked}, o.user_id
+    from json_to_recordset(${rows}::json) as v(${shape})
+    cross join lateral (select coalesce(v.user_id, (select a.user_id from ${accounts} as a where lower(a.email) = lower(v.email)), v.new_user_id) as user_id) as o
+    where not exists (select 1 from ${other} as p where p.user_id = o.user_id or lower(p.email) = lower(v.email))
+    order by v.n
     on conflict do nothing
-    returning *`)
-  return rows[0] ? rowOf(table, rows[0]) : undefined
+    returning *`
+  insertStatements.set(table, statement)
+  return statement
+}
+
+/**
+ * Inserts profiles into `table`, each unless one exists, of either kind, for
+ * its user or email (also one earlier in the same list); one statement for all,
+ * whatever it has to look up. Answers in order: the row, or undefined.
+ */
+async function insertProfiles<T extends ProfileTable>(tx: Tx, table: T, other: ProfileTable, values: NewProfile[]): Promise<(T['$inferSelect'] | undefined)[]> {
+  const columns = getTableColumns(table) as Record<string, AnyColumn>
+  const rows = values.map(({ userId, ...given }, n) => {
+    const row: Record<string, unknown> = { n, id: given.id ?? crypto.randomUUID(), user_id: userId ?? null, new_user_id: crypto.randomUUID() }
+    for (const [key, value] of Object.entries(given)) if (key !== 'id' && value !== undefined) row[columns[key]!.name] = value
+    return row
+  })
+  const inserted = await tx.execute<Record<string, unknown>>(insertStatement(table, other)(JSON.stringify(rows)))
+  const byId = new Map(inserted.map((raw) => [raw.id as string, rowOf(table, raw)]))
+  return rows.map((r) => byId.get(r.id as string))
+}
+
+/** Inserts students, each unless a profile exists for its user or email; undefined for those. */
+export function insertStudents(tx: Tx, values: NewStudent[]): Promise<(StudentRow | undefined)[]> {
+  return insertProfiles(tx, students, encadrants, values)
 }
 
 /** Inserts the student unless a profile exists for that user or email; undefined when one does. */
-export function insertStudent(tx: Tx, values: NewStudent): Promise<StudentRow | undefined> {
-  return insertProfile(tx, students, encadrants, values)
+export async function insertStudent(tx: Tx, values: NewStudent): Promise<StudentRow | undefined> {
+  return (await insertStudents(tx, [values]))[0]
 }
 
 /** Inserts the encadrant unless a profile exists for that user or email; undefined when one does. */
-export function insertEncadrant(tx: Tx, values: NewEncadrant): Promise<EncadrantRow | undefined> {
-  return insertProfile(tx, encadrants, students, values)
+export async function insertEncadrant(tx: Tx, values: NewEncadrant): Promise<EncadrantRow | undefined> {
+  return (await insertProfiles(tx, encadrants, students, [values]))[0]
 }
 
 /** The `student.created` payload of a new student: optional fields only when set. */

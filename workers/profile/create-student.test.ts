@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { DomainError, silentLogger, type Emit, type Envelope } from '../../core/index.ts'
+import { accounts, encadrants } from '../../schemas/db/profile.ts'
+import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import type { Catalogue, CommandPayload } from '../kit/define.ts'
+import { createStudent } from './handlers/create-student.ts'
+
+let database: TestDatabase
+
+beforeAll(async () => {
+  database = await createTestDatabase('create_student')
+})
+afterAll(() => database.drop())
+
+/** Runs the handler over commands that arrived together, in one transaction; what each emitted, by position. */
+async function createTogether(payloads: CommandPayload<'profile.create_student'>[]) {
+  const emitted: string[][] = payloads.map(() => [])
+  const answers = await database.db.transaction((tx) =>
+    createStudent.batch(
+      payloads.map((payload, n) => ({
+        command: { command_id: crypto.randomUUID(), correlation_id: null, actor: { user_id: null, role: 'admin' }, payload },
+        emit: ((type: string) => void emitted[n]!.push(type) as unknown as Envelope) as Emit<Catalogue>,
+      })),
+      { tx, log: silentLogger },
+    ),
+  )
+  return { answers, emitted }
+}
+
+const email = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
+
+test('commands that arrived together: each its own student, in order; an email taken earlier in the same batch (any case) is a 409 that emits nothing', async () => {
+  const a = email('a')
+  const { answers, emitted } = await createTogether([{ email: a }, { email: email('b'), first_name: 'Bea' }, { email: a.toUpperCase() }])
+  expect(answers.map((x) => (x instanceof DomainError ? x.status : x.status))).toEqual([201, 201, 409])
+  expect((answers[1] as { body: { first_name: string } }).body.first_name).toBe('Bea')
+  expect(emitted).toEqual([['student.created'], ['student.created'], []])
+})
+
+test("an encadrant's email, a user id given twice, and a registered account's email (which keeps its user id)", async () => {
+  const enc = email('enc')
+  await database.db.insert(encadrants).values({ id: crypto.randomUUID(), userId: crypto.randomUUID(), email: enc })
+  const registered = email('reg')
+  const account = crypto.randomUUID()
+  await database.db.insert(accounts).values({ userId: account, email: registered })
+  const userId = crypto.randomUUID()
+  const { answers } = await createTogether([{ email: enc.toUpperCase() }, { email: email('u1'), user_id: userId }, { email: email('u2'), user_id: userId }, { email: registered }])
+  expect(answers.map((x) => x.status)).toEqual([409, 201, 409, 201])
+  expect((answers[1] as { body: { user_id: string } }).body.user_id).toBe(userId)
+  expect((answers[3] as { body: { user_id: string } }).body.user_id).toBe(account)
+})
