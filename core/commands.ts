@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer'
+import { setImmediate } from 'node:timers'
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AsyncMessage, Channel, Connection, ReturnedMessage } from 'rabbitmq-client'
@@ -152,9 +153,10 @@ export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher
         },
         Buffer.from(JSON.stringify(command), 'utf8'),
       )
-      .then(() => 'confirmed' as const, (err) => Promise.reject(unavailable(`broker refused the command: ${describe(err)}`, err)))
-    // The broker sends basic.return before it confirms an unroutable message, so the refusal settles first.
-    const settled = Promise.race([confirmed, unroutable])
+      // The broker sends basic.return before it confirms an unroutable message, but the client emits the
+      // return on the next turn of the event loop (setImmediate) and the confirm at once: wait for that turn.
+      .then(() => new Promise<'confirmed'>((resolve) => setImmediate(() => resolve('confirmed'))), (err) => Promise.reject(unavailable(`broker refused the command: ${describe(err)}`, err)))
+    const settled = Promise.race([unroutable, confirmed])
     return withTimeout(settled, confirmTimeoutMs)
       .catch((err) => {
         if (err instanceof TransientError) throw err
