@@ -10,6 +10,7 @@ export type { EventConsumerOptions, EventHandler, EventHandlers, HandlerContext 
 export { HEADER, routeFailure } from './failure.ts'
 export { MESSAGE_ID_NAMESPACE, newId, uuidV5 } from './ids.ts'
 export { registerFormats } from './formats.ts'
+export { BrokerConnection } from './connection.ts'
 export { createLogger, silentLogger } from './logger.ts'
 export type { Fields, Level, Logger, LoggerOptions } from './logger.ts'
 export { createPublisher } from './publisher.ts'

@@ -1,5 +1,4 @@
-import { Connection } from 'rabbitmq-client'
-import { createPublisher, describe, Names, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
+import { BrokerConnection, createPublisher, describe, Names, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import { SERVER_BODY_CAP } from '../kit/errors.ts'
 import { createGateway } from './app.ts'
@@ -20,7 +19,7 @@ export interface RunningGateway {
  */
 export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const db = openDatabase(config.DATABASE_URL, { max: 4 })
-  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: 'gateway', acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
+  const connection = new BrokerConnection({ url: config.RABBITMQ_URL, connectionName: 'gateway', acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
   connection.on('error', (err) => log.warn('broker connection error', { error: describe(err) }))
   const exchange = new Names(config.MEDTRACK_NAMESPACE).events
   let declaredOnce: () => void = () => {}

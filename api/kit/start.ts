@@ -1,6 +1,5 @@
 import type { AnyElysia } from 'elysia'
-import { Connection } from 'rabbitmq-client'
-import { createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
+import { BrokerConnection, createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
@@ -25,7 +24,7 @@ export interface RunningApi {
 export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: Logger): Promise<RunningApi> {
   const log = logger ?? createLogger({ service: `${def.service}-api`, level: config.LOG_LEVEL })
   const db = openDatabase(config.DATABASE_URL, { max: 4 })
-  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-api`, acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
+  const connection = new BrokerConnection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-api`, acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
   connection.on('error', (err) => log.warn('broker connection error', { error: describe(err) }))
   // Declared on every (re)connection, so a command is routable even while the worker has never run.
   let declaredOnce: () => void = () => {}

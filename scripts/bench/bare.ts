@@ -11,11 +11,14 @@
  * - `volatile`: what the first services did: classic transient queues, no
  *   confirms, no database.
  *
- * Each role (api, worker, sink) runs as its own child process, as the kit's do.
+ * Each role (api, worker, sink) runs as its own child process, as the kit's do,
+ * on core's BrokerConnection like them (writes coalesced per turn), so that
+ * what differs is the work, not the socket.
  */
 import { Connection, type AsyncMessage } from 'rabbitmq-client'
 import postgres from 'postgres'
 import { spawnEntry, type Child } from '../../test/processes.ts'
+import { BrokerConnection } from '../../core/index.ts'
 import { drive } from './load.ts'
 
 export type BareMode = 'durable' | 'volatile'
@@ -56,7 +59,7 @@ const json = (m: AsyncMessage) => (Buffer.isBuffer(m.body) ? JSON.parse(m.body.t
 /** One role, in this process, until SIGTERM. */
 async function runRole(role: string, mode: BareMode, namespace: string, rabbitUrl: string, databaseUrl: string) {
   const durable = mode === 'durable'
-  const connection = new Connection({ url: rabbitUrl, connectionName: `bench-bare-${role}` })
+  const connection = new BrokerConnection({ url: rabbitUrl, connectionName: `bench-bare-${role}` })
   const commands = `${namespace}.bare.commands`
   const events = `${namespace}.bare.events`
   const exchange = `${namespace}.bare.exchange`

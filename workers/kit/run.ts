@@ -1,7 +1,8 @@
 import { setImmediate } from 'node:timers'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { Connection, type AsyncMessage } from 'rabbitmq-client'
+import type { AsyncMessage } from 'rabbitmq-client'
 import {
+  BrokerConnection,
   compileCatalogue,
   createBatcher,
   createEventConsumer,
@@ -98,7 +99,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   const names = new Names(namespace)
   const tiers = retryTiers(config)
   const db = openDatabase(config.DATABASE_URL, { max: config.BATCH_CONCURRENCY + 1 })
-  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-worker`, retryLow: 200, retryHigh: 5_000 })
+  const connection = new BrokerConnection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-worker`, retryLow: 200, retryHigh: 5_000 })
   connection.on('error', (err) => log.warn('broker connection error', { error: describe(err) }))
 
   const topo = { namespace, services: [def.service], retryTiers: tiers, commands: commandBindings() }
