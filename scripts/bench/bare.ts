@@ -73,12 +73,21 @@ async function runRole(role: string, mode: BareMode, namespace: string, rabbitUr
 
   if (role === 'api') {
     const rpc = connection.createRPCClient({ confirm: durable, timeout: 10_000 })
+    const send = (payload: unknown) => rpc.send({ routingKey: commands, durable, messageId: crypto.randomUUID() }, { payload })
+    // The client sets its channel up on its first send and lets others publish before that is done
+    // (the broker then closes the channel: no reply consumer yet), so the first send goes alone.
+    let first: Promise<unknown> | undefined
     const server = Bun.serve({
       port: 0,
       hostname: '127.0.0.1',
       async fetch(req) {
         const payload = await req.json()
-        const reply = await rpc.send({ routingKey: commands, durable, messageId: crypto.randomUUID() }, { payload })
+        let reply
+        if (!first) reply = (await (first = send(payload))) as Awaited<ReturnType<typeof send>>
+        else {
+          await first.catch(() => {})
+          reply = await send(payload)
+        }
         return Response.json(reply.body, { status: 201 })
       },
     })

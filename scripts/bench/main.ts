@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       events: { type: 'string', default: '10000' },
       rounds: { type: 'string', default: '3' },
-      requests: { type: 'string', default: '3000' },
+      requests: { type: 'string', default: '20000' },
       concurrency: { type: 'string', default: '256' },
       samples: { type: 'string', default: '300' },
       bare: { type: 'boolean', default: false },
