@@ -1,4 +1,4 @@
-import { and, asc, count, inArray, isNull, isNotNull, lt, min } from 'drizzle-orm'
+import { and, asc, count, isNull, isNotNull, lt, min, sql } from 'drizzle-orm'
 import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue } from './catalogue.ts'
 import type { Database } from './db.ts'
@@ -60,8 +60,9 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
     await Promise.all(rows.map((r) => o.publisher.publishEnvelope(r.envelope, { validated: true })))
   }
 
-  async function markSent(db: Pick<Database, 'update'>, ids: number[]) {
-    await db.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.id, ids))
+  /** One statement text for any number of rows: prepared once. */
+  async function markSent(db: Pick<Database, 'execute'>, ids: number[]) {
+    await db.execute(sql`update ${outbox} set sent_at = now() where id = any(${sql.param(ids)}::bigint[])`)
   }
 
   return {
