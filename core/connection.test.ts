@@ -62,3 +62,18 @@ test('a hundred messages sent in one turn leave in a few writes (the bare client
   await consumer.close()
   expect(received).toEqual(Array.from({ length: 300 }, (_, i) => i))
 })
+
+test('ready stays true while the writes of a turn are held back, and the held writes still leave', async () => {
+  const connection = new BrokerConnection('amqp://guest:guest@127.0.0.1:5672')
+  await connection.onConnect()
+  const publisher = connection.createPublisher({ confirm: true })
+  await publisher.send({ routingKey: queue, durable: true }, { warm: true })
+  const sent = publisher.send({ routingKey: queue, durable: true }, { n: -1 })
+  await new Promise((r) => queueMicrotask(() => r(null)))
+  const during = connection.ready
+  await sent
+  expect(during).toBe(true)
+  expect(connection.ready).toBe(true)
+  await publisher.close()
+  await connection.close()
+})

@@ -55,9 +55,11 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
     const begun = connection.unsafe('begin')
     begun.catch(() => {})
     let result: unknown
+    let last: { sql: string; params: unknown[] }[] = []
     try {
       result = await fn(preparing(connection))
       await begun
+      if (result instanceof AtCommit) last = result.statements.map((s) => dialect.sqlToQuery(s))
     } catch (err) {
       await connection.unsafe('rollback').catch(() => {})
       throw err
@@ -67,10 +69,9 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
       return result
     }
     // Handed to the connection in this order, so they run before the COMMIT; if one fails, COMMIT rolls back.
-    const statements = result.statements.map((s) => {
-      const q = dialect.sqlToQuery(s)
-      return connection.unsafe(q.sql, q.params as never[], { prepare: true }).execute()
-    })
+    // Not prepared: postgres.js sends a prepared statement again when the server lost it, which
+    // here would be after the COMMIT, on its own.
+    const statements = last.map((q) => connection.unsafe(q.sql, q.params as never[], { prepare: false }).execute())
     const commit = connection.unsafe('commit').execute()
     const settled = await Promise.allSettled([...statements, commit])
     const failed = settled.find((s) => s.status === 'rejected')

@@ -88,9 +88,6 @@ class ItemFailure extends Error {
   }
 }
 
-/** The item applied ahead of the inbox's answer was a duplicate: its attempt is undone. */
-class EarlyDuplicate extends Error {}
-
 /** Items applied together failed: the attempt is undone, and made again item by item. */
 class GroupFailure extends Error {}
 
@@ -120,25 +117,20 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
   }
 
   /**
-   * One transaction over the active items. With `early`, the first item is
-   * applied without waiting for the inbox's answer (its statements go out
-   * right behind the inbox's): were it a duplicate, the attempt is undone
-   * (EarlyDuplicate) and made again without that shortcut. With `grouped`,
-   * items that go together are applied together; should such a call fail
-   * (GroupFailure), the attempt is made again with each applied on its own.
+   * One transaction over the active items. With `grouped`, items that go
+   * together are applied together; should such a call fail (GroupFailure),
+   * the attempt is made again with each applied on its own.
    */
-  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>, early: boolean, grouped: boolean) {
+  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>, grouped: boolean) {
     const done = await o.db.transaction(async (tx) => {
       // One statement text for any batch size (rows travel as one JSON parameter): prepared once, planned once.
       const arriving = JSON.stringify(active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId })))
-      const recording = Promise.resolve(
-        tx.execute<{ consumer: string; message_id: string }>(
-          sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${arriving}::json) as m(consumer text, message_id text) on conflict do nothing returning consumer, message_id`,
-        ),
+      // Nothing else goes out before its answer: postgres.js, sending again a prepared statement the
+      // server lost (a migration changing a result type), hangs when other statements follow it.
+      const recorded = await tx.execute<{ consumer: string; message_id: string }>(
+        sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${arriving}::json) as m(consumer text, message_id text) on conflict do nothing returning consumer, message_id`,
       )
-      recording.catch(() => {})
-      let freshKeys: Set<string> | undefined
-      const recorded = async () => (freshKeys ??= new Set((await recording).map((r) => key(r.consumer, r.message_id))))
+      const freshKeys = new Set(recorded.map((r) => key(r.consumer, r.message_id)))
       const firstIndex = new Map<string, number>()
       const outcomes = new Map<number, WorkOutcome>()
       const emitted: Envelope[] = []
@@ -146,14 +138,13 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const results: { command_id: string; command_type: string; actor_id: string | null; outcome: string; http_status: number; body: string }[] = []
       const earlierDuplicates: number[] = []
 
-      const fresh = async (k: string) => (await recorded()).has(k) && !firstIndex.has(k)
+      const fresh = (k: string) => freshKeys.has(k) && !firstIndex.has(k)
       for (let n = 0; n < active.length; ) {
         const i = active[n]!
         const item = items[i]!
         const k = key(item.consumer, item.messageId)
         const refusal = rejected.get(i)
-        const ahead = early && n === 0 && !refusal
-        if (!ahead && !(await fresh(k))) {
+        if (!fresh(k)) {
           if (!firstIndex.has(k)) earlierDuplicates.push(i)
           n++
           continue
@@ -166,30 +157,22 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
           for (const j of active.slice(n + 1)) {
             const next = items[j]!
             const nextKey = key(next.consumer, next.messageId)
-            if (next.together !== together || rejected.has(j) || keys.has(nextKey) || (!ahead && !(await fresh(nextKey)))) break
+            if (next.together !== together || rejected.has(j) || keys.has(nextKey) || !fresh(nextKey)) break
             keys.add(nextKey)
             group.push(j)
           }
         }
         n += group.length
         for (const j of group) firstIndex.set(key(items[j]!.consumer, items[j]!.messageId), j)
-        /** Applied ahead of the inbox's answer: that answer, before anything of it counts. */
-        const confirmFresh = async () => {
-          if (ahead && group.some((j) => !freshKeys!.has(key(items[j]!.consumer, items[j]!.messageId)))) throw new EarlyDuplicate()
-        }
         let answers: (CommandResult | void | DomainError)[]
         if (refusal) answers = [refusal]
         else {
           try {
             answers = together ? await together.apply(tx, group.map((j) => ({ item: items[j]!, emit: emitter(items[j]!, emitted) }))) : [await item.apply(tx, emitter(item, emitted))]
           } catch (err) {
-            await recorded()
-            await confirmFresh()
             if (group.length > 1) throw new GroupFailure()
             throw new ItemFailure(i, err)
           }
-          await recorded()
-          await confirmFresh()
         }
         for (const [x, j] of group.entries()) {
           const applied = items[j]!
@@ -244,18 +227,13 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const outcomes: WorkOutcome[] = new Array(items.length)
       const rejected = new Map<number, DomainError>()
       let active = items.map((_, i) => i)
-      let early = true
       let grouped = true
       while (active.length > 0) {
         try {
-          const done = await attempt(items, active, rejected, early, grouped)
+          const done = await attempt(items, active, rejected, grouped)
           for (const [i, outcome] of done.outcomes) outcomes[i] = outcome
           return { outcomes, committed: done.committed }
         } catch (err) {
-          if (err instanceof EarlyDuplicate) {
-            early = false
-            continue
-          }
           if (err instanceof GroupFailure) {
             grouped = false
             continue

@@ -4,6 +4,7 @@ import { accounts, encadrants } from '../../schemas/db/profile.ts'
 import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
 import type { Catalogue, CommandPayload } from '../kit/define.ts'
 import { createStudent } from './handlers/create-student.ts'
+import { insertStudent } from './profiles.ts'
 
 let database: TestDatabase
 
@@ -48,4 +49,10 @@ test("an encadrant's email, a user id given twice, and a registered account's em
   expect(answers.map((x) => x.status)).toEqual([409, 201, 409, 201])
   expect((answers[1] as { body: { user_id: string } }).body.user_id).toBe(userId)
   expect((answers[3] as { body: { user_id: string } }).body.user_id).toBe(account)
+})
+
+test('a profile id given in upper case (as an external system may send it) still comes back with its row, in the lower case PostgreSQL keeps', async () => {
+  const id = crypto.randomUUID()
+  const row = await database.db.transaction((tx) => insertStudent(tx, { id: id.toUpperCase(), userId: crypto.randomUUID(), email: email('upper') }))
+  expect(row?.id).toBe(id)
 })

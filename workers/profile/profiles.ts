@@ -20,7 +20,7 @@ type NewStudent = Omit<typeof students.$inferInsert, 'id' | 'userId' | 'createdA
 type NewEncadrant = Omit<typeof encadrants.$inferInsert, 'id' | 'userId' | 'createdAt' | 'updatedAt'> & { id?: string | undefined; userId?: string | undefined }
 type ProfileTable = typeof students | typeof encadrants
 
-/** A row as `returning *` gives it (column names, driver values), as drizzle would have read it. */
+/** A row as `returning` gives it (column names, driver values), as drizzle would have read it. */
 function rowOf<T extends Table>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
   const row: Record<string, unknown> = {}
   for (const [key, column] of Object.entries(getTableColumns(table))) {
@@ -43,6 +43,8 @@ function insertStatement(table: ProfileTable, other: ProfileTable): (rows: strin
   const names = sql.raw(columns.map((c) => `"${c.name}"`).join(', '))
   const picked = sql.raw(columns.map((c) => `v."${c.name}"`).join(', '))
   const shape = sql.raw([...columns.map((c) => `"${c.name}" ${c.getSQLType()}`), 'user_id uuid', 'new_user_id uuid', 'n integer'].join(', '))
+  // The columns by name, not `*`: a column added later must not change what the prepared statement returns.
+  const returned = sql.raw(Object.values(getTableColumns(table) as Record<string, AnyColumn>).map((c) => `"${c.name}"`).join(', '))
   const statement = (rows: string) => sql`
     insert into ${table} (${names}, "user_id")
     select ${picked}, o.user_id
@@ -51,7 +53,7 @@ function insertStatement(table: ProfileTable, other: ProfileTable): (rows: strin
     where not exists (select 1 from ${other} as p where p.user_id = o.user_id or lower(p.email) = lower(v.email))
     order by v.n
     on conflict do nothing
-    returning *`
+    returning ${returned}`
   insertStatements.set(table, statement)
   return statement
 }
@@ -69,8 +71,9 @@ async function insertProfiles<T extends ProfileTable>(tx: Tx, table: T, other: P
     return row
   })
   const inserted = await tx.execute<Record<string, unknown>>(insertStatement(table, other)(JSON.stringify(rows)))
-  const byId = new Map(inserted.map((raw) => [raw.id as string, rowOf(table, raw)]))
-  return rows.map((r) => byId.get(r.id as string))
+  // PostgreSQL answers uuids in lower case, whatever case they were given in.
+  const byId = new Map(inserted.map((raw) => [String(raw.id).toLowerCase(), rowOf(table, raw)]))
+  return rows.map((r) => byId.get(String(r.id).toLowerCase()))
 }
 
 /** Inserts students, each unless a profile exists for its user or email; undefined for those. */
