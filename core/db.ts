@@ -27,6 +27,20 @@ const RESERVE_TIMEOUT_MS = 5_000
 
 const dialect = new PgDialect()
 
+/** A statement with its parameters written in as literals (dollar-quoted, so no content can end them). */
+function inlined(q: { sql: string; params: unknown[] }): string {
+  return q.sql.replace(/\$(\d+)/g, (_, n: string) => literal(q.params[Number(n) - 1]))
+}
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null'
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value)
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  let tag = 'mt'
+  while (text.includes(`$${tag}$`)) tag = `mt${crypto.randomUUID().replaceAll('-', '')}`
+  return `$${tag}$${text}$${tag}$`
+}
+
 /**
  * What a transaction's work may return to have its last statements sent in
  * one round trip with the COMMIT: `db.transaction` then resolves with it,
@@ -69,9 +83,10 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
       return result
     }
     // Handed to the connection in this order, so they run before the COMMIT; if one fails, COMMIT rolls back.
-    // Not prepared: postgres.js sends a prepared statement again when the server lost it, which
-    // here would be after the COMMIT, on its own.
-    const statements = last.map((q) => connection.unsafe(q.sql, q.params as never[], { prepare: false }).execute())
+    // Not prepared (postgres.js sends a prepared statement again when the server lost it, which here
+    // would be after the COMMIT, on its own) and without parameters (it would ask PostgreSQL to describe
+    // such a statement first, a round trip of its own, before sending the rest).
+    const statements = last.map((q) => connection.unsafe(inlined(q), [], { prepare: false }).execute())
     const commit = connection.unsafe('commit').execute()
     const settled = await Promise.allSettled([...statements, commit])
     const failed = settled.find((s) => s.status === 'rejected')
