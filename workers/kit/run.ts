@@ -68,18 +68,12 @@ async function recordCommandFailure(db: Database, tables: RuntimeTables, message
     .onConflictDoNothing()
 }
 
-/** A batch handler seen from the kit: any subject, answers when it has some. */
-interface Batched {
-  batch(items: { subject: unknown; emit: Emit<Catalogue> }[], ctx: { tx: Tx; log: Logger }): Promise<(CommandResult | DomainError)[] | void>
+/** A batch handler as the kit calls it: each message as `{event, emit}` or `{command, emit}`; a command batch answers. */
+interface BatchHandler {
+  batch(items: Record<string, unknown>[], ctx: { tx: Tx; log: Logger }): Promise<(CommandResult | DomainError)[] | void>
 }
 
-const isBatched = (handler: unknown): boolean => typeof handler === 'object' && handler !== null && typeof (handler as { batch?: unknown }).batch === 'function'
-
-/** The kit hands `{subject, emit}`; the handler takes `{event, emit}` or `{command, emit}`. */
-function asBatched(handler: unknown, subject: 'event' | 'command'): Batched {
-  const batch = (handler as { batch: (items: Record<string, unknown>[], ctx: unknown) => Promise<(CommandResult | DomainError)[] | void> }).batch.bind(handler)
-  return { batch: (items, ctx) => batch(items.map(({ subject: s, emit }) => ({ [subject]: s, emit })), ctx) }
-}
+const isBatched = (handler: unknown): handler is BatchHandler => typeof handler === 'object' && handler !== null && typeof (handler as { batch?: unknown }).batch === 'function'
 
 export interface RunningWorker {
   /** Port of /health, /ready and /metrics. */
@@ -140,10 +134,10 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   // What each item applied together is about: its event or its command.
   const subjects = new WeakMap<WorkItem<Catalogue>, unknown>()
   /** Items of a batch handler go together; each alone is a batch of one. */
-  function togetherFor(handler: Batched): TogetherApply<Catalogue> {
+  function togetherFor(handler: BatchHandler, subject: 'event' | 'command'): TogetherApply<Catalogue> {
     return {
       async apply(tx, list) {
-        const answers = await handler.batch(list.map(({ item, emit }) => ({ subject: subjects.get(item), emit })), { tx, log })
+        const answers = await handler.batch(list.map(({ item, emit }) => ({ [subject]: subjects.get(item), emit })), { tx, log })
         if (answers && answers.length !== list.length) throw new Error(`a batch handler answered ${answers.length} times for ${list.length} messages`)
         return answers ?? list.map(() => undefined)
       },
@@ -158,7 +152,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   const consumers: QueueConsumer[] = []
   const eventHandlers: Record<string, EventHandler> = {}
   for (const [type, handler] of Object.entries(def.events ?? {})) {
-    const together = isBatched(handler) ? togetherFor(asBatched(handler, 'event')) : undefined
+    const together = isBatched(handler) ? togetherFor(handler, 'event') : undefined
     eventHandlers[type] = async (event, ctx) => {
       const item: WorkItem<Catalogue> = {
         consumer: 'events',
@@ -191,8 +185,8 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   }
 
   if (def.commands) {
-    const handlers = def.commands as Record<string, ((c: unknown, ctx: unknown) => Promise<{ status: number; body: unknown }>) | Batched>
-    const togethers = new Map(Object.entries(handlers).flatMap(([type, h]) => (isBatched(h) ? [[type, togetherFor(asBatched(h, 'command'))] as const] : [])))
+    const handlers = def.commands as Record<string, ((c: unknown, ctx: unknown) => Promise<{ status: number; body: unknown }>) | BatchHandler>
+    const togethers = new Map(Object.entries(handlers).flatMap(([type, h]) => (isBatched(h) ? [[type, togetherFor(h, 'command')] as const] : [])))
     const queue = names.commandQueue(def.service)
     consumers.push(
       createQueueConsumer({
