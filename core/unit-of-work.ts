@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox'
 import { inArray, sql, type SQL } from 'drizzle-orm'
+import postgres from 'postgres'
 import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue, PayloadValidator } from './catalogue.ts'
 import { AtCommit, type Database } from './db.ts'
@@ -61,11 +62,14 @@ export interface OutboxRow {
 export interface UnitOfWork<C extends Catalogue> {
   /**
    * Applies the items in one transaction: each message id is recorded in the
-   * inbox first (already there: a duplicate, skipped, with its stored result),
-   * then applied, its events appended to the outbox, its command result stored.
-   * A failing item is taken out and the rest applied again without it, so one
-   * bad message never holds the others back. Resolves after commit with one
-   * outcome per item and the outbox rows to publish.
+   * inbox (already there: a duplicate, skipped, with its stored result), each
+   * new one applied, its events appended to the outbox, its command result
+   * stored. The ids are first recorded with the COMMIT, taking every message
+   * for new; if one was not, nothing is kept and the transaction is made again
+   * with the inbox first. A failing item is taken out and the rest applied
+   * again without it, so one bad message never holds the others back.
+   * Resolves after commit with one outcome per item and the outbox rows to
+   * publish.
    */
   run(items: WorkItem<C>[]): Promise<{ outcomes: WorkOutcome[]; committed: OutboxRow[] }>
 }
@@ -120,17 +124,27 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
    * One transaction over the active items. With `grouped`, items that go
    * together are applied together; should such a call fail (GroupFailure),
    * the attempt is made again with each applied on its own.
+   *
+   * With `optimistic`, every message is taken for new and its inbox row is
+   * written last, with the COMMIT, without ON CONFLICT: one round trip less.
+   * Should one be there already (a redelivery, or another replica on it right
+   * now), that insert fails, the COMMIT rolls everything back, and the caller
+   * makes the attempt again the careful way, inbox first.
    */
-  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>, grouped: boolean) {
+  async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>, grouped: boolean, optimistic: boolean) {
     const done = await o.db.transaction(async (tx) => {
-      // One statement text for any batch size (rows travel as one JSON parameter): prepared once, planned once.
-      const arriving = JSON.stringify(active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId })))
-      // Nothing else goes out before its answer: postgres.js, sending again a prepared statement the
-      // server lost (a migration changing a result type), hangs when other statements follow it.
-      const recorded = await tx.execute<{ consumer: string; message_id: string }>(
-        sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${arriving}::json) as m(consumer text, message_id text) on conflict do nothing returning consumer, message_id`,
-      )
-      const freshKeys = new Set(recorded.map((r) => key(r.consumer, r.message_id)))
+      const arriving = active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId }))
+      let freshKeys: Set<string>
+      if (optimistic) freshKeys = new Set(arriving.map((m) => key(m.consumer, m.message_id)))
+      else {
+        // One statement text for any batch size (rows travel as one JSON parameter): prepared once, planned once.
+        // Nothing else goes out before its answer: postgres.js, sending again a prepared statement the
+        // server lost (a migration changing a result type), hangs when other statements follow it.
+        const recorded = await tx.execute<{ consumer: string; message_id: string }>(
+          sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${JSON.stringify(arriving)}::json) as m(consumer text, message_id text) on conflict do nothing returning consumer, message_id`,
+        )
+        freshKeys = new Set(recorded.map((r) => key(r.consumer, r.message_id)))
+      }
       const firstIndex = new Map<string, number>()
       const outcomes = new Map<number, WorkOutcome>()
       const emitted: Envelope[] = []
@@ -201,8 +215,13 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
         outcomes.set(i, { kind: 'duplicate', stored })
       }
 
-      // The outbox and the results go out with the COMMIT, in one round trip.
+      // The inbox (when optimistic), the outbox and the results go out with the COMMIT, in one round trip.
       const statements: SQL[] = []
+      if (optimistic) {
+        // Each message once: repeats within the batch were told apart above.
+        const distinct = [...new Map(arriving.map((m) => [key(m.consumer, m.message_id), m])).values()]
+        statements.push(sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${JSON.stringify(distinct)}::json) as m(consumer text, message_id text)`)
+      }
       if (emitted.length > 0) {
         statements.push(
           sql`insert into ${outbox} (event_id, event_type, envelope) select e->>'event_id', e->>'event_type', e from jsonb_array_elements(${JSON.stringify(emitted)}::jsonb) with ordinality as t(e, n) order by n returning id, event_id`,
@@ -217,7 +236,7 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
     })
     if (!done.rows) throw new Error('the transaction committed without its outbox and results')
     const byEventId = new Map(done.value.emitted.map((e) => [e.event_id, e]))
-    const outboxIds = (done.value.emitted.length > 0 ? done.rows[0]! : []) as { id: string; event_id: string }[]
+    const outboxIds = (done.value.emitted.length > 0 ? done.rows[optimistic ? 1 : 0]! : []) as { id: string; event_id: string }[]
     const committed: OutboxRow[] = outboxIds.map((r) => ({ id: Number(r.id), envelope: byEventId.get(r.event_id)! })).sort((a, b) => a.id - b.id)
     return { outcomes: done.value.outcomes, committed }
   }
@@ -228,12 +247,21 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const rejected = new Map<number, DomainError>()
       let active = items.map((_, i) => i)
       let grouped = true
+      let optimistic = true
       while (active.length > 0) {
         try {
-          const done = await attempt(items, active, rejected, grouped)
+          const done = await attempt(items, active, rejected, grouped, optimistic)
           for (const [i, outcome] of done.outcomes) outcomes[i] = outcome
           return { outcomes, committed: done.committed }
         } catch (err) {
+          // A command refused is an answer whatever the inbox holds. Anything else that failed may
+          // be a message seen before, or one another replica has in hand: only the careful way
+          // tells, and it also sets aside what fails on its own.
+          const refusal = err instanceof ItemFailure && items[err.index]!.commandType !== undefined && err.cause instanceof DomainError
+          if (optimistic && !refusal && (err instanceof ItemFailure || err instanceof GroupFailure || err instanceof postgres.PostgresError)) {
+            optimistic = false
+            continue
+          }
           if (err instanceof GroupFailure) {
             grouped = false
             continue

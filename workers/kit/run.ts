@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AsyncMessage } from 'rabbitmq-client'
 import {
@@ -109,8 +108,8 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
     async run(items) {
       batchSize({}, items.length)
       const { outcomes, committed } = await uow.run(items)
-      // Replies and acks go first; the events follow on the next turn (they are safe in the outbox).
-      setImmediate(() => outbox.publishCommitted(committed))
+      // The events leave in the same write as the replies and acks that follow in this turn.
+      outbox.publishCommitted(committed)
       return outcomes
     },
   })
