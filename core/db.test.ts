@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { createTestDatabase, type TestDatabase } from '../test/database.ts'
-import { AtCommit } from './index.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { connect, createServer, Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AtCommit, openDatabase } from './index.ts'
 
 let database: TestDatabase
 
@@ -40,5 +44,97 @@ describe('transactions', () => {
     await database.db.transaction(async () => new AtCommit(null, texts.map((t, n) => sql`insert into public.notes values (${100 + n}, ${t})`)))
     const stored = ((await database.db.execute(sql`select text from public.notes where id >= 100 order by id`)) as unknown as { text: string }[]).map((r) => r.text)
     expect(stored).toEqual(texts)
+  })
+})
+
+describe('connections', () => {
+  /** The system-level writes of the sockets made while `fn` runs, counted where a corked socket flushes. */
+  async function countWrites(fn: () => Promise<unknown>): Promise<number> {
+    const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>
+    const original = { _write: proto._write, _writev: proto._writev }
+    let writes = 0
+    let within = false // a runtime may write a vector as one buffer, through _write
+    for (const name of ['_write', '_writev'] as const)
+      proto[name] = function (this: unknown, ...args: unknown[]) {
+        if (!within) writes++
+        const outer = !within
+        within = true
+        try {
+          return original[name].apply(this, args)
+        } finally {
+          if (outer) within = false
+        }
+      }
+    try {
+      await fn()
+      return writes
+    } finally {
+      Object.assign(proto, original)
+    }
+  }
+
+  test("a transaction's first statement goes with its BEGIN, its last ones with its COMMIT, one write each, however large they are", async () => {
+    const db = openDatabase(database.url, { max: 1 })
+    try {
+      const large = (n: number) => `${n}:${'x'.repeat(4_000)}`
+      const run = (from: number) =>
+        db.transaction(async (tx) => {
+          await tx.execute(sql`insert into public.notes values (${from}, ${large(from)})`)
+          return new AtCommit(null, [1, 2, 3].map((n) => sql`insert into public.notes values (${from + n}, ${large(from + n)})`))
+        })
+      await run(200) // connects and prepares
+      expect(await countWrites(() => run(210))).toBe(2)
+      expect([...(await db.execute(sql`select count(*)::int as n from public.notes where id between 200 and 213`))]).toEqual([{ n: 8 }])
+    } finally {
+      await db.$client.end()
+    }
+  })
+
+  test('several hosts: one that refuses is passed over for the next', async () => {
+    const url = new URL(database.url)
+    const db = openDatabase(`postgres://postgres@127.0.0.1:1,${url.host}${url.pathname}`, { max: 1 })
+    try {
+      expect([...(await db.execute(sql`select 1 as one`))]).toEqual([{ one: 1 }])
+    } finally {
+      await db.$client.end()
+    }
+  })
+
+  test('a server that is not there: the query fails with the connection error, it does not hang', async () => {
+    const db = openDatabase('postgres://postgres@127.0.0.1:1/nowhere', { max: 1, connectTimeout: 2 })
+    try {
+      await expect(Promise.resolve(db.execute(sql`select 1`))).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } })
+    } finally {
+      await db.$client.end({ timeout: 1 })
+    }
+  })
+
+  test('a server reached through a Unix socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medtrack-pg-'))
+    const target = new URL(database.url)
+    // The server here listens on TCP only: a Unix socket in front of it, as the server's own would be.
+    let accepted = 0
+    const proxy = createServer((client) => {
+      accepted++
+      const server = connect(Number(target.port), target.hostname)
+      client.pipe(server).pipe(client)
+      client.on('error', () => server.destroy())
+      server.on('error', () => client.destroy())
+    })
+    await new Promise<void>((resolve) => proxy.listen(join(dir, `.s.PGSQL.${target.port}`), resolve))
+    // A URL without a host takes PGHOST; a directory there names the socket in it, as with libpq.
+    const before = { PGHOST: process.env.PGHOST, PGPORT: process.env.PGPORT, PGUSER: process.env.PGUSER }
+    Object.assign(process.env, { PGHOST: dir, PGPORT: target.port, PGUSER: target.username })
+    const db = openDatabase(`postgres://${target.pathname}`, { max: 1 })
+    for (const [k, v] of Object.entries(before)) if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+    try {
+      expect([...(await db.execute(sql`select 1 as one`))]).toEqual([{ one: 1 }])
+      expect(accepted).toBe(1)
+    } finally {
+      await db.$client.end()
+      proxy.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

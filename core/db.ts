@@ -2,7 +2,9 @@ import type { SQL } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
+import { connect } from 'node:net'
 import postgres from 'postgres'
+import { coalesceWrites } from './connection.ts'
 import { TransientError } from './errors.ts'
 import { withTimeout } from './timeout.ts'
 
@@ -18,8 +20,34 @@ export interface DatabaseOptions {
 /** A drizzle database over a postgres.js pool; `db.$client.end()` closes it. */
 export function openDatabase(url: string, o: DatabaseOptions = {}): Database {
   // Reconnect attempts back off to at most 2 s: retrying messages is the retry tiers' job, not the pool's.
-  const client = postgres(url, { max: o.max ?? 4, connect_timeout: o.connectTimeout ?? 5, backoff: (n: number) => Math.min(0.1 * 2 ** n, 2), onnotice: () => {} })
+  const client = postgres(url, {
+    max: o.max ?? 4,
+    connect_timeout: o.connectTimeout ?? 5,
+    backoff: (n: number) => Math.min(0.1 * 2 ** n, 2),
+    onnotice: () => {},
+    // A documented option its types leave out.
+    socket: coalescingSockets(),
+  } as postgres.Options<Record<string, never>>)
   return drizzle(preparing(client)) as Database
+}
+
+/**
+ * The pool's sockets, made as postgres.js makes them (each host in turn, or
+ * the Unix socket) but coalescing writes: postgres.js sends a statement of
+ * 1 KiB or more at once, and the smaller ones at the end of the turn, so a
+ * transaction's last statements and its COMMIT would take a system call each.
+ * Such a statement holds back what follows it until the turn's end, small
+ * ones included. The socket is handed over still connecting; postgres.js sees
+ * it connect, fail or time out as its own.
+ */
+function coalescingSockets() {
+  const coalesce = { afterDeferred: true, corkFrom: 1024 }
+  let next = 0
+  return (o: { host: string[]; port: number[]; path?: string }) => {
+    if (o.path) return coalesceWrites(connect(o.path), coalesce)
+    const i = next++ % o.host.length
+    return coalesceWrites(connect(o.port[i] ?? o.port[0]!, o.host[i]), coalesce)
+  }
 }
 
 /** How long a transaction waits for a pooled connection before failing (transiently). */

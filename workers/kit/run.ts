@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AsyncMessage } from 'rabbitmq-client'
 import {
@@ -108,8 +109,8 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
     async run(items) {
       batchSize({}, items.length)
       const { outcomes, committed } = await uow.run(items)
-      // The events leave in the same write as the replies and acks that follow in this turn.
-      outbox.publishCommitted(committed)
+      // Replies and acks go first, the events right after them, in the same write (BrokerConnection).
+      setImmediate(() => outbox.publishCommitted(committed))
       return outcomes
     },
   })

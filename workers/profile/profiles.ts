@@ -50,7 +50,8 @@ function insertStatement(table: ProfileTable, other: ProfileTable): (rows: strin
     select ${picked}, o.user_id
     from json_to_recordset(${rows}::json) as v(${shape})
     cross join lateral (select coalesce(v.user_id, (select a.user_id from ${accounts} as a where lower(a.email) = lower(v.email)), v.new_user_id) as user_id) as o
-    where not exists (select 1 from ${other} as p where p.user_id = o.user_id or lower(p.email) = lower(v.email))
+    where not exists (select 1 from ${other} as p where p.user_id = o.user_id)
+      and not exists (select 1 from ${other} as p where lower(p.email) = lower(v.email))
     order by v.n
     on conflict do nothing
     returning ${returned}`
