@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox'
 import { inArray, sql, type SQL } from 'drizzle-orm'
+import { getTableConfig } from 'drizzle-orm/pg-core'
 import postgres from 'postgres'
 import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue, PayloadValidator } from './catalogue.ts'
@@ -100,7 +101,8 @@ function failedResult(err: DomainError): StoredResult {
 }
 
 export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): UnitOfWork<C> {
-  const { inbox, outbox, commandResults } = o.tables
+  const { inbox, commandResults } = o.tables
+  const commitTail = sql.raw(`"${getTableConfig(inbox).schema}".commit_tail`)
   const service = `${o.service}-service`
   const key = (consumer: string, id: string) => `${consumer}\0${id}`
 
@@ -215,28 +217,20 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
         outcomes.set(i, { kind: 'duplicate', stored })
       }
 
-      // The inbox (when optimistic), the outbox and the results go out with the COMMIT, in one round trip.
-      const statements: SQL[] = []
-      if (optimistic) {
-        // Each message once: repeats within the batch were told apart above.
-        const distinct = [...new Map(arriving.map((m) => [key(m.consumer, m.message_id), m])).values()]
-        statements.push(sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${JSON.stringify(distinct)}::json) as m(consumer text, message_id text)`)
-      }
-      if (emitted.length > 0) {
-        statements.push(
-          sql`insert into ${outbox} (event_id, event_type, envelope) select e->>'event_id', e->>'event_type', e from jsonb_array_elements(${JSON.stringify(emitted)}::jsonb) with ordinality as t(e, n) order by n returning id, event_id`,
-        )
-      }
-      if (results.length > 0) {
-        statements.push(
-          sql`insert into ${commandResults} (command_id, command_type, actor_id, outcome, http_status, body) select command_id, command_type, actor_id, outcome, http_status, body::json from json_to_recordset(${JSON.stringify(results)}::json) as r(command_id text, command_type text, actor_id text, outcome text, http_status integer, body text) on conflict do nothing`,
-        )
-      }
+      // The inbox (when optimistic), the results and the outbox go out with the COMMIT, in one round trip and
+      // one statement, the schema's commit_tail (a migration's): its plans are the server's, made once.
+      // Each message once in the inbox: repeats within the batch were told apart above.
+      const distinct = optimistic ? [...new Map(arriving.map((m) => [key(m.consumer, m.message_id), m])).values()] : []
+      const json = (rows: unknown[]) => (rows.length > 0 ? JSON.stringify(rows) : null)
+      const statements: SQL[] =
+        distinct.length + emitted.length + results.length > 0
+          ? [sql`select id, event_id from ${commitTail}(${json(distinct)}::json, ${json(emitted)}::jsonb, ${json(results)}::json)`]
+          : []
       return new AtCommit({ outcomes, emitted }, statements)
     })
     if (!done.rows) throw new Error('the transaction committed without its outbox and results')
     const byEventId = new Map(done.value.emitted.map((e) => [e.event_id, e]))
-    const outboxIds = (done.value.emitted.length > 0 ? done.rows[optimistic ? 1 : 0]! : []) as { id: string; event_id: string }[]
+    const outboxIds = (done.rows[0] ?? []) as { id: string; event_id: string }[]
     const committed: OutboxRow[] = outboxIds.map((r) => ({ id: Number(r.id), envelope: byEventId.get(r.event_id)! })).sort((a, b) => a.id - b.id)
     return { outcomes: done.value.outcomes, committed }
   }
