@@ -109,6 +109,19 @@ describe('connections', () => {
     }
   })
 
+  test('a server that never answers: the connection times out, and the error names where it tried', async () => {
+    const silent = createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const port = (silent.address() as { port: number }).port
+    const db = openDatabase(`postgres://postgres@127.0.0.1:${port}/nowhere`, { max: 1, connectTimeout: 1 })
+    try {
+      await expect(Promise.resolve(db.execute(sql`select 1`))).rejects.toMatchObject({ cause: { code: 'CONNECT_TIMEOUT', message: expect.stringContaining(`127.0.0.1:${port}`) } })
+    } finally {
+      await db.$client.end({ timeout: 1 })
+      silent.close()
+    }
+  })
+
   test('a server reached through a Unix socket', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'medtrack-pg-'))
     const target = new URL(database.url)

@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm'
+import { type SQL, sql as drizzleSql } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
@@ -20,34 +20,30 @@ export interface DatabaseOptions {
 /** A drizzle database over a postgres.js pool; `db.$client.end()` closes it. */
 export function openDatabase(url: string, o: DatabaseOptions = {}): Database {
   // Reconnect attempts back off to at most 2 s: retrying messages is the retry tiers' job, not the pool's.
-  const client = postgres(url, {
-    max: o.max ?? 4,
-    connect_timeout: o.connectTimeout ?? 5,
-    backoff: (n: number) => Math.min(0.1 * 2 ** n, 2),
-    onnotice: () => {},
-    // A documented option its types leave out.
-    socket: coalescingSockets(),
-  } as postgres.Options<Record<string, never>>)
+  const options = { max: o.max ?? 4, connect_timeout: o.connectTimeout ?? 5, backoff: (n: number) => Math.min(0.1 * 2 ** n, 2), onnotice: () => {} }
+  // postgres.js reads the URL (and PGHOST...) without connecting. With several hosts it tries them in
+  // its own order, each connection from the first: its own sockets then.
+  const plain = postgres(url, options)
+  // `socket`: a documented option its types leave out.
+  const client = plain.options.host.length > 1 ? plain : postgres(url, { ...options, socket: coalescingSocket } as postgres.Options<Record<string, never>>)
   return drizzle(preparing(client)) as Database
 }
 
 /**
- * The pool's sockets, made as postgres.js makes them (each host in turn, or
- * the Unix socket) but coalescing writes: postgres.js sends a statement of
- * 1 KiB or more at once, and the smaller ones at the end of the turn, so a
- * transaction's last statements and its COMMIT would take a system call each.
- * Such a statement holds back what follows it until the turn's end, small
- * ones included. The socket is handed over still connecting; postgres.js sees
- * it connect, fail or time out as its own.
+ * A socket to the server, made as postgres.js makes its own but coalescing
+ * writes: postgres.js sends a statement of 1 KiB or more at once, and the
+ * smaller ones at the end of the turn, so a transaction's last statements and
+ * its COMMIT would take a system call each. Such a statement holds back what
+ * follows it until the turn's end, small ones included. The socket is handed
+ * over still connecting; postgres.js sees it connect, fail or time out as its
+ * own, and names it in its errors (and to TLS) by the `host` and `port` it
+ * carries. Under TLS, postgres.js writes to a socket of its own on top.
  */
-function coalescingSockets() {
+function coalescingSocket(o: { host: string[]; port: number[]; path?: string }) {
   const coalesce = { afterDeferred: true, corkFrom: 1024 }
-  let next = 0
-  return (o: { host: string[]; port: number[]; path?: string }) => {
-    if (o.path) return coalesceWrites(connect(o.path), coalesce)
-    const i = next++ % o.host.length
-    return coalesceWrites(connect(o.port[i] ?? o.port[0]!, o.host[i]), coalesce)
-  }
+  if (o.path) return coalesceWrites(connect(o.path), coalesce)
+  const [host, port] = [o.host[0]!, o.port[0]!]
+  return Object.assign(coalesceWrites(connect(port, host), coalesce), { host, port })
 }
 
 /** How long a transaction waits for a pooled connection before failing (transiently). */
@@ -127,6 +123,18 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
   }
 }
 
+/** Marks a statement made by `unprepared`. */
+const UNPREPARED = '/* unprepared */ '
+
+/**
+ * A statement with its values written in, sent as it is: neither prepared
+ * (its text is never the same twice) nor described first (it has no
+ * parameters), so it can go out behind others without waiting for anything.
+ */
+export function unprepared(statement: SQL): SQL {
+  return drizzleSql.raw(UNPREPARED + inlined(dialect.sqlToQuery(statement)))
+}
+
 /**
  * drizzle sends every query unprepared, so PostgreSQL parses and plans each one
  * again; this makes postgres.js prepare them (it caches one statement per query
@@ -135,7 +143,7 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
 function preparing(sql: postgres.Sql): postgres.Sql {
   return new Proxy(sql, {
     get(target, key, receiver) {
-      if (key === 'unsafe') return (query: string, args?: unknown[], options?: object) => target.unsafe(query, args as never, { ...options, prepare: true })
+      if (key === 'unsafe') return (query: string, args?: unknown[], options?: object) => target.unsafe(query, args as never, { ...options, prepare: !query.startsWith(UNPREPARED) })
       if (key === 'begin' && 'reserve' in target) return (...args: unknown[]) => pipelinedTransaction(target, args.pop() as (tx: postgres.Sql) => unknown)
       return Reflect.get(target, key, receiver)
     },

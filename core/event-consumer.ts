@@ -12,6 +12,8 @@ export interface HandlerContext {
   messageId: string
   /** 1 on first delivery, one more per retry. */
   attempt: number
+  /** The broker delivered it before (to a consumer that went away): it may have been applied already. */
+  redelivered: boolean
   /** Logger bound to this event's correlation id. */
   log: Logger
 }
@@ -72,7 +74,7 @@ export async function createEventConsumer<C extends Catalogue>(o: EventConsumerO
       const handler = typeof envelope.event_type === 'string' ? handlers[envelope.event_type] : undefined
       if (!handler) return 'unhandled'
       assertValid(validator, envelope, problems)
-      const ctx = { messageId: envelope.event_id, attempt, log: log.child({ correlation_id: envelope.correlation_id, event_id: envelope.event_id }) }
+      const ctx = { messageId: envelope.event_id, attempt, redelivered: message.redelivered === true, log: log.child({ correlation_id: envelope.correlation_id, event_id: envelope.event_id }) }
       await handler(envelope, ctx)
       return 'handled'
     },

@@ -1,10 +1,9 @@
 import type { Static } from '@sinclair/typebox'
 import { inArray, sql, type SQL } from 'drizzle-orm'
 import { getTableConfig } from 'drizzle-orm/pg-core'
-import postgres from 'postgres'
 import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue, PayloadValidator } from './catalogue.ts'
-import { AtCommit, type Database } from './db.ts'
+import { AtCommit, unprepared, type Database } from './db.ts'
 import { assertValid, buildEnvelope, type Envelope } from './envelope.ts'
 import { DomainError } from './errors.ts'
 
@@ -37,6 +36,8 @@ export interface WorkItem<C extends Catalogue> {
   apply(tx: Tx, emit: Emit<C>): Promise<CommandResult | void>
   /** Set when items like this one may be applied together, by one call for many. */
   together?: TogetherApply<C>
+  /** The broker delivered it before: it may have been applied already. */
+  redelivered?: boolean
 }
 
 /**
@@ -63,14 +64,14 @@ export interface OutboxRow {
 export interface UnitOfWork<C extends Catalogue> {
   /**
    * Applies the items in one transaction: each message id is recorded in the
-   * inbox (already there: a duplicate, skipped, with its stored result), each
-   * new one applied, its events appended to the outbox, its command result
-   * stored. The ids are first recorded with the COMMIT, taking every message
-   * for new; if one was not, nothing is kept and the transaction is made again
-   * with the inbox first. A failing item is taken out and the rest applied
-   * again without it, so one bad message never holds the others back.
-   * Resolves after commit with one outcome per item and the outbox rows to
-   * publish.
+   * inbox first (already there: a duplicate, skipped, with its stored result),
+   * each new one applied, its events appended to the outbox, its command
+   * result stored. Unless a message was delivered before, the items are
+   * applied without waiting for the inbox's answer; should it name one seen
+   * before, nothing is kept and the transaction is made again, waiting. A
+   * failing item is taken out and the rest applied again without it, so one
+   * bad message never holds the others back. Resolves after commit with one
+   * outcome per item and the outbox rows to publish.
    */
   run(items: WorkItem<C>[]): Promise<{ outcomes: WorkOutcome[]; committed: OutboxRow[] }>
 }
@@ -96,13 +97,19 @@ class ItemFailure extends Error {
 /** Items applied together failed: the attempt is undone, and made again item by item. */
 class GroupFailure extends Error {}
 
+/** An optimistic attempt applied a message the inbox had seen before: it is undone, and made again inbox first. */
+class SeenBefore extends Error {}
+
 function failedResult(err: DomainError): StoredResult {
   return { outcome: 'failed', status: err.status, body: { error: err.code, message: err.message, ...(err.problems.length ? { problems: err.problems } : {}) } }
 }
 
 export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): UnitOfWork<C> {
   const { inbox, commandResults } = o.tables
-  const commitTail = sql.raw(`"${getTableConfig(inbox).schema}".commit_tail`)
+  // The schema's functions for the statements sent with values written in (a migration's).
+  const schema = getTableConfig(inbox).schema
+  const recordInbox = sql.raw(`"${schema}".record_inbox`)
+  const commitTail = sql.raw(`"${schema}".commit_tail`)
   const service = `${o.service}-service`
   const key = (consumer: string, id: string) => `${consumer}\0${id}`
 
@@ -127,25 +134,35 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
    * together are applied together; should such a call fail (GroupFailure),
    * the attempt is made again with each applied on its own.
    *
-   * With `optimistic`, every message is taken for new and its inbox row is
-   * written last, with the COMMIT, without ON CONFLICT: one round trip less.
-   * Should one be there already (a redelivery, or another replica on it right
-   * now), that insert fails, the COMMIT rolls everything back, and the caller
-   * makes the attempt again the careful way, inbox first.
+   * The message ids are recorded in the inbox first. With `optimistic`, the
+   * items are applied without waiting for the inbox's answer: its statement
+   * (unprepared, values written in) goes out with the BEGIN and the first
+   * statement of the handlers, so the round trip is shared. Should the answer
+   * say that one was seen before (a redelivery, a republished event), the
+   * attempt is undone (SeenBefore) and made again the careful way.
    */
   async function attempt(items: WorkItem<C>[], active: number[], rejected: Map<number, DomainError>, grouped: boolean, optimistic: boolean) {
     const done = await o.db.transaction(async (tx) => {
-      const arriving = active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId }))
+      const arriving = JSON.stringify(active.map((i) => ({ consumer: items[i]!.consumer, message_id: items[i]!.messageId })))
+      // One statement text for any batch size (rows travel as one JSON parameter), the schema's record_inbox.
+      const record = sql`select consumer, message_id from ${recordInbox}(${arriving}::json)`
+      const keysOf = (rows: { consumer: string; message_id: string }[]) => new Set(rows.map((r) => key(r.consumer, r.message_id)))
       let freshKeys: Set<string>
-      if (optimistic) freshKeys = new Set(arriving.map((m) => key(m.consumer, m.message_id)))
-      else {
-        // One statement text for any batch size (rows travel as one JSON parameter): prepared once, planned once.
-        // Nothing else goes out before its answer: postgres.js, sending again a prepared statement the
-        // server lost (a migration changing a result type), hangs when other statements follow it.
-        const recorded = await tx.execute<{ consumer: string; message_id: string }>(
-          sql`insert into ${inbox} (consumer, message_id) select consumer, message_id from json_to_recordset(${JSON.stringify(arriving)}::json) as m(consumer text, message_id text) on conflict do nothing returning consumer, message_id`,
-        )
-        freshKeys = new Set(recorded.map((r) => key(r.consumer, r.message_id)))
+      /** Optimistic: whether the inbox's answer has any message as seen before. */
+      let seenBefore = async () => false
+      if (optimistic) {
+        // then() sends it now, ahead of anything the handlers send. Not prepared: postgres.js, sending
+        // again a prepared statement the server lost, hangs when other statements follow it.
+        const recorded = tx.execute<{ consumer: string; message_id: string }>(unprepared(record)).then(keysOf)
+        recorded.catch(() => {})
+        freshKeys = new Set(active.map((i) => key(items[i]!.consumer, items[i]!.messageId)))
+        seenBefore = async () => {
+          const answered = await recorded
+          return [...freshKeys].some((k) => !answered.has(k))
+        }
+      } else {
+        // Prepared, and alone in flight until it answers (see above).
+        freshKeys = keysOf(await tx.execute<{ consumer: string; message_id: string }>(record))
       }
       const firstIndex = new Map<string, number>()
       const outcomes = new Map<number, WorkOutcome>()
@@ -155,53 +172,65 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const earlierDuplicates: number[] = []
 
       const fresh = (k: string) => freshKeys.has(k) && !firstIndex.has(k)
-      for (let n = 0; n < active.length; ) {
-        const i = active[n]!
-        const item = items[i]!
-        const k = key(item.consumer, item.messageId)
-        const refusal = rejected.get(i)
-        if (!fresh(k)) {
-          if (!firstIndex.has(k)) earlierDuplicates.push(i)
-          n++
-          continue
-        }
-        // The items right after this one that go with it.
-        const group = [i]
-        const together = grouped && !refusal ? item.together : undefined
-        if (together) {
-          const keys = new Set([k])
-          for (const j of active.slice(n + 1)) {
-            const next = items[j]!
-            const nextKey = key(next.consumer, next.messageId)
-            if (next.together !== together || rejected.has(j) || keys.has(nextKey) || !fresh(nextKey)) break
-            keys.add(nextKey)
-            group.push(j)
+      /** Applies the fresh items, in runs of those that go together. */
+      async function applyAll() {
+        for (let n = 0; n < active.length; ) {
+          const i = active[n]!
+          const item = items[i]!
+          const k = key(item.consumer, item.messageId)
+          const refusal = rejected.get(i)
+          if (!fresh(k)) {
+            if (!firstIndex.has(k)) earlierDuplicates.push(i)
+            n++
+            continue
           }
-        }
-        n += group.length
-        for (const j of group) firstIndex.set(key(items[j]!.consumer, items[j]!.messageId), j)
-        let answers: (CommandResult | void | DomainError)[]
-        if (refusal) answers = [refusal]
-        else {
-          try {
-            answers = together ? await together.apply(tx, group.map((j) => ({ item: items[j]!, emit: emitter(items[j]!, emitted) }))) : [await item.apply(tx, emitter(item, emitted))]
-          } catch (err) {
-            if (group.length > 1) throw new GroupFailure()
-            throw new ItemFailure(i, err)
+          // The items right after this one that go with it.
+          const group = [i]
+          const together = grouped && !refusal ? item.together : undefined
+          if (together) {
+            const keys = new Set([k])
+            for (const j of active.slice(n + 1)) {
+              const next = items[j]!
+              const nextKey = key(next.consumer, next.messageId)
+              if (next.together !== together || rejected.has(j) || keys.has(nextKey) || !fresh(nextKey)) break
+              keys.add(nextKey)
+              group.push(j)
+            }
           }
-        }
-        for (const [x, j] of group.entries()) {
-          const applied = items[j]!
-          const answer = answers[x]
-          let stored: StoredResult | undefined
-          if (answer instanceof DomainError) {
-            if (!applied.commandType) throw new ItemFailure(j, answer)
-            stored = failedResult(answer)
-          } else if (applied.commandType) stored = { outcome: 'succeeded', status: answer?.status ?? 200, body: answer?.body ?? null }
-          if (applied.commandType && stored) results.push({ command_id: applied.messageId, command_type: applied.commandType, actor_id: applied.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body) })
-          outcomes.set(j, { kind: 'applied', stored })
+          n += group.length
+          for (const j of group) firstIndex.set(key(items[j]!.consumer, items[j]!.messageId), j)
+          let answers: (CommandResult | void | DomainError)[]
+          if (refusal) answers = [refusal]
+          else {
+            try {
+              answers = together ? await together.apply(tx, group.map((j) => ({ item: items[j]!, emit: emitter(items[j]!, emitted) }))) : [await item.apply(tx, emitter(item, emitted))]
+            } catch (err) {
+              if (group.length > 1) throw new GroupFailure()
+              throw new ItemFailure(i, err)
+            }
+          }
+          for (const [x, j] of group.entries()) {
+            const applied = items[j]!
+            const answer = answers[x]
+            let stored: StoredResult | undefined
+            if (answer instanceof DomainError) {
+              if (!applied.commandType) throw new ItemFailure(j, answer)
+              stored = failedResult(answer)
+            } else if (applied.commandType) stored = { outcome: 'succeeded', status: answer?.status ?? 200, body: answer?.body ?? null }
+            if (applied.commandType && stored) results.push({ command_id: applied.messageId, command_type: applied.commandType, actor_id: applied.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body) })
+            outcomes.set(j, { kind: 'applied', stored })
+          }
         }
       }
+
+      try {
+        await applyAll()
+      } catch (err) {
+        // A handler that failed on a message seen before may have failed for having run twice.
+        if (await seenBefore()) throw new SeenBefore()
+        throw err
+      }
+      if (await seenBefore()) throw new SeenBefore()
 
       const storedById = new Map<string, StoredResult>()
       const lookup = earlierDuplicates.filter((i) => items[i]!.commandType).map((i) => items[i]!.messageId)
@@ -217,15 +246,10 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
         outcomes.set(i, { kind: 'duplicate', stored })
       }
 
-      // The inbox (when optimistic), the results and the outbox go out with the COMMIT, in one round trip and
-      // one statement, the schema's commit_tail (a migration's): its plans are the server's, made once.
-      // Each message once in the inbox: repeats within the batch were told apart above.
-      const distinct = optimistic ? [...new Map(arriving.map((m) => [key(m.consumer, m.message_id), m])).values()] : []
+      // The results and the outbox go out with the COMMIT, in one round trip and one statement, the
+      // schema's commit_tail (a migration's): its plans are the server's, made once.
       const json = (rows: unknown[]) => (rows.length > 0 ? JSON.stringify(rows) : null)
-      const statements: SQL[] =
-        distinct.length + emitted.length + results.length > 0
-          ? [sql`select id, event_id from ${commitTail}(${json(distinct)}::json, ${json(emitted)}::jsonb, ${json(results)}::json)`]
-          : []
+      const statements: SQL[] = emitted.length + results.length > 0 ? [sql`select id, event_id from ${commitTail}(${json(emitted)}::jsonb, ${json(results)}::json)`] : []
       return new AtCommit({ outcomes, emitted }, statements)
     })
     if (!done.rows) throw new Error('the transaction committed without its outbox and results')
@@ -241,19 +265,18 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const rejected = new Map<number, DomainError>()
       let active = items.map((_, i) => i)
       let grouped = true
-      let optimistic = true
+      // A message the broker delivered before may well have been applied: no optimism for its batch.
+      let optimistic = !items.some((i) => i.redelivered)
       while (active.length > 0) {
         try {
           const done = await attempt(items, active, rejected, grouped, optimistic)
           for (const [i, outcome] of done.outcomes) outcomes[i] = outcome
           return { outcomes, committed: done.committed }
         } catch (err) {
-          // A command refused is an answer whatever the inbox holds. Anything else that failed may
-          // be a message seen before, or one another replica has in hand: only the careful way
-          // tells, and it also sets aside what fails on its own.
-          const refusal = err instanceof ItemFailure && items[err.index]!.commandType !== undefined && err.cause instanceof DomainError
-          if (optimistic && !refusal && (err instanceof ItemFailure || err instanceof GroupFailure || err instanceof postgres.PostgresError)) {
+          if (err instanceof SeenBefore) {
+            // What was refused then was refused with the messages seen before applied a second time.
             optimistic = false
+            rejected.clear()
             continue
           }
           if (err instanceof GroupFailure) {

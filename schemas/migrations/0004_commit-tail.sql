@@ -1,25 +1,35 @@
--- What a unit of work writes with its COMMIT, in one statement whose plans the
--- server keeps (a PL/pgSQL function's own), so that nothing has to be parsed and
--- planned per transaction and no prepared statement can be lost on the way:
--- the inbox rows (when the messages were taken for new: a message seen before
--- fails here, and the COMMIT with it), the command results, the outbox rows,
--- whose ids come back. A null argument writes nothing of its kind. One function
--- per service schema, over that schema's own tables.
+-- The statements of a unit of work that are sent with their values written in
+-- (so that they need no prepared statement, which the server could lose, and
+-- no round trip of their own), as calls of PL/pgSQL functions, whose plans the
+-- server keeps: nothing is parsed and planned again per transaction.
+--   record_inbox: the message ids, each unless there already; the new ones come back.
+--   commit_tail (sent with the COMMIT): the command results, and the outbox
+--   rows, whose ids come back; a null argument writes nothing of its kind.
+-- One of each per service schema, over that schema's own tables.
 DO $migration$
 DECLARE
   s text;
 BEGIN
   FOREACH s IN ARRAY ARRAY['auth', 'profile', 'core', 'comm', 'eval', 'gateway'] LOOP
     EXECUTE format($function$
-      CREATE FUNCTION %1$I.commit_tail(arriving json, emitted jsonb, results json)
+      CREATE FUNCTION %1$I.record_inbox(arriving json)
+      RETURNS TABLE (consumer text, message_id text)
+      LANGUAGE plpgsql AS $body$
+      #variable_conflict use_column
+      BEGIN
+        RETURN QUERY INSERT INTO %1$I.inbox AS i (consumer, message_id)
+          SELECT m.consumer, m.message_id FROM json_to_recordset(arriving) AS m(consumer text, message_id text)
+          ON CONFLICT DO NOTHING
+          RETURNING i.consumer, i.message_id;
+      END
+      $body$
+    $function$, s);
+    EXECUTE format($function$
+      CREATE FUNCTION %1$I.commit_tail(emitted jsonb, results json)
       RETURNS TABLE (id bigint, event_id text)
       LANGUAGE plpgsql AS $body$
       #variable_conflict use_column
       BEGIN
-        IF arriving IS NOT NULL THEN
-          INSERT INTO %1$I.inbox (consumer, message_id)
-            SELECT m.consumer, m.message_id FROM json_to_recordset(arriving) AS m(consumer text, message_id text);
-        END IF;
         IF results IS NOT NULL THEN
           INSERT INTO %1$I.command_results (command_id, command_type, actor_id, outcome, http_status, body)
             SELECT r.command_id, r.command_type, r.actor_id, r.outcome, r.http_status, r.body::json

@@ -3,9 +3,11 @@
  * HTTP POST → profile API → command → profile worker (inbox, a student row,
  * outbox) → `student.created` → a second worker (inbox, one row). Measures
  * events per second end to end, and the command round trip (HTTP POST → reply)
- * beside a bare RabbitMQ direct reply-to round trip through a quorum queue:
- * one of each in turn, each once the previous command's event has been
- * applied by the second worker.
+ * beside a bare RabbitMQ direct reply-to round trip through a quorum queue,
+ * measured alike: in pairs, in a random order, each once the previous
+ * command's event has been applied by the second worker and the machine left
+ * alone 2 ms. Also back to back, as before: the commands one after another
+ * (each while the previous one's event is on its way), then the bare ones.
  */
 import { sql } from 'drizzle-orm'
 import { Connection } from 'rabbitmq-client'
@@ -30,6 +32,9 @@ export interface PipelineOptions {
 }
 
 const round = (x: number) => Number(x.toFixed(2))
+
+/** How long the machine is left alone before each settled round trip. */
+const SETTLE_MS = 2
 
 /**
  * A bare RabbitMQ direct reply-to round trip through a quorum queue, in this
@@ -94,38 +99,70 @@ export async function benchPipeline(o: PipelineOptions) {
     while ((await applied()) < 300 + o.requests) await new Promise((r) => setTimeout(r, 5))
     const pipeline_events_per_s = Math.round(o.requests / ((performance.now() - started) / 1000))
 
-    // Round trips one at a time, a command then a bare one, and again, so that both meet the machine as
-    // it is at that moment; each starts once the previous command's event has reached the second worker,
-    // so that neither is measured while that work is still going on.
     const raw = await rawRpc(o.rabbitUrl, namespace)
-    const rtts: number[] = []
-    const raws: number[] = []
     const reached = async (studentId: string) =>
       ((await db.execute(sql`select exists (select 1 from eval.bench_sink where student_id = ${studentId}) as yes`)) as unknown as { yes: boolean }[])[0]!.yes
+    let outstanding: string | undefined
+    /** One command's round trip, HTTP POST → 201. */
+    const command = async () => {
+      const t = performance.now()
+      const res = await fetch(`http://127.0.0.1:${port}/profile/api/students`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `student${sent++}@bench.example.org`, first_name: 'Ana' }),
+      })
+      const student = (await res.json()) as { id: string }
+      const ms = performance.now() - t
+      if (res.status !== 201) throw new Error(`POST /profile/api/students answered ${res.status}: ${JSON.stringify(student)}`)
+      outstanding = student.id
+      return ms
+    }
+    /** The previous command's event applied by the second worker, then the machine left alone a moment. */
+    const settle = async () => {
+      while (outstanding && !(await reached(outstanding))) await new Promise((r) => setTimeout(r, 1))
+      outstanding = undefined
+      await new Promise((r) => setTimeout(r, SETTLE_MS))
+    }
+    const settled = { rtts: [] as number[], raws: [] as number[] }
+    const backToBack = { rtts: [] as number[], raws: [] as number[] }
     try {
+      // Settled (the figures the target is about): pairs of one command and one bare round trip, in a
+      // random order, each after `settle`, so that both meet the machine alike.
       for (let i = 0; i < o.rttSamples + 20; i++) {
-        const t = performance.now()
-        const res = await fetch(`http://127.0.0.1:${port}/profile/api/students`, {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify({ email: `student${sent++}@bench.example.org`, first_name: 'Ana' }),
-        })
-        const student = (await res.json()) as { id: string }
-        const rtt = performance.now() - t
-        if (res.status !== 201) throw new Error(`POST /profile/api/students answered ${res.status}: ${JSON.stringify(student)}`)
-        while (!(await reached(student.id))) await new Promise((r) => setTimeout(r, 1))
-        const bare = await raw.once()
-        if (i >= 20) rtts.push(rtt), raws.push(bare)
+        const pair = Math.random() < 0.5 ? (['command', 'raw'] as const) : (['raw', 'command'] as const)
+        for (const kind of pair) {
+          await settle()
+          const ms = kind === 'command' ? await command() : await raw.once()
+          if (i >= 20) settled[kind === 'command' ? 'rtts' : 'raws'].push(ms)
+        }
+      }
+      await settle()
+      // Back to back, as a client in a hurry: each command while the previous one's event is still on its
+      // way; then as many bare round trips.
+      for (let i = 0; i < o.rttSamples + 20; i++) {
+        const ms = await command()
+        if (i >= 20) backToBack.rtts.push(ms)
+      }
+      await settle()
+      for (let i = 0; i < o.rttSamples + 20; i++) {
+        const ms = await raw.once()
+        if (i >= 20) backToBack.raws.push(ms)
       }
     } finally {
       await raw.close()
     }
     const result = {
       pipeline_events_per_s,
-      rtt_p50_ms: round(percentile(rtts, 50)),
-      rtt_p99_ms: round(percentile(rtts, 99)),
-      raw_rpc_p50_ms: round(percentile(raws, 50)),
-      raw_rpc_p99_ms: round(percentile(raws, 99)),
+      rtt_p50_ms: round(percentile(settled.rtts, 50)),
+      rtt_p99_ms: round(percentile(settled.rtts, 99)),
+      raw_rpc_p50_ms: round(percentile(settled.raws, 50)),
+      raw_rpc_p99_ms: round(percentile(settled.raws, 99)),
+      back_to_back: {
+        rtt_p50_ms: round(percentile(backToBack.rtts, 50)),
+        rtt_p99_ms: round(percentile(backToBack.rtts, 99)),
+        raw_rpc_p50_ms: round(percentile(backToBack.raws, 50)),
+        raw_rpc_p99_ms: round(percentile(backToBack.raws, 99)),
+      },
     }
     if (!o.bare) return result
     await stop(children.splice(0))

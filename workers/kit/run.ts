@@ -158,6 +158,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
         consumer: 'events',
         messageId: ctx.messageId,
         correlationId: event.correlation_id,
+        redelivered: ctx.redelivered,
         together,
         apply: (tx, emit) =>
           together ? applyAlone(together, item, tx, emit) : (handler as (e: unknown, c: unknown) => Promise<void>)(event, { tx, emit, log: ctx.log, messageId: ctx.messageId, attempt: ctx.attempt }),
@@ -217,6 +218,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
             correlationId: command.correlation_id,
             commandType: command.command_type,
             actorId: command.actor.user_id,
+            redelivered: message.redelivered === true,
             together,
             async apply(tx, emit) {
               if (!valid) throw unprocessable('invalid command payload', problemsOf(check!, command.payload, '/payload'))
