@@ -40,7 +40,7 @@ describe('transactions', () => {
   })
 
   test('what the statements at commit carry arrives as it was, whatever it holds', async () => {
-    const texts = ["it's \\ \"quoted\"", '$mt$ ends $mt$ here', '$$ and $1', 'émoji 🩺, 日本語', '']
+    const texts = ["it's \\ \"quoted\"", '$mt$ ends $mt$ here', 'ends $mt', '$$ and $1', 'émoji 🩺, 日本語', '']
     await database.db.transaction(async () => new AtCommit(null, texts.map((t, n) => sql`insert into public.notes values (${100 + n}, ${t})`)))
     const stored = ((await database.db.execute(sql`select text from public.notes where id >= 100 order by id`)) as unknown as { text: string }[]).map((r) => r.text)
     expect(stored).toEqual(texts)

@@ -1,4 +1,4 @@
-import { type SQL, sql as drizzleSql } from 'drizzle-orm'
+import type { SQL } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
@@ -61,7 +61,7 @@ function literal(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value)
   const text = typeof value === 'string' ? value : JSON.stringify(value)
   let tag = 'mt'
-  while (text.includes(`$${tag}$`)) tag = `mt${crypto.randomUUID().replaceAll('-', '')}`
+  while (text.includes(`$${tag}`)) tag = `mt${crypto.randomUUID().replaceAll('-', '')}`
   return `$${tag}$${text}$${tag}$`
 }
 
@@ -123,16 +123,20 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
   }
 }
 
-/** Marks a statement made by `unprepared`. */
+/** Marks a statement sent by `sendAhead`: the `preparing` proxy leaves it unprepared. */
 const UNPREPARED = '/* unprepared */ '
 
 /**
- * A statement with its values written in, sent as it is: neither prepared
- * (its text is never the same twice) nor described first (it has no
- * parameters), so it can go out behind others without waiting for anything.
+ * Sends a statement of the transaction `tx` at once, without waiting for its
+ * answer: it reaches the connection ahead of any statement made after this
+ * call, whichever way that is made (drizzle's queries take a turn of the
+ * microtask queue more than postgres.js's own). It goes as it is, its values
+ * written in: neither prepared (its text is never the same twice) nor
+ * described first (it has no parameters). Resolves with its rows.
  */
-export function unprepared(statement: SQL): SQL {
-  return drizzleSql.raw(UNPREPARED + inlined(dialect.sqlToQuery(statement)))
+export function sendAhead<T>(tx: object, statement: SQL): Promise<T[]> {
+  const client = (tx as { session: { client: postgres.Sql } }).session.client
+  return client.unsafe(UNPREPARED + inlined(dialect.sqlToQuery(statement))).execute() as unknown as Promise<T[]>
 }
 
 /**

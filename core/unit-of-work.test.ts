@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { profileRuntime, students } from '../schemas/db/profile.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { createTestDatabase, type TestDatabase } from '../test/database.ts'
-import { compileCatalogue, conflict, createUnitOfWork, DomainError, openDatabase, TransientError, type TogetherApply, type UnitOfWork, type WorkItem } from './index.ts'
+import { compileCatalogue, conflict, createUnitOfWork, DomainError, openDatabase, TransientError, type TogetherApply, type Tx, type UnitOfWork, type WorkItem } from './index.ts'
 
 let database: TestDatabase
 let uow: UnitOfWork<typeof catalogue>
@@ -163,6 +163,21 @@ describe('unit of work', () => {
       expect(await count('profile.students', sql`id = ${mStudent}`)).toBe(1)
     } finally {
       await other.$client.end()
+    }
+  })
+
+  test("a message's inbox row is recorded before its handler's first statement runs, however that statement is sent", async () => {
+    const inboxHas = (id: string) => `select exists (select 1 from profile.inbox where message_id = '${id}') as seen`
+    type Client = { unsafe(q: string): { execute(): Promise<{ seen: boolean }[]> } }
+    const firstStatements: Record<string, (tx: Tx, id: string) => Promise<boolean>> = {
+      drizzle: async (tx, id) => ((await tx.execute(sql.raw(inboxHas(id)))) as unknown as { seen: boolean }[])[0]!.seen,
+      'postgres.js underneath': async (tx, id) => (await (tx as unknown as { session: { client: Client } }).session.client.unsafe(inboxHas(id)).execute())[0]!.seen,
+    }
+    for (const [how, first] of Object.entries(firstStatements)) {
+      const id = crypto.randomUUID()
+      let seen: boolean | undefined
+      const { outcomes } = await uow.run([{ consumer: 'events', messageId: id, correlationId: null, apply: async (tx) => void (seen = await first(tx, id)) }])
+      expect({ how, seen, kind: outcomes[0]!.kind }).toEqual({ how, seen: true, kind: 'applied' })
     }
   })
 

@@ -3,7 +3,7 @@ import { inArray, sql, type SQL } from 'drizzle-orm'
 import { getTableConfig } from 'drizzle-orm/pg-core'
 import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue, PayloadValidator } from './catalogue.ts'
-import { AtCommit, unprepared, type Database } from './db.ts'
+import { AtCommit, sendAhead, type Database } from './db.ts'
 import { assertValid, buildEnvelope, type Envelope } from './envelope.ts'
 import { DomainError } from './errors.ts'
 
@@ -151,9 +151,9 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       /** Optimistic: whether the inbox's answer has any message as seen before. */
       let seenBefore = async () => false
       if (optimistic) {
-        // then() sends it now, ahead of anything the handlers send. Not prepared: postgres.js, sending
-        // again a prepared statement the server lost, hangs when other statements follow it.
-        const recorded = tx.execute<{ consumer: string; message_id: string }>(unprepared(record)).then(keysOf)
+        // Ahead of anything the handlers send, and not prepared: postgres.js, sending again a prepared
+        // statement the server lost, hangs when other statements follow it.
+        const recorded = sendAhead<{ consumer: string; message_id: string }>(tx, record).then(keysOf)
         recorded.catch(() => {})
         freshKeys = new Set(active.map((i) => key(items[i]!.consumer, items[i]!.messageId)))
         seenBefore = async () => {

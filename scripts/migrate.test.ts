@@ -38,6 +38,11 @@ const dump = () =>
       where table_schema not in ('pg_catalog', 'information_schema')
       order by table_schema, table_name, ordinal_position`,
     indexes: await sql`select schemaname, tablename, indexname, indexdef from pg_indexes where schemaname not in ('pg_catalog') order by 1, 2, 3`,
+    functions: await sql`
+      select n.nspname as schema, p.proname as name, pg_get_function_identity_arguments(p.oid) as arguments, md5(p.prosrc) as source
+      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname not in ('pg_catalog', 'information_schema')
+      order by 1, 2, 3`,
     migrations: await sql`select id, hash, created_at from drizzle.__drizzle_migrations order by id`,
   }))
 
@@ -63,6 +68,11 @@ test('bun run migrate creates the database and every service schema with inbox, 
   expect(before.migrations.length).toBeGreaterThan(0)
   expect(before.columns.filter((c) => c.table_schema === 'profile' && c.table_name === 'command_results').map((c) => c.column_name)).toEqual(
     expect.arrayContaining(['command_id', 'command_type', 'actor_id', 'outcome', 'http_status', 'body', 'created_at']),
+  )
+  // Each service schema has the unit of work's functions, over its own tables.
+  const schemas = ['auth', 'comm', 'core', 'eval', 'gateway', 'profile']
+  expect(before.functions.map((f) => `${f.schema}.${f.name}(${f.arguments})`)).toEqual(
+    schemas.flatMap((s) => [`${s}.commit_tail(emitted jsonb, results json)`, `${s}.record_inbox(arriving json)`]),
   )
 
   const second = await migrate()

@@ -4,10 +4,12 @@
  * outbox) → `student.created` → a second worker (inbox, one row). Measures
  * events per second end to end, and the command round trip (HTTP POST → reply)
  * beside a bare RabbitMQ direct reply-to round trip through a quorum queue,
- * measured alike: in pairs, in a random order, each once the previous
- * command's event has been applied by the second worker and the machine left
- * alone 2 ms. Also back to back, as before: the commands one after another
- * (each while the previous one's event is on its way), then the bare ones.
+ * measured alike: one at a time, which of the two drawn at random each time,
+ * each once the previous command's event has been applied by the second
+ * worker and the machine left alone 2 ms. Also back to back, as before: a
+ * block of commands one after another (each while the previous one's event is
+ * on its way), then a block of bare ones (the ratio carries any drift between
+ * the two blocks).
  */
 import { sql } from 'drizzle-orm'
 import { Connection } from 'rabbitmq-client'
@@ -126,15 +128,15 @@ export async function benchPipeline(o: PipelineOptions) {
     const settled = { rtts: [] as number[], raws: [] as number[] }
     const backToBack = { rtts: [] as number[], raws: [] as number[] }
     try {
-      // Settled (the figures the target is about): pairs of one command and one bare round trip, in a
-      // random order, each after `settle`, so that both meet the machine alike.
-      for (let i = 0; i < o.rttSamples + 20; i++) {
-        const pair = Math.random() < 0.5 ? (['command', 'raw'] as const) : (['raw', 'command'] as const)
-        for (const kind of pair) {
-          await settle()
-          const ms = kind === 'command' ? await command() : await raw.once()
-          if (i >= 20) settled[kind === 'command' ? 'rtts' : 'raws'].push(ms)
-        }
+      // Settled (the figures the target is about): each round trip after `settle`, a command or a bare
+      // one drawn at random each time, so that either follows a command as often: both meet the machine alike.
+      const wanted = o.rttSamples + 20
+      const taken = { command: 0, raw: 0 }
+      while (taken.command < wanted || taken.raw < wanted) {
+        const kind = taken.raw >= wanted || (taken.command < wanted && Math.random() < 0.5) ? 'command' : 'raw'
+        await settle()
+        const ms = kind === 'command' ? await command() : await raw.once()
+        if (taken[kind]++ >= 20) settled[kind === 'command' ? 'rtts' : 'raws'].push(ms)
       }
       await settle()
       // Back to back, as a client in a hurry: each command while the previous one's event is still on its
