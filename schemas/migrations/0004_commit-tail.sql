@@ -2,7 +2,9 @@
 -- (so that they need no prepared statement, which the server could lose, and
 -- no round trip of their own), as calls of PL/pgSQL functions, whose plans the
 -- server keeps: nothing is parsed and planned again per transaction.
---   record_inbox: the message ids, each unless there already; the new ones come back.
+--   record_inbox: the message ids, each unless there already; the new ones come
+--   back. In one order whatever the batch's, so two batches sharing messages
+--   wait for each other instead of deadlocking.
 --   commit_tail (sent with the COMMIT): the command results, and the outbox
 --   rows, whose ids come back; a null argument writes nothing of its kind.
 -- One of each per service schema, over that schema's own tables.
@@ -19,6 +21,7 @@ BEGIN
       BEGIN
         RETURN QUERY INSERT INTO %1$I.inbox AS i (consumer, message_id)
           SELECT m.consumer, m.message_id FROM json_to_recordset(arriving) AS m(consumer text, message_id text)
+          ORDER BY m.consumer, m.message_id
           ON CONFLICT DO NOTHING
           RETURNING i.consumer, i.message_id;
       END
