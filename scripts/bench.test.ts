@@ -13,7 +13,7 @@ async function leftovers() {
 
 /** Runs a short `bench pipeline --json` and returns the one object it printed. */
 async function bench(...args: string[]) {
-  const proc = Bun.spawn(['bun', 'run', 'bench', 'pipeline', '--json', '--requests', '300', '--samples', '20', '--events', '500', '--rounds', '1', ...args], { stdout: 'pipe', stderr: 'pipe' })
+  const proc = Bun.spawn(['bun', 'run', 'bench', 'pipeline', '--json', '--requests', '300', '--samples', '20', '--events', '500', '--rounds', '1', '--warmup', '0', ...args], { stdout: 'pipe', stderr: 'pipe' })
   const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
   expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
   const lines = stdout.trim().split('\n')

@@ -19,7 +19,7 @@ import { Connection, type AsyncMessage } from 'rabbitmq-client'
 import postgres from 'postgres'
 import { spawnEntry, type Child } from '../../test/processes.ts'
 import { BrokerConnection } from '../../core/index.ts'
-import { drive } from './load.ts'
+import { drive, warmUp } from './load.ts'
 
 export type BareMode = 'durable' | 'volatile'
 
@@ -147,6 +147,8 @@ export interface BareOptions {
   namespace: string
   requests: number
   concurrency: number
+  /** Load driven before the measurement, unmeasured, as for the pipeline. */
+  warmupSeconds: number
 }
 
 /** Events per second end to end through the bare path. */
@@ -170,11 +172,11 @@ export async function benchBare(o: BareOptions): Promise<number> {
       return last ? (JSON.parse(last).applied as number) : 0
     }
     const run = (count: number, from: number) => drive({ url: `http://127.0.0.1:${port}/`, count, concurrency: o.concurrency, body: (n) => ({ email: `student${from + n}@bench.example.org` }) })
-    await run(300, 0)
-    while (applied() < 300) await Bun.sleep(20)
+    const warm = await warmUp(o.warmupSeconds, run)
+    while (applied() < warm) await Bun.sleep(20)
     const started = performance.now()
-    await run(o.requests, 300)
-    while (applied() < 300 + o.requests) await Bun.sleep(5)
+    await run(o.requests, warm)
+    while (applied() < warm + o.requests) await Bun.sleep(5)
     return Math.round(o.requests / ((performance.now() - started) / 1000))
   } finally {
     for (const c of children) c.proc.kill('SIGTERM')

@@ -2,7 +2,7 @@
  * Speed of the bus and of the whole write path, measured on this machine.
  *
  *   bun run bench bus [--events N] [--rounds R] [--json]
- *   bun run bench pipeline [--requests N] [--concurrency C] [--bare] [--json]
+ *   bun run bench pipeline [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--json]
  *
  * `pipeline` runs `bus` in the same run and reports both; `--bare` also runs
  * the same write path without the kit (scripts/bench/bare.ts), durable and
@@ -16,7 +16,7 @@ import { benchBus } from './bus.ts'
 import { benchPipeline } from './pipeline.ts'
 
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
-const USAGE = 'usage: bun run bench bus|pipeline [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--bare]'
+const USAGE = 'usage: bun run bench bus|pipeline [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare]'
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
       requests: { type: 'string', default: '20000' },
       concurrency: { type: 'string', default: '256' },
       samples: { type: 'string', default: '300' },
+      warmup: { type: 'string', default: '10' },
       bare: { type: 'boolean', default: false },
     },
   })
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
     requests: Number(values.requests),
     concurrency: Number(values.concurrency),
     rttSamples: Number(values.samples),
+    warmupSeconds: Number(values.warmup),
     bare: values.bare,
   })
   const { pipeline_events_per_s, rtt_p50_ms, rtt_p99_ms, raw_rpc_p50_ms, raw_rpc_p99_ms, back_to_back, ...bare } = pipeline

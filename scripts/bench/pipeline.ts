@@ -20,7 +20,7 @@ import { commandBindings } from '../../schemas/commands/index.ts'
 import { MIGRATIONS } from '../migrate.ts'
 import { spawnEntry, type Child } from '../../test/processes.ts'
 import { benchBare } from './bare.ts'
-import { drive, percentile } from './load.ts'
+import { drive, percentile, warmUp } from './load.ts'
 
 export interface PipelineOptions {
   rabbitUrl: string
@@ -29,6 +29,8 @@ export interface PipelineOptions {
   requests: number
   concurrency: number
   rttSamples: number
+  /** Load driven before each throughput measurement, unmeasured (scripts/bench/load.ts `warmUp`). */
+  warmupSeconds: number
   /** Also measure the bare path (durable and volatile) in the same run. */
   bare?: boolean
 }
@@ -93,12 +95,12 @@ export async function benchPipeline(o: PipelineOptions) {
       drive({ url: `http://127.0.0.1:${port}/profile/api/students`, count, concurrency, headers, body: () => ({ email: `student${sent++}@bench.example.org`, first_name: 'Ana' }) })
     const applied = async () => ((await db.execute(sql`select count(*)::int as n from eval.bench_sink`)) as unknown as { n: number }[])[0]!.n
 
-    await run(300, o.concurrency)
-    while ((await applied()) < 300) await new Promise((r) => setTimeout(r, 20))
+    const warm = await warmUp(o.warmupSeconds, (count) => run(count, o.concurrency))
+    while ((await applied()) < warm) await new Promise((r) => setTimeout(r, 20))
 
     const started = performance.now()
     await run(o.requests, o.concurrency)
-    while ((await applied()) < 300 + o.requests) await new Promise((r) => setTimeout(r, 5))
+    while ((await applied()) < warm + o.requests) await new Promise((r) => setTimeout(r, 5))
     const pipeline_events_per_s = Math.round(o.requests / ((performance.now() - started) / 1000))
 
     const raw = await rawRpc(o.rabbitUrl, namespace)
@@ -168,7 +170,7 @@ export async function benchPipeline(o: PipelineOptions) {
     }
     if (!o.bare) return result
     await stop(children.splice(0))
-    const bare = { rabbitUrl: o.rabbitUrl, databaseUrl, namespace, requests: o.requests, concurrency: o.concurrency }
+    const bare = { rabbitUrl: o.rabbitUrl, databaseUrl, namespace, requests: o.requests, concurrency: o.concurrency, warmupSeconds: o.warmupSeconds }
     return { ...result, bare_durable_events_per_s: await benchBare({ ...bare, mode: 'durable' }), bare_volatile_events_per_s: await benchBare({ ...bare, mode: 'volatile' }) }
   } finally {
     await stop(children)
