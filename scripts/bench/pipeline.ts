@@ -37,6 +37,13 @@ export interface PipelineOptions {
 
 const round = (x: number) => Number(x.toFixed(2))
 
+/**
+ * How often the bench counts the second worker's rows while it waits for the
+ * last events: a count reads the whole table (tens of thousands of rows, a few
+ * ms of PostgreSQL's CPU), so counting more often would slow what it waits for.
+ */
+const APPLIED_POLL_MS = 50
+
 /** How long the machine is left alone before each settled round trip. */
 const SETTLE_MS = 2
 
@@ -96,11 +103,11 @@ export async function benchPipeline(o: PipelineOptions) {
     const applied = async () => ((await db.execute(sql`select count(*)::int as n from eval.bench_sink`)) as unknown as { n: number }[])[0]!.n
 
     const warm = await warmUp(o.warmupSeconds, (count) => run(count, o.concurrency))
-    while ((await applied()) < warm) await new Promise((r) => setTimeout(r, 20))
+    while ((await applied()) < warm) await new Promise((r) => setTimeout(r, APPLIED_POLL_MS))
 
     const started = performance.now()
     await run(o.requests, o.concurrency)
-    while ((await applied()) < warm + o.requests) await new Promise((r) => setTimeout(r, 5))
+    while ((await applied()) < warm + o.requests) await new Promise((r) => setTimeout(r, APPLIED_POLL_MS))
     const pipeline_events_per_s = Math.round(o.requests / ((performance.now() - started) / 1000))
 
     const raw = await rawRpc(o.rabbitUrl, namespace)
