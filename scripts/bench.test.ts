@@ -38,3 +38,20 @@ test('with --bare it adds the bare durable and volatile figures, and leaves no d
   expect(figures.rtt_p50_ms!).toBeLessThanOrEqual(figures.rtt_p99_ms!)
   expect(await leftovers()).toEqual(before)
 }, 120_000)
+
+test('a wrong option is refused before anything runs: exit 2, the option named, the usage shown, nothing left behind', async () => {
+  const before = await leftovers()
+  for (const [args, named] of [
+    [['--warmup', 'soon'], '--warmup'],
+    [['--requests', '0'], '--requests'],
+    [['--samples', '2.5'], '--samples'],
+    [['--frob'], '--frob'],
+  ] as const) {
+    const proc = Bun.spawn(['bun', 'run', 'bench', 'pipeline', ...args], { stdout: 'pipe', stderr: 'pipe' })
+    const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
+    expect(stderr).toContain(named)
+    expect(stderr).toContain('usage: bun run bench')
+  }
+  expect(await leftovers()).toEqual(before)
+}, 60_000)

@@ -18,28 +18,54 @@ import { benchPipeline } from './pipeline.ts'
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
 const USAGE = 'usage: bun run bench bus|pipeline [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare]'
 
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      events: { type: 'string', default: '10000' },
-      rounds: { type: 'string', default: '3' },
-      requests: { type: 'string', default: '20000' },
-      concurrency: { type: 'string', default: '256' },
-      samples: { type: 'string', default: '300' },
-      warmup: { type: 'string', default: '10' },
-      bare: { type: 'boolean', default: false },
-    },
-  })
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  events: { type: 'string', default: '10000' },
+  rounds: { type: 'string', default: '3' },
+  requests: { type: 'string', default: '20000' },
+  concurrency: { type: 'string', default: '256' },
+  samples: { type: 'string', default: '300' },
+  warmup: { type: 'string', default: '10' },
+  bare: { type: 'boolean', default: false },
+} as const
+
+/** The numeric options, each checked before anything runs: counts are whole and at least 1; `--warmup` is seconds, 0 or more. */
+function numbers(values: Record<'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup', string>) {
+  const read = (name: keyof typeof values, whole: boolean, min: number) => {
+    const n = Number(values[name])
+    if (values[name].trim() === '' || !Number.isFinite(n) || n < min || (whole && !Number.isInteger(n)))
+      throw new Error(`--${name} must be ${whole ? 'a whole number' : 'a number'} of at least ${min}, not ${JSON.stringify(values[name])}`)
+    return n
+  }
+  return {
+    events: read('events', true, 1),
+    rounds: read('rounds', true, 1),
+    requests: read('requests', true, 1),
+    concurrency: read('concurrency', true, 1),
+    samples: read('samples', true, 1),
+    warmup: read('warmup', false, 0),
+  }
+}
+
+/** What to run and how; throws a message naming the option when one is wrong. */
+function readArgs(argv: string[]) {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
   const what = positionals[0] ?? 'bus'
-  if (what !== 'bus' && what !== 'pipeline') {
-    console.error(USAGE)
+  if ((what !== 'bus' && what !== 'pipeline') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
+  return { what, values, n: numbers(values) }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof readArgs>
+  try {
+    args = readArgs(argv)
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`)
     return 2
   }
+  const { what, values, n } = args
   const config = parseConfig(Config, process.env)
-  const bus = await benchBus({ url: config.RABBITMQ_URL, events: Number(values.events), rounds: Number(values.rounds) })
+  const bus = await benchBus({ url: config.RABBITMQ_URL, events: n.events, rounds: n.rounds })
   if (what === 'bus') {
     if (values.json) console.log(JSON.stringify(bus))
     else {
@@ -52,10 +78,10 @@ async function main(argv: string[]): Promise<number> {
   const pipeline = await benchPipeline({
     rabbitUrl: config.RABBITMQ_URL,
     postgresServer: config.POSTGRES_SERVER_URL,
-    requests: Number(values.requests),
-    concurrency: Number(values.concurrency),
-    rttSamples: Number(values.samples),
-    warmupSeconds: Number(values.warmup),
+    requests: n.requests,
+    concurrency: n.concurrency,
+    rttSamples: n.samples,
+    warmupSeconds: n.warmup,
     bare: values.bare,
   })
   const { pipeline_events_per_s, rtt_p50_ms, rtt_p99_ms, raw_rpc_p50_ms, raw_rpc_p99_ms, back_to_back, ...bare } = pipeline
