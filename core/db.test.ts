@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AtCommit, openDatabase } from './index.ts'
+import { AtCommit, classify, openDatabase } from './index.ts'
 
 let database: TestDatabase
 
@@ -16,6 +16,25 @@ beforeAll(async () => {
 afterAll(() => database.drop())
 
 const notes = async () => ((await database.db.execute(sql`select id, text from public.notes order by id`)) as unknown as { id: number; text: string }[]).map((r) => `${r.id}:${r.text}`)
+
+describe('what PostgreSQL refuses', () => {
+  test('a value too large for an index, a duplicate and a malformed value are permanent (never retried); a refused connection is transient', async () => {
+    await database.db.execute(sql`create table public.keyed (k text primary key)`)
+    const refusal = (query: ReturnType<typeof sql>) => database.db.execute(query).then(() => undefined, (err: unknown) => err)
+    // Random, so that compressing it does not make it fit: over btree's 2,704 bytes.
+    const tooLarge = await refusal(sql`insert into public.keyed values (${Array.from({ length: 250 }, () => crypto.randomUUID()).join('')})`)
+    expect(tooLarge).toMatchObject({ cause: { code: '54000' } })
+    await database.db.execute(sql`insert into public.keyed values ('taken')`)
+    const duplicate = await refusal(sql`insert into public.keyed values ('taken')`)
+    const malformed = await refusal(sql`select ${'nope'}::uuid`)
+    expect([tooLarge, duplicate, malformed].map(classify)).toEqual(['permanent', 'permanent', 'permanent'])
+
+    const away = openDatabase('postgres://postgres@127.0.0.1:1/none', { max: 1 })
+    const refused = await away.execute(sql`select 1`).then(() => undefined, (err: unknown) => err)
+    await away.$client.end()
+    expect(classify(refused)).toBe('transient')
+  })
+})
 
 describe('transactions', () => {
   test('statements returned as AtCommit go out with the COMMIT: what they return comes back, everything is committed', async () => {

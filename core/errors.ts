@@ -61,9 +61,10 @@ export class PublishTimeoutError extends TransientError {
 
 /**
  * PostgreSQL refusing the data itself (SQLSTATE class 22 data exception,
- * 23 integrity violation, 42 syntax or access rule) will refuse it again.
+ * 23 integrity violation, 42 syntax or access rule, 54 program limit exceeded:
+ * a value too large for an index, say) will refuse it again.
  */
-const PERMANENT_SQLSTATE = /^(22|23|42)[0-9A-Z]{3}$/
+const PERMANENT_SQLSTATE = /^(22|23|42|54)[0-9A-Z]{3}$/
 
 /** A failed query's own error: drizzle wraps the driver's, whose message names no parameter. */
 function databaseCause(err: unknown): (Error & { code?: unknown }) | undefined {

@@ -51,6 +51,42 @@ export function nulProblems(where: string, value: unknown): Problem[] {
   return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
+/** How deep a request body's arrays and objects may nest: far beyond any route's shape. */
+export const MAX_BODY_DEPTH = 64
+
+/**
+ * Where `value` nests arrays or objects deeper than `max` levels, as a problem
+ * at the top-level field that does; undefined when it does not. Walked without
+ * recursion, so no depth overflows the stack (a validator that recurses would,
+ * and its error would be a 500).
+ */
+export function depthProblem(value: unknown, max = MAX_BODY_DEPTH): Problem | undefined {
+  const pending: [unknown, number, string][] = [[value, 0, '']]
+  while (pending.length > 0) {
+    const [v, depth, field] = pending.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (depth >= max) return { path: field || '/', message: `must not nest arrays or objects more than ${max} levels deep` }
+    const items: [string, unknown][] = Array.isArray(v) ? v.map((item, i) => [String(i), item]) : Object.entries(v)
+    for (const [key, item] of items) pending.push([item, depth + 1, field || `/${pointer(key)}`])
+  }
+  return undefined
+}
+
+/** Whether a Content-Type names JSON: `application/json` or an `application/…+json` type, in any case, with any parameters. */
+export function isJsonType(contentType: string): boolean {
+  const type = contentType.split(';', 1)[0]!.trim().toLowerCase()
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
+}
+
+/**
+ * A body that is not JSON: refused, not read. Forms in particular, which a
+ * page of another site can make a browser send here without asking first.
+ */
+export const unsupportedMediaType = (contentType: string) =>
+  new DomainError(415, 'UNSUPPORTED_MEDIA_TYPE', `the request body must be JSON, sent as application/json, not ${contentType ? contentType.split(';', 1)[0]!.trim() : 'without a content-type'}`, [
+    { path: '/headers/content-type', message: 'must be application/json' },
+  ])
+
 /** The most a request body may hold: 10 MiB. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024
 

@@ -157,6 +157,16 @@ describe('with the worker running', () => {
     expect(await studentRows(s, email)).toHaveLength(1)
   })
 
+  test('the same Idempotency-Key with the same body written in another key order is the same request: the same 201', async () => {
+    const headers = { ...bearer(await admin()), 'idempotency-key': crypto.randomUUID() }
+    const email = uniqueEmail('order')
+    const a = await post(s.url('/profile/api/students'), `{"email":"${email}","first_name":"Ada","last_name":"King"}`, headers)
+    const b = await post(s.url('/profile/api/students'), `{"last_name":"King","first_name":"Ada","email":"${email}"}`, headers)
+    expect([a.status, b.status]).toEqual([201, 201])
+    expect(await b.text()).toBe(await a.text())
+    expect(await studentRows(s, email)).toHaveLength(1)
+  })
+
   test('the same Idempotency-Key with another body is another command: a second student, not the first one again', async () => {
     const headers = { ...bearer(await admin()), 'idempotency-key': crypto.randomUUID() }
     const [first, second] = [uniqueEmail('one'), uniqueEmail('two')]
@@ -297,6 +307,49 @@ describe('with the worker running', () => {
     const badId = await fetch(s.url('/profile/api/students/not-a-uuid'), { headers: bearer(token) })
     expect(badId.status).toBe(422)
     expect(((await json(badId)).problems as { path: string }[]).map((p) => p.path)).toContain('/params/id')
+  })
+
+  test('a body that is not JSON → 415 naming the content-type, a form included; JSON in any case or as +json is read; nothing else is sent', async () => {
+    const token = await admin()
+    const email = uniqueEmail('typed')
+    const refused = [
+      fetch(s.url('/profile/api/students'), { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/x-www-form-urlencoded' }, body: `email=${email}` }),
+      fetch(s.url('/profile/api/students'), { method: 'POST', headers: bearer(token), body: (() => { const f = new FormData(); f.set('email', email); return f })() }),
+      fetch(s.url('/profile/api/students'), { method: 'POST', headers: { ...bearer(token), 'content-type': 'text/plain' }, body: JSON.stringify({ email }) }),
+    ]
+    for (const res of await Promise.all(refused)) {
+      expect(res.status).toBe(415)
+      const body = await json(res)
+      expect(body).toMatchObject({ error: 'UNSUPPORTED_MEDIA_TYPE', problems: [{ path: '/headers/content-type', message: 'must be application/json' }] })
+      expect(body.message).toContain('application/json')
+    }
+    expect(await studentRows(s, email)).toHaveLength(0)
+
+    const upper = await post(s.url('/profile/api/students'), { email, first_name: 'Ada' }, { ...bearer(token), 'content-type': 'Application/JSON; charset=UTF-8' })
+    expect(upper.status).toBe(201)
+    expect(await json(upper)).toMatchObject({ email, first_name: 'Ada' })
+    const other = uniqueEmail('plus')
+    const plus = await post(s.url('/profile/api/students'), { email: other }, { ...bearer(token), 'content-type': 'application/merge-patch+json' })
+    expect(plus.status).toBe(201)
+  })
+
+  test('a body nesting deeper than 64 levels → 422 at the field that does, at any depth (never 500); an email over 254 characters → 422', async () => {
+    const token = await admin()
+    for (const depth of [65, 5_000, 200_000]) {
+      const res = await post(s.url('/profile/api/students'), `{"email":${'['.repeat(depth)}${']'.repeat(depth)},"first_name":"Deep"}`, bearer(token))
+      expect(res.status).toBe(422)
+      expect(await json(res)).toMatchObject({ error: 'VALIDATION_FAILED', problems: [{ path: '/email', message: 'must not nest arrays or objects more than 64 levels deep' }] })
+    }
+    // Within the limit, the field is simply not a string.
+    const shallow = await post(s.url('/profile/api/students'), { email: [[['x']]] }, bearer(token))
+    expect(shallow.status).toBe(422)
+    expect(((await json(shallow)).problems as { path: string }[]).map((p) => p.path)).toContain('/email')
+
+    const long = `${'a'.repeat(4_000)}@example.org`
+    const tooLong = await post(s.url('/profile/api/students'), { email: long }, bearer(token))
+    expect(tooLong.status).toBe(422)
+    expect(((await json(tooLong)).problems as { path: string }[]).map((p) => p.path)).toEqual(['/email'])
+    expect(await studentRows(s, long)).toHaveLength(0)
   })
 
   test('GET /students/:id: an admin 200, the student themself 200, another student 403, an unknown id 404', async () => {
@@ -503,12 +556,18 @@ describe('the worker stopped', () => {
       expect(stored?.httpStatus).toBe(201)
       expect(stored?.actorId).toBe(ADMIN.sub)
 
-      // Another caller, or none, learns nothing: the operation looks pending to them.
-      for (const headers of [bearer(await studentToken()), {}]) {
-        const other = await fetch(s.url(location!), { headers })
-        expect(other.status).toBe(202)
-        expect(await json(other)).toEqual({ operation_id: accepted.operation_id, status: 'pending' })
-      }
+      // The same id in upper case is the same operation.
+      const upper = await fetch(s.url(`/profile/api/operations/${String(accepted.operation_id).toUpperCase()}`), { headers: bearer(await admin()) })
+      expect(upper.status).toBe(200)
+      expect(await json(upper)).toEqual(outcome)
+
+      // Without a token: 401, as for any route that needs one. Another caller learns nothing: it looks pending to them.
+      const anonymous = await fetch(s.url(location!))
+      expect(anonymous.status).toBe(401)
+      expect(await json(anonymous)).toMatchObject({ error: 'UNAUTHENTICATED' })
+      const other = await fetch(s.url(location!), { headers: bearer(await studentToken()) })
+      expect(other.status).toBe(202)
+      expect(await json(other)).toEqual({ operation_id: accepted.operation_id, status: 'pending' })
     } finally {
       await s.close()
     }

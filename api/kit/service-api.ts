@@ -6,7 +6,7 @@ import { describe, DomainError, MedTrackError, newId, registerFormats, uuidV5, t
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
-import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, nulProblems, payloadTooLarge, validationProblems } from './errors.ts'
+import { answerFor, declaresTooLarge, depthProblem, errorBody, isJsonType, MAX_BODY_BYTES, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
 import { verifyToken, type Claims, type Role } from './jwt.ts'
 
 export interface ServiceApiOptions {
@@ -34,14 +34,29 @@ const callerOf = (c: Claims): Caller => ({ user_id: c.sub, role: c.role, ver: c.
 /** The same key from one caller on one route with one body is one command, so a retried request takes effect once. */
 interface Idempotency {
   key: string
-  /** SHA-256 of the body as received: another body under the same key (another anonymous caller, say) is another command. */
+  /**
+   * SHA-256 of the body's JSON with its keys in one order: another body under the same key (another
+   * anonymous caller, say) is another command; the same body rebuilt in another key order is not.
+   */
   bodyHash: string
+}
+
+/** `value` as JSON with every object's keys sorted, so equal bodies read alike; bodies nest 64 levels at most (MAX_BODY_DEPTH). */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
 }
 
 /**
  * The Elysia app of one service under `/S/api`: request ids, JWT roles,
- * JSON errors (422 with field paths, also for text holding a NUL character;
- * 400 for malformed JSON, 404 for unknown routes, 413 for a body over 10 MiB,
+ * JSON errors (422 with field paths, also for text holding a NUL character or
+ * a body nesting too deeply; 400 for malformed JSON, 404 for unknown routes,
+ * 413 for a body over 10 MiB, 415 for a body that is not JSON,
  * 503 with Retry-After when the broker or the database is away), command
  * dispatch with idempotency keys, `/operations/:id`, `/health` and OpenAPI at `/docs`.
  */
@@ -66,12 +81,17 @@ export function createServiceApi(o: ServiceApiOptions) {
       set.headers['x-request-id'] = request.headers.get('x-request-id') || newId()
       if (declaresTooLarge(request)) throw payloadTooLarge()
     })
-    // A body that declares its length was measured above; one that does not (sent chunked) is measured once read.
+    // Every body is JSON, read here: one that declares its length was measured above, one sent chunked is
+    // measured once read; then how deep it nests, before anything walks it.
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
-      if (request.headers.has('content-length') || request.body === null || !contentType.startsWith('application/json')) return
+      if (request.body === null || request.headers.get('content-length') === '0') return
+      if (!isJsonType(contentType ?? '')) throw unsupportedMediaType(contentType ?? '')
       const bytes = await request.arrayBuffer()
       if (bytes.byteLength > MAX_BODY_BYTES) throw payloadTooLarge()
-      return JSON.parse(new TextDecoder().decode(bytes))
+      const body: unknown = JSON.parse(new TextDecoder().decode(bytes))
+      const deep = depthProblem(body)
+      if (deep) throw new DomainError(422, 'VALIDATION_FAILED', 'the body nests too deeply', [deep])
+      return body
     })
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
       if (!set.headers['x-request-id']) set.headers['x-request-id'] = request.headers.get('x-request-id') || newId()
@@ -105,8 +125,8 @@ export function createServiceApi(o: ServiceApiOptions) {
       const caller = claims ? callerOf(claims) : undefined
       const requestId = String(set.headers['x-request-id'])
       const key = request.headers.get('idempotency-key')
-      // Taken now, before validation trims the body: a true retry sends the same bytes.
-      const idempotency = key ? { key, bodyHash: createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex') } : undefined
+      // Taken now, before validation trims the body.
+      const idempotency = key ? { key, bodyHash: createHash('sha256').update(canonicalJson(body ?? null)).digest('hex') } : undefined
       // PostgreSQL cannot store a NUL character: refused (after the token checks) before any route runs.
       const nul = [...nulProblems('body', body), ...nulProblems('query', query), ...nulProblems('params', params)]
       /** Sends a command to the service's worker and answers with its result, or 202 while it runs. */
@@ -135,13 +155,16 @@ export function createServiceApi(o: ServiceApiOptions) {
     .get(
       '/operations/:id',
       async ({ params, set, caller }) => {
-        const [row] = await o.db.select().from(o.tables.commandResults).where(eq(o.tables.commandResults.commandId, params.id))
+        // Operation ids are the lower-case uuids this API handed out; one read back in upper case is the same.
+        const [row] = await o.db.select().from(o.tables.commandResults).where(eq(o.tables.commandResults.commandId, params.id.toLowerCase()))
+        // Anyone may read an anonymous command's outcome (a registration, say); someone's needs their token.
+        if (row && row.actorId !== null && !caller) throw new DomainError(401, 'UNAUTHENTICATED', 'a valid bearer token is required to read this operation')
         // Someone else's operation looks exactly like one that does not exist yet.
         const visible = row && (row.actorId === null || row.actorId === caller?.user_id || caller?.role === 'admin')
         if (!visible) {
           set.status = 202
           set.headers['retry-after'] = '1'
-          return { operation_id: params.id, status: 'pending' }
+          return { operation_id: params.id.toLowerCase(), status: 'pending' }
         }
         return {
           operation_id: row.commandId,

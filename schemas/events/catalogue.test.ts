@@ -255,6 +255,14 @@ describe('field rules', () => {
     },
   )
 
+  test('an email is at most 254 characters, as an address can be', () => {
+    const sample = EVENTS['student.created'].sample
+    const at = (n: number) => `${'a'.repeat(n - '@example.org'.length)}@example.org`
+    expect(paths('student.created', { ...sample, email: at(254) })).toEqual([])
+    expect(paths('student.created', { ...sample, email: at(255) })).toEqual(['/payload/email'])
+    expect(paths('email.sent', { ...EVENTS['email.sent'].sample, recipient: at(4_000) })).toEqual(['/payload/recipient'])
+  })
+
   test('required strings are not empty', () => {
     expect(paths('user.created', { ...EVENTS['user.created'].sample, first_name: '' })).toEqual(['/payload/first_name'])
     expect(paths('stage.cancelled', { ...EVENTS['stage.cancelled'].sample, reason: '' })).toEqual(['/payload/reason'])

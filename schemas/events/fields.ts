@@ -2,7 +2,8 @@
 import { Type } from '@sinclair/typebox'
 
 export const Uuid = Type.String({ format: 'uuid' })
-export const Email = Type.String({ format: 'email' })
+/** At most 254 characters, as an address can be (RFC 5321): longer is refused, not stored. */
+export const Email = Type.String({ format: 'email', maxLength: 254 })
 export const Text = Type.String({ minLength: 1 })
 
 /**

@@ -1,7 +1,7 @@
 import { t } from 'elysia'
 
 export const EncadrantCreate = t.Object({
-  email: t.String({ format: 'email' }),
+  email: t.String({ format: 'email', maxLength: 254 }),
   user_id: t.Optional(t.String({ format: 'uuid' })),
   phone: t.Optional(t.String({ minLength: 1 })),
   first_name: t.Optional(t.String({ minLength: 1 })),

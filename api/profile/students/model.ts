@@ -1,7 +1,7 @@
 import { t } from 'elysia'
 
 export const StudentCreate = t.Object({
-  email: t.String({ format: 'email' }),
+  email: t.String({ format: 'email', maxLength: 254 }),
   user_id: t.Optional(t.String({ format: 'uuid' })),
   cin: t.Optional(t.String({ minLength: 1 })),
   phone: t.Optional(t.String({ minLength: 1 })),
