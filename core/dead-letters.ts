@@ -33,22 +33,25 @@ function toDeadLetter(m: SyncMessage): DeadLetter {
   }
 }
 
+/** The dead-letter queue is not there: nothing has declared the service's topology in this namespace. */
+function noQueue(err: unknown, queue: string): unknown {
+  return (err as { code?: unknown })?.code === 'NOT_FOUND' ? new Error(`there is no dead-letter queue ${queue}: the service's worker has not run in this namespace`, { cause: err }) : err
+}
+
 /**
- * Reads a service's dead-letter queue. Each message is fetched and left
- * unacknowledged; `decide` says which ones to settle (`ack` removes, `keep`
- * returns it to the queue when the channel closes). Settled messages are
- * acked only after `act` resolved for them.
+ * Reads a service's dead-letter queue: the letters it holds when the walk
+ * starts, each once. A letter that fails again while the walk runs (a replayed
+ * one, say) comes back behind them and is left for the next run, so a walk
+ * always ends. Each message is fetched and left unacknowledged; `visit` says
+ * which ones to settle (`ack` removes, `keep` returns it to the queue when the
+ * channel closes), and is awaited before the ack.
  */
-async function walk(
-  connection: Connection,
-  queue: string,
-  visit: (m: SyncMessage) => Promise<'ack' | 'keep'>,
-  limit = Infinity,
-): Promise<number> {
+async function walk(connection: Connection, queue: string, visit: (m: SyncMessage) => Promise<'ack' | 'keep'>): Promise<number> {
   const ch = await connection.acquire()
   let acted = 0
   try {
-    for (let seen = 0; seen < limit; seen++) {
+    const { messageCount } = await ch.queueDeclare({ queue, passive: true }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))
+    for (let seen = 0; seen < messageCount; seen++) {
       const m = await ch.basicGet({ queue, noAck: false })
       if (!m) break
       if ((await visit(m)) === 'ack') {
@@ -57,7 +60,7 @@ async function walk(
       }
     }
   } finally {
-    await ch.close()
+    await ch.close().catch(() => {})
   }
   return acted
 }
@@ -70,9 +73,9 @@ export interface DeadLetterOptions {
 }
 
 /** Every dead letter of the service, oldest first; the queue is left as it was. */
-export async function listDeadLetters(o: DeadLetterOptions, limit = 1_000): Promise<DeadLetter[]> {
+export async function listDeadLetters(o: DeadLetterOptions): Promise<DeadLetter[]> {
   const out: DeadLetter[] = []
-  await walk(o.connection, new Names(o.namespace).deadQueue(o.service), async (m) => (out.push(toDeadLetter(m)), 'keep'), limit)
+  await walk(o.connection, new Names(o.namespace).deadQueue(o.service), async (m) => (out.push(toDeadLetter(m)), 'keep'))
   return out
 }
 
@@ -103,7 +106,7 @@ export async function replayDeadLetters(o: DeadLetterOptions & { ids?: readonly 
 /** Deletes every dead letter of the service (or only `ids`); returns how many. */
 export async function purgeDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<number> {
   const queue = new Names(o.namespace).deadQueue(o.service)
-  if (!o.ids) return (await o.connection.queuePurge({ queue })).messageCount
+  if (!o.ids) return (await o.connection.queuePurge({ queue }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))).messageCount
   const ids = o.ids
   return walk(o.connection, queue, async (m) => (ids.includes(m.messageId ?? '') ? 'ack' : 'keep'))
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { catalogue } from '../schemas/events/index.ts'
 import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
+import { closedPort } from '../test/service.ts'
 import { createEventConsumer, createPublisher, deleteTopology, Names, PermanentError, type Envelope, type QueueConsumer } from '../core/index.ts'
 
 const namespace = testNamespace('dlq')
@@ -12,7 +13,11 @@ let consumer: QueueConsumer
 const dead: Envelope[] = []
 
 async function dlq(...args: string[]) {
-  const p = Bun.spawn(['bun', 'scripts/dlq.ts', ...args], { cwd: `${import.meta.dir}/..`, env: { ...process.env, MEDTRACK_NAMESPACE: namespace }, stdout: 'pipe', stderr: 'pipe' })
+  return dlqWith({}, ...args)
+}
+
+async function dlqWith(env: Record<string, string>, ...args: string[]) {
+  const p = Bun.spawn(['bun', 'scripts/dlq.ts', ...args], { cwd: `${import.meta.dir}/..`, env: { ...process.env, MEDTRACK_NAMESPACE: namespace, ...env }, stdout: 'pipe', stderr: 'pipe' })
   const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
   return { stdout, stderr, code }
 }
@@ -79,5 +84,52 @@ describe('bun run dlq', () => {
   test('an unknown service or command is refused with usage', async () => {
     expect((await dlq('list', 'billing')).stderr).toContain("unknown service 'billing'")
     expect((await dlq('explode', 'comm')).code).toBe(2)
+    const bogus = await dlq('list', 'comm', '--bogus')
+    expect(bogus.code).toBe(2)
+    expect(bogus.stderr).toContain("Unknown option '--bogus'")
+    expect(bogus.stderr).toContain('usage: bun run dlq')
+    expect(bogus.stderr).not.toContain('    at ')
   })
+
+  test('replay of letters that fail again ends: each is sent back once and is dead again, not replayed in a loop', async () => {
+    accept = false
+    const before = consumer.stats.dead
+    const again = await Promise.all([0, 1, 2].map((i) => publisher.publish('grade.assigned', { student_id: crypto.randomUUID(), stage_id: crypto.randomUUID(), final_grade: i })))
+    await waitFor(() => consumer.stats.dead === before + 3)
+    const r = await dlq('replay', 'comm')
+    expect(r).toMatchObject({ code: 0, stdout: 'replayed 3 dead letter(s) of comm\n' })
+    await waitFor(() => consumer.stats.dead === before + 6)
+    const letters = JSON.parse(`[${(await dlq('list', 'comm', '--json')).stdout.trim().split('\n').join(',')}]`) as { messageId: string }[]
+    expect(letters.map((d) => d.messageId).sort()).toEqual(again.map((e) => e.event_id).sort())
+    expect((await dlq('purge', 'comm')).stdout).toContain('purged 3 dead letter(s)')
+  })
+
+  test('list and show reach every letter, past a thousand; replay or purge of an id that is not there says so (exit 1)', async () => {
+    const queue = new Names(namespace).deadQueue('comm')
+    const ch = await connection.acquire()
+    for (let i = 0; i < 1_050; i++) ch.basicPublish({ routingKey: queue, messageId: `bulk-${i}`, headers: { 'x-medtrack-error': 'bulk', 'x-medtrack-original-queue': 'nowhere' } }, '{}')
+    await ch.close()
+    await waitFor(async () => (await messageCount(connection, queue)) === 1_050)
+    expect((await dlq('list', 'comm')).stdout).toContain('1050 dead letter(s) in comm')
+    expect((await dlq('show', 'comm', 'bulk-1049')).code).toBe(0)
+    for (const command of ['replay', 'purge']) {
+      const r = await dlq(command, 'comm', 'no-such-id')
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain('no dead letter with id no-such-id in comm')
+    }
+    expect((await dlq('purge', 'comm')).stdout).toContain('purged 1050 dead letter(s)')
+  }, 30_000)
+
+  test('no dead-letter queue, or no broker: exit 1 with one sentence, no stack trace, within seconds', async () => {
+    const missing = await dlqWith({ MEDTRACK_NAMESPACE: testNamespace('none') }, 'list', 'comm')
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('there is no dead-letter queue')
+    expect(missing.stderr).not.toContain('    at ')
+    const started = performance.now()
+    const away = await dlqWith({ RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${await closedPort()}` }, 'replay', 'comm')
+    expect(away.code).toBe(1)
+    expect(away.stderr).toStartWith('dlq replay: ')
+    expect(away.stderr).not.toContain('    at ')
+    expect(performance.now() - started).toBeLessThan(15_000)
+  }, 30_000)
 })

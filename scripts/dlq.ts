@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util'
 import { Connection } from 'rabbitmq-client'
-import { listDeadLetters, purgeDeadLetters, replayDeadLetters, SERVICES, type DeadLetter } from '../core/index.ts'
+import { describe, listDeadLetters, purgeDeadLetters, replayDeadLetters, SERVICES, type DeadLetter } from '../core/index.ts'
 import { brokerConfig } from './broker-config.ts'
 
 const USAGE = 'usage: bun run dlq list|show|replay|purge <service> [<message-id> ...] [--json]'
@@ -19,7 +19,14 @@ export function formatDeadLetter(d: DeadLetter): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } })
+  let args
+  try {
+    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } })
+  } catch (err) {
+    console.error(`${describe(err)}\n${USAGE}`)
+    return 2
+  }
+  const { positionals, values } = args
   const [command, service, ...ids] = positionals
   if (!command || !['list', 'show', 'replay', 'purge'].includes(command) || !service) {
     console.error(USAGE)
@@ -30,7 +37,8 @@ async function main(argv: string[]): Promise<number> {
     return 2
   }
   const config = brokerConfig()
-  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: 'medtrack-dlq' })
+  // A broker that cannot be reached is said within seconds, not waited for.
+  const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: 'medtrack-dlq', retryLow: 200, retryHigh: 2_000, acquireTimeout: 5_000 })
   connection.on('error', () => {})
   const options = { connection, service, namespace: config.MEDTRACK_NAMESPACE, ...(ids.length ? { ids } : {}) }
   try {
@@ -45,12 +53,18 @@ async function main(argv: string[]): Promise<number> {
         console.error(`no dead letter with id ${ids.join(', ')} in ${service}`)
         return 1
       }
-    } else if (command === 'replay') {
-      console.log(`replayed ${await replayDeadLetters(options)} dead letter(s) of ${service}`)
     } else {
-      console.log(`purged ${await purgeDeadLetters(options)} dead letter(s) of ${service}`)
+      const done = command === 'replay' ? await replayDeadLetters(options) : await purgeDeadLetters(options)
+      console.log(`${command === 'replay' ? 'replayed' : 'purged'} ${done} dead letter(s) of ${service}`)
+      if (ids.length > 0 && done === 0) {
+        console.error(`no dead letter with id ${ids.join(', ')} in ${service}`)
+        return 1
+      }
     }
     return 0
+  } catch (err) {
+    console.error(`dlq ${command}: ${describe(err)}`)
+    return 1
   } finally {
     await connection.close()
   }

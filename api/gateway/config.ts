@@ -17,7 +17,8 @@ export const GatewayConfig = Type.Object({
   PROFILE_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3002' }),
   CORE_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3003' }),
   COMM_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3004' }),
-  EVAL_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3005' }),
+  /** Unset: the eval service has no API yet, so `/eval/api/*` is a 404 (not a 502 inviting a retry). */
+  EVAL_API_URL: Type.Optional(Type.String(Url)),
   /** How long an upstream API may take to start answering before the gateway answers 504. @default 30000 */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
   /** How long an API key lookup is reused: a revoked key stops working within this time. @default 2000 */
@@ -30,13 +31,13 @@ export const GatewayConfig = Type.Object({
 })
 export type GatewayConfig = Static<typeof GatewayConfig>
 
-/** Base URL of each service API, as configured. */
-export function upstreamUrls(config: GatewayConfig): Record<Service, string> {
+/** Base URL of each service API that is configured. */
+export function upstreamUrls(config: GatewayConfig): Partial<Record<Service, string>> {
   return {
     auth: config.AUTH_API_URL,
     profile: config.PROFILE_API_URL,
     core: config.CORE_API_URL,
     comm: config.COMM_API_URL,
-    eval: config.EVAL_API_URL,
+    ...(config.EVAL_API_URL ? { eval: config.EVAL_API_URL } : {}),
   }
 }

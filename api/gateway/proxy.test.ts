@@ -212,6 +212,14 @@ describe('when forwarding fails', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
   })
 
+  test('a service with no API configured (EVAL_API_URL unset, as until eval has one) is a 404 in JSON, not a 502 inviting a retry', async () => {
+    const env = Object.fromEntries(SERVICES.filter((s) => s !== 'eval').map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${upstreams[s]!.port}`]))
+    const res = await gatewayFor(env).handle(new Request('http://localhost/eval/api/health'))
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: 'NOT_FOUND', message: 'no route GET /eval/api/health' })
+    expect((await gatewayFor(env).handle(new Request('http://localhost/profile/api/things'))).status).toBe(200)
+  })
+
   test('an API that does not answer in time is a 504, not a hang', async () => {
     const started = Date.now()
     const res = await call('/eval/api/slow')

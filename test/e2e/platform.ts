@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { Connection } from 'rabbitmq-client'
 import { signToken } from '../../api/kit/jwt.ts'
@@ -45,7 +46,8 @@ export async function startPlatform(label: string) {
     RELAY_AFTER_MS: '1000',
     SESSION_CACHE_MS: '500',
     LOG_LEVEL: 'info',
-    ...Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${ports[s]}`])),
+    // Only the APIs there are: the gateway answers 404 for a service without one.
+    ...Object.fromEntries(SERVICES.filter((s) => existsSync(new URL(`../../api/${s}/main.ts`, import.meta.url))).map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${ports[s]}`])),
   }
   const entries: Record<string, { entry: string; port: number }> = { gateway: { entry: 'api/gateway/main.ts', port: gatewayPort } }
   for (const s of SERVICES) {
