@@ -154,6 +154,28 @@ describe('consumer', () => {
     await b.raw.close()
   })
 
+  test('a message that names no event type (none, not a string, empty) is dead-lettered at /event_type, not dropped as unhandled', async () => {
+    const b = await bus({ 'student.created': () => {} }, [1_000])
+    const valid = { version: '1.0', service: 'x', timestamp: new Date().toISOString(), payload: b.student() }
+    for (const [id, body] of [
+      ['none', {}],
+      ['payload-only', { payload: b.student() }],
+      ['number', { ...valid, event_type: 123 }],
+      ['empty', { ...valid, event_type: '' }],
+    ] as const)
+      await b.raw.send({ exchange: b.names.events, routingKey: 'student.created', contentType: 'application/json', messageId: id }, body)
+    await waitFor(() => b.consumer.stats.dead === 4)
+    expect(b.consumer.stats).toMatchObject({ handled: 0, unhandled: 0, dead: 4 })
+    const dead = await listDeadLetters({ connection: b.connection, service: SERVICE, namespace: b.namespace })
+    expect(dead.map((d) => d.messageId).sort()).toEqual(['empty', 'none', 'number', 'payload-only'])
+    for (const d of dead) {
+      expect(d.errorClass).toBe('permanent')
+      expect(d.error).toContain('/event_type')
+    }
+    await b.publisher.close()
+    await b.raw.close()
+  })
+
   test('close() during a slow handler waits for it, acks it, and leaves the rest in the queue', async () => {
     let started = 0
     const finished: string[] = []

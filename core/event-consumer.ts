@@ -3,6 +3,7 @@ import type { Connection } from 'rabbitmq-client'
 import { compileCatalogue, type Catalogue, type PayloadValidator } from './catalogue.ts'
 import { assertValid, parseEnvelope, type Envelope } from './envelope.ts'
 import { silentLogger, type Logger } from './logger.ts'
+import { ValidationError } from './errors.ts'
 import { createQueueConsumer, type Outcome, type QueueConsumer } from './queue-consumer.ts'
 import { declareTopology, Names, topology, type TopologyOptions } from './topology.ts'
 import type { AsyncMessage } from 'rabbitmq-client'
@@ -46,7 +47,8 @@ export interface EventConsumerOptions<C extends Catalogue> {
 /**
  * Declares the service's topology, then consumes its events queue: parse →
  * validate against the catalogue → dispatch by type → ack. An event without a
- * handler is acked and counted as `unhandled`; an invalid one is dead-lettered.
+ * handler is acked and counted as `unhandled`; an invalid one, or one that
+ * names no type at all, is dead-lettered.
  */
 export async function createEventConsumer<C extends Catalogue>(o: EventConsumerOptions<C>): Promise<QueueConsumer> {
   const validator = o.validator ?? compileCatalogue(o.catalogue)
@@ -71,7 +73,12 @@ export async function createEventConsumer<C extends Catalogue>(o: EventConsumerO
     onOutcome: o.onOutcome,
     async process({ message, attempt }) {
       const { envelope, problems } = parseEnvelope(message.body, message)
-      const handler = typeof envelope.event_type === 'string' ? handlers[envelope.event_type] : undefined
+      // A message that names no event type fails its schema, whoever gets it: dead-lettered, not dropped.
+      if (typeof envelope.event_type !== 'string' || envelope.event_type === '') {
+        const named = problems.filter((p) => p.path === '/event_type')
+        throw new ValidationError('the message names no event type', named.length > 0 ? named : [{ path: '/event_type', message: 'must be the event type, a non-empty string' }])
+      }
+      const handler = handlers[envelope.event_type]
       if (!handler) return 'unhandled'
       assertValid(validator, envelope, problems)
       const ctx = { messageId: envelope.event_id, attempt, redelivered: message.redelivered === true, log: log.child({ correlation_id: envelope.correlation_id, event_id: envelope.event_id }) }
