@@ -39,20 +39,17 @@ function noQueue(err: unknown, queue: string): unknown {
 }
 
 /**
- * Reads a service's dead-letter queue: the letters it holds when the walk
- * starts, each once. A letter that fails again while the walk runs (a replayed
- * one, say) comes back behind them and is left for the next run, so a walk
- * always ends. Each message is fetched and left unacknowledged; `visit` says
- * which ones to settle (`ack` removes, `keep` returns it to the queue when the
- * channel closes), and is awaited before the ack.
+ * Reads a service's dead-letter queue to its end. Each message is fetched and
+ * left unacknowledged; `visit` says which ones to settle (`ack` removes, `keep`
+ * holds it until the walk ends, then returns it to the queue, so it is not
+ * fetched twice), and is awaited before the ack.
  */
 async function walk(connection: Connection, queue: string, visit: (m: SyncMessage) => Promise<'ack' | 'keep'>): Promise<number> {
   const ch = await connection.acquire()
   let acted = 0
   try {
-    const { messageCount } = await ch.queueDeclare({ queue, passive: true }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))
-    for (let seen = 0; seen < messageCount; seen++) {
-      const m = await ch.basicGet({ queue, noAck: false })
+    for (;;) {
+      const m = await ch.basicGet({ queue, noAck: false }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))
       if (!m) break
       if ((await visit(m)) === 'ack') {
         ch.basicAck({ deliveryTag: m.deliveryTag })
@@ -64,6 +61,14 @@ async function walk(connection: Connection, queue: string, visit: (m: SyncMessag
   }
   return acted
 }
+
+/**
+ * Marks the messages one replay sends back. One that fails again carries it
+ * into the dead-letter queue, where that same replay leaves it alone: a replay
+ * whose letters keep failing ends, each sent back once. The next replay sends
+ * it back again.
+ */
+export const REPLAY_HEADER = 'x-medtrack-replay'
 
 export interface DeadLetterOptions {
   connection: Connection
@@ -87,10 +92,13 @@ export async function listDeadLetters(o: DeadLetterOptions): Promise<DeadLetter[
  */
 export async function replayDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<number> {
   const publisher = o.connection.createPublisher({ confirm: true, maxAttempts: 3 })
+  const replay = crypto.randomUUID()
   try {
     return await walk(o.connection, new Names(o.namespace).deadQueue(o.service), async (m) => {
       if (o.ids && !o.ids.includes(m.messageId ?? '')) return 'keep'
       const h = { ...(m.headers ?? {}) } as Record<string, unknown>
+      if (h[REPLAY_HEADER] === replay) return 'keep'
+      h[REPLAY_HEADER] = replay
       const target = String(h[HEADER.originalQueue] ?? '')
       if (!target) return 'keep'
       for (const key of [HEADER.error, HEADER.errorClass, HEADER.attempts, HEADER.failedAt, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']) delete h[key]

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { listDeadLetters, Names } from '../../core/index.ts'
+import { sql } from 'drizzle-orm'
+import { listDeadLetters, Names, replayDeadLetters } from '../../core/index.ts'
 import { profileApi } from '../../api/profile/app.ts'
 import { bearer, json, startService, tokenFor, type Service } from '../../test/service.ts'
 import { waitFor } from '../../test/broker.ts'
@@ -42,6 +43,28 @@ describe('a command that cannot be applied', () => {
     const deadLetter = async () => (await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).find((d) => d.messageId === id)
     await waitFor(async () => (await deadLetter()) !== undefined, 5_000, 'the dead letter')
     expect(await deadLetter()).toMatchObject({ errorClass: 'permanent', error: 'this worker has no handler for profile.promote_student' })
+  })
+
+  test('set aside, then replayed once the fault is mended: applied, and its operation turns from the failure to the real result', async () => {
+    const actor = crypto.randomUUID()
+    const token = await tokenFor('admin', actor)
+    const id = crypto.randomUUID()
+    const email = `replayed-${id.slice(0, 8)}@example.org`
+    await s.database.db.execute(sql`alter table profile.students rename to students_away`)
+    try {
+      await sendRaw({ command_id: id, command_type: 'profile.create_student', payload: { email, first_name: 'Later' } }, actor)
+      expect((await settled(id, token)).body).toMatchObject({ status: 'failed', http_status: 500 })
+      await waitFor(async () => (await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).some((d) => d.messageId === id), 5_000, 'the dead letter')
+    } finally {
+      await s.database.db.execute(sql`alter table profile.students_away rename to students`)
+    }
+    expect(await replayDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace, ids: [id] })).toBe(1)
+    let op: Awaited<ReturnType<typeof settled>> | undefined
+    await waitFor(async () => (op = await settled(id, token)).body.status === 'succeeded', 10_000, 'the replayed operation')
+    expect(op!).toMatchObject({ status: 200, body: { status: 'succeeded', http_status: 201, result: { email, first_name: 'Later' } } })
+    const rows = (await s.database.db.execute(sql`select id from profile.students where email = ${email}`)) as unknown as { id: string }[]
+    expect(rows).toHaveLength(1)
+    expect(op!.body.result.id).toBe(rows[0]!.id)
   })
 
   test('data the database refuses (SQLSTATE 22) is permanent: dead-lettered at once, no retries, and the error names no parameter', async () => {
