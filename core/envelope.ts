@@ -108,6 +108,11 @@ export function envelopeProblems(validator: PayloadValidator, envelope: Envelope
   return [...envelopeOnly, ...validator.check(envelope.event_type, envelope.payload)]
 }
 
+/** What is wrong with the envelope's own fields (not its payload): none for a valid one. */
+export function envelopeFieldProblems(envelope: Envelope): Problem[] {
+  return envelopeCheck.Check(envelope) ? [] : problemsOf(envelopeCheck, envelope)
+}
+
 /** Throws a ValidationError naming every problem; returns the envelope when valid. */
 export function assertValid(validator: PayloadValidator, envelope: Envelope, parsed: Problem[] = []): Envelope {
   const problems = envelopeProblems(validator, envelope, parsed)

@@ -3,7 +3,7 @@ import type { Static } from '@sinclair/typebox'
 import type { Connection, Publisher } from 'rabbitmq-client'
 import { compileCatalogue, type Catalogue, type PayloadValidator } from './catalogue.ts'
 import { sendConfirmed } from './confirm.ts'
-import { assertValid, buildEnvelope, type Envelope } from './envelope.ts'
+import { assertValid, buildEnvelope, envelopeFieldProblems, type Envelope } from './envelope.ts'
 import { Names } from './topology.ts'
 
 export interface PublisherOptions<C extends Catalogue> {
@@ -63,7 +63,8 @@ export function createPublisher<C extends Catalogue>(o: PublisherOptions<C>): Ev
   const publisher: Publisher = o.connection.createPublisher({ confirm: true, maxAttempts: 3 })
 
   async function publishEnvelope(envelope: Envelope, options: { validated?: boolean } = {}): Promise<void> {
-    if (!options.validated) assertValid(validator, envelope)
+    // The envelope's own fields too (an empty correlation id, say): consumers would refuse it.
+    if (!options.validated) assertValid(validator, envelope, envelopeFieldProblems(envelope))
     const body = Buffer.from(JSON.stringify(envelope), 'utf8')
     await sendConfirmed(publisher, eventProperties(exchange, envelope), body, timeoutMs)
   }

@@ -161,6 +161,11 @@ describe('events tail', () => {
 
   test('runs until SIGTERM, then closes cleanly', async () => {
     const tail = await startTail('grade.*')
+    const emptyCorrelation = await runEvents(['publish', 'student.created', JSON.stringify(STUDENT), '--correlation-id', ''])
+    expect(emptyCorrelation.code).toBe(1)
+    expect(emptyCorrelation.stdout).toBe('')
+    expect(emptyCorrelation.stderr).toContain('/correlation_id: ')
+
     const marker = await runEvents(['publish', 'user.deleted', JSON.stringify({ user_id: STUDENT.user_id })])
     expect(marker.code).toBe(0)
     tail.proc.kill('SIGTERM')
@@ -170,7 +175,7 @@ describe('events tail', () => {
 })
 
 describe('events publish', () => {
-  test('refuses an invalid payload, naming the path, and sends nothing', async () => {
+  test('refuses an invalid payload or envelope field, naming the path, and sends nothing', async () => {
     const tail = await startTail('#', 1)
     const refused = await runEvents(['publish', 'student.created', JSON.stringify({ ...STUDENT, email: 'nope' })])
     expect(refused.code).toBe(1)
@@ -184,6 +189,11 @@ describe('events publish', () => {
     const notJson = await runEvents(['publish', 'student.created', '{"student_id":'])
     expect(notJson.code).toBe(1)
     expect(notJson.stderr).toContain('/payload: not JSON')
+
+    const emptyCorrelation = await runEvents(['publish', 'student.created', JSON.stringify(STUDENT), '--correlation-id', ''])
+    expect(emptyCorrelation.code).toBe(1)
+    expect(emptyCorrelation.stdout).toBe('')
+    expect(emptyCorrelation.stderr).toContain('/correlation_id: ')
 
     const marker = await runEvents(['publish', 'user.deleted', JSON.stringify({ user_id: STUDENT.user_id })])
     expect(marker.code).toBe(0)
