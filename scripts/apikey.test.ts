@@ -7,6 +7,7 @@ import { startGateway, type RunningGateway } from '../api/gateway/start.ts'
 import { apiKeys } from '../schemas/db/gateway.ts'
 import { connect, messageCount, RABBITMQ_URL, testNamespace, waitFor } from '../test/broker.ts'
 import { createTestDatabase, type TestDatabase } from '../test/database.ts'
+import { closedPort } from '../test/service.ts'
 
 const namespace = testNamespace('apikey')
 const queue = `${namespace}.apikey-test`
@@ -15,7 +16,11 @@ let database: TestDatabase
 let gateway: RunningGateway
 
 async function apikey(...args: string[]) {
-  const p = Bun.spawn(['bun', 'scripts/apikey.ts', ...args], { cwd: `${import.meta.dir}/..`, env: { ...process.env, DATABASE_URL: database.url }, stdout: 'pipe', stderr: 'pipe' })
+  return apikeyAt(database.url, ...args)
+}
+
+async function apikeyAt(databaseUrl: string, ...args: string[]) {
+  const p = Bun.spawn(['bun', 'scripts/apikey.ts', ...args], { cwd: `${import.meta.dir}/..`, env: { ...process.env, DATABASE_URL: databaseUrl }, stdout: 'pipe', stderr: 'pipe' })
   const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
   return { stdout, stderr, code }
 }
@@ -121,5 +126,23 @@ describe('bun run apikey', () => {
     const unknown = await apikey('revoke', 'nobody')
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toContain("no API key named or with id 'nobody'")
+  })
+
+  test('a database that is not there, or not reachable: exit 1 with one sentence naming it, no stack trace', async () => {
+    const missing = new URL(database.url)
+    missing.pathname = `/${missing.pathname.slice(1)}_missing`
+    const closed = new URL(database.url)
+    closed.port = String(await closedPort())
+    for (const [url, says] of [
+      [missing.toString(), `database "${missing.pathname.slice(1)}" does not exist`],
+      [closed.toString(), 'ECONNREFUSED'],
+    ] as const) {
+      const r = await apikeyAt(url, 'list')
+      expect(r.code).toBe(1)
+      expect(r.stderr).toStartWith('apikey: ')
+      expect(r.stderr).toContain(says)
+      expect(r.stderr).not.toContain('    at ')
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    }
   })
 })

@@ -9,7 +9,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { parseArgs } from 'node:util'
-import { parseConfig, openDatabase } from '../core/index.ts'
+import { describe, parseConfig, openDatabase } from '../core/index.ts'
 import { parsePatterns, patternMatches } from '../api/gateway/keys.ts'
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../api/gateway/key-store.ts'
 import { catalogue } from '../schemas/events/index.ts'
@@ -51,10 +51,14 @@ async function main(argv: string[]): Promise<number> {
 
 type Db = ReturnType<typeof openDatabase>
 
+/** Runs against the database; one that cannot be reached or refuses is one sentence (exit 1), never a stack trace. */
 async function withDatabase(run: (db: Db) => Promise<number>): Promise<number> {
   const db = openDatabase(parseConfig(Config, process.env).DATABASE_URL, { max: 1 })
   try {
     return await run(db)
+  } catch (err) {
+    console.error(`apikey: ${describe(err)}`)
+    return 1
   } finally {
     await db.$client.end({ timeout: 5 })
   }
