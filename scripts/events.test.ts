@@ -159,6 +159,20 @@ describe('events tail', () => {
     })
   })
 
+  test('refuses a pattern no event type can match, saying why, instead of tailing nothing for ever', async () => {
+    for (const [pattern, says] of [
+      ['', 'at least one event pattern is needed'],
+      ['Student.*', "'Student.*' is not an event pattern"],
+      ['student..#', "'student..#' is not an event pattern"],
+      ['student.*,grade.*', 'one pattern at a time'],
+    ] as const) {
+      const r = await runEvents(['tail', pattern])
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toContain(says)
+    }
+  })
+
   test('runs until SIGTERM, then closes cleanly', async () => {
     const tail = await startTail('grade.*')
     const emptyCorrelation = await runEvents(['publish', 'student.created', JSON.stringify(STUDENT), '--correlation-id', ''])

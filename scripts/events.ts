@@ -25,6 +25,7 @@ import {
   type PayloadValidator,
   type Problem,
 } from '../core/index.ts'
+import { parsePatterns } from '../api/gateway/keys.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { BrokerConfig } from './broker-config.ts'
 
@@ -188,6 +189,12 @@ async function tailCommand(args: string[], env: typeof process.env): Promise<num
   const count = values.count === undefined ? Infinity : Number(values.count)
   if (positionals.length > 1 || (values.count !== undefined && !(Number.isInteger(count) && count > 0))) return usage()
   const pattern = positionals[0] ?? '#'
+  // A pattern no event type can match (`Student.*`, `a..b`, '') would tail nothing, for ever, without a word.
+  const { patterns, problems } = parsePatterns(pattern)
+  if (problems.length > 0 || patterns.length !== 1) {
+    for (const p of problems.length > 0 ? problems : ['one pattern at a time']) console.error(p)
+    return usage()
+  }
   const config = parseConfig(BrokerConfig, env)
   const exchange = new Names(config.MEDTRACK_NAMESPACE).events
   const connection = connect(config.RABBITMQ_URL)
