@@ -97,14 +97,21 @@ describe('bun run apikey', () => {
     expect(r.stdout).not.toContain('mtk_')
   })
 
-  test('malformed patterns and missing options are refused before anything is stored', async () => {
+  test('malformed patterns, missing options, a stray argument or a name over 100 characters are refused before anything is stored', async () => {
     const bad = await apikey('create', '--name', 'typo', '--events', 'Student Created')
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("'Student Created' is not an event pattern")
     expect((await apikey('create', '--name', 'typo')).code).toBe(2)
     expect((await apikey('create', '--events', '*')).code).toBe(2)
     expect((await apikey('rotate')).stderr).toContain('usage: bun run apikey')
+    const extra = await apikey('create', '--name', 'typo', '--events', '*', 'stray')
+    expect(extra.code).toBe(2)
+    expect(extra.stderr).toContain("unexpected argument 'stray'")
+    const long = await apikey('create', '--name', 'x'.repeat(101), '--events', '*')
+    expect(long.code).toBe(2)
+    expect(long.stderr).toContain('--name must be at most 100 characters')
     expect(await database.db.select().from(apiKeys).where(eq(apiKeys.name, 'typo'))).toEqual([])
+    expect(await database.db.select().from(apiKeys).where(eq(apiKeys.name, 'x'.repeat(101)))).toEqual([])
   })
 
   test('revoke by name: the key is refused with 401 within a few seconds; list shows it revoked', async () => {

@@ -16,6 +16,9 @@ import { catalogue } from '../schemas/events/index.ts'
 
 const USAGE = "usage: bun run apikey create --name <name> --events 'student.*,grade.assigned' | list | revoke <name|id>"
 
+/** A key's name is for people reading `list`. */
+const MAX_NAME = 100
+
 const Config = Type.Object({
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),
 })
@@ -35,6 +38,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const { positionals, values } = parsed
   const [command, target] = positionals
+  if (positionals.length > (command === 'revoke' ? 2 : 1)) {
+    console.error(`unexpected argument '${positionals.at(-1)}'\n${USAGE}`)
+    return 2
+  }
+  if (command === 'create' && (values.name?.trim().length ?? 0) > MAX_NAME) {
+    console.error(`--name must be at most ${MAX_NAME} characters`)
+    return 2
+  }
   if (command === 'create' && values.name?.trim() && values.events !== undefined) {
     const { patterns, problems } = parsePatterns(values.events)
     if (problems.length > 0) {
