@@ -21,8 +21,6 @@ export const CommandMessage = Type.Object({
   correlation_id: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
   actor: Actor,
   payload: Type.Record(Type.String(), Type.Unknown()),
-  /** Sent with an Idempotency-Key: the hash of the request, so that the key reused for another one is refused. */
-  request_hash: Type.Optional(Type.String({ minLength: 1 })),
 })
 export type CommandMessage = Static<typeof CommandMessage>
 

@@ -58,22 +58,6 @@ describe('unit of work', () => {
     expect(await count('profile.students', sql`email = 'twice@example.org'`)).toBe(1)
   })
 
-  test('a command id seen before with another request hash (an Idempotency-Key reused) is refused 422, with nothing done; the same hash, or none, gets the stored result', async () => {
-    const id = crypto.randomUUID()
-    const reused = { outcome: 'failed', status: 422, body: { error: 'IDEMPOTENCY_KEY_REUSED', message: expect.any(String), problems: [{ path: '/headers/idempotency-key', message: 'already used for another request' }] } }
-    const hashed = (hash: string | undefined, email: string) => ({ ...createStudent(id, email), ...(hash ? { requestHash: hash } : {}) })
-    // In one batch, and in a later one.
-    const batch = await uow.run([hashed('a', 'key-a@example.org'), hashed('b', 'key-b@example.org')])
-    expect(batch.outcomes[0]).toMatchObject({ kind: 'applied', stored: { status: 201 } })
-    expect(batch.outcomes[1]).toEqual({ kind: 'duplicate', stored: reused as never })
-    const later = await uow.run([hashed('b', 'key-b@example.org'), hashed('a', 'key-a@example.org'), hashed(undefined, 'key-c@example.org')])
-    expect(later.outcomes[0]).toEqual({ kind: 'duplicate', stored: reused as never })
-    expect(later.outcomes[1]).toEqual({ kind: 'duplicate', stored: (batch.outcomes[0] as { stored: unknown }).stored as never })
-    expect(later.outcomes[2]).toEqual({ kind: 'duplicate', stored: (batch.outcomes[0] as { stored: unknown }).stored as never })
-    expect(await count('profile.students', sql`email like 'key-%@example.org'`)).toBe(1)
-    expect(await count('profile.command_results', sql`command_id = ${id} and request_hash = 'a'`)).toBe(1)
-  })
-
   test('a duplicate first in its batch, whose handler would succeed again: nothing of it stays, the rest of the batch is applied', async () => {
     /** Records a visit under a new key each time it runs: only the inbox stops a second run. */
     const visit = (messageId: string): WorkItem<typeof catalogue> => ({

@@ -32,11 +32,6 @@ export interface WorkItem<C extends Catalogue> {
   commandType?: string
   /** For commands: the user who sent it, stored with the result. */
   actorId?: string | null
-  /**
-   * For a command sent with an Idempotency-Key: the hash of the request it was sent for, stored with
-   * the result. The same command id arriving with another hash is refused (422), not answered with it.
-   */
-  requestHash?: string
   /** Applies the message inside the transaction; a command returns its result. */
   apply(tx: Tx, emit: Emit<C>): Promise<CommandResult | void>
   /** Set when items like this one may be applied together, by one call for many. */
@@ -104,12 +99,6 @@ class GroupFailure extends Error {}
 
 /** An optimistic attempt applied a message the inbox had seen before: it is undone, and made again inbox first. */
 class SeenBefore extends Error {}
-
-/** A command id seen before with another request: its Idempotency-Key was reused for something else. */
-const keyReused = () =>
-  new DomainError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was sent before with another request; send a new key for a new request', [
-    { path: '/headers/idempotency-key', message: 'already used for another request' },
-  ])
 
 function failedResult(err: DomainError): StoredResult {
   return { outcome: 'failed', status: err.status, body: { error: err.code, message: err.message, ...(err.problems.length ? { problems: err.problems } : {}) } }
@@ -179,7 +168,7 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       const outcomes = new Map<number, WorkOutcome>()
       const emitted: Envelope[] = []
       // The body travels as text so that it is stored with the very bytes replayed later.
-      const results: { command_id: string; command_type: string; actor_id: string | null; outcome: string; http_status: number; body: string; request_hash: string | null }[] = []
+      const results: { command_id: string; command_type: string; actor_id: string | null; outcome: string; http_status: number; body: string }[] = []
       const earlierDuplicates: number[] = []
 
       const fresh = (k: string) => freshKeys.has(k) && !firstIndex.has(k)
@@ -228,8 +217,7 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
               if (!applied.commandType) throw new ItemFailure(j, answer)
               stored = failedResult(answer)
             } else if (applied.commandType) stored = { outcome: 'succeeded', status: answer?.status ?? 200, body: answer?.body ?? null }
-            if (applied.commandType && stored)
-              results.push({ command_id: applied.messageId, command_type: applied.commandType, actor_id: applied.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body), request_hash: applied.requestHash ?? null })
+            if (applied.commandType && stored) results.push({ command_id: applied.messageId, command_type: applied.commandType, actor_id: applied.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body) })
             outcomes.set(j, { kind: 'applied', stored })
           }
         }
@@ -244,20 +232,18 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       }
       if (await seenBefore()) throw new SeenBefore()
 
-      const storedById = new Map<string, { stored: StoredResult; requestHash: string | null }>()
+      const storedById = new Map<string, StoredResult>()
       const lookup = earlierDuplicates.filter((i) => items[i]!.commandType).map((i) => items[i]!.messageId)
       if (lookup.length > 0) {
         const rows = await tx.select().from(commandResults).where(inArray(commandResults.commandId, lookup))
-        for (const r of rows) storedById.set(r.commandId, { stored: { outcome: r.outcome as StoredResult['outcome'], status: r.httpStatus, body: r.body }, requestHash: r.requestHash })
+        for (const r of rows) storedById.set(r.commandId, { outcome: r.outcome as StoredResult['outcome'], status: r.httpStatus, body: r.body })
       }
       for (const i of active) {
         if (outcomes.has(i)) continue
         const item = items[i]!
         const first = firstIndex.get(key(item.consumer, item.messageId))
-        const earlier =
-          first !== undefined ? { stored: (outcomes.get(first) as { stored?: StoredResult }).stored, requestHash: items[first]!.requestHash ?? null } : storedById.get(item.messageId)
-        const reused = item.requestHash !== undefined && earlier?.requestHash != null && earlier.requestHash !== item.requestHash
-        outcomes.set(i, { kind: 'duplicate', stored: reused ? failedResult(keyReused()) : earlier?.stored })
+        const stored = first !== undefined ? (outcomes.get(first) as { stored?: StoredResult }).stored : storedById.get(item.messageId)
+        outcomes.set(i, { kind: 'duplicate', stored })
       }
 
       // The results and the outbox go out with the COMMIT, in one round trip and one statement, the

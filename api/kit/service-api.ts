@@ -31,15 +31,13 @@ export interface Caller {
 
 const callerOf = (c: Claims): Caller => ({ user_id: c.sub, role: c.role, ver: c.ver ?? 0, ...(c.email ? { email: c.email } : {}) })
 
-/**
- * The same key from one caller on one route is one command, so a retried request takes effect once
- * and gets the same answer; a caller sending the key again with another body is refused (422
- * IDEMPOTENCY_KEY_REUSED). Callers without a token cannot be told apart: for them the body is part
- * of the command too, so two people registering with the same key are two commands.
- */
+/** The same key from one caller on one route with one body is one command, so a retried request takes effect once. */
 interface Idempotency {
   key: string
-  /** SHA-256 of the body's JSON with its keys in one order: the same body rebuilt in another key order is the same request. */
+  /**
+   * SHA-256 of the body's JSON with its keys in one order: another body under the same key (another
+   * anonymous caller, say) is another command; the same body rebuilt in another key order is not.
+   */
   bodyHash: string
 }
 
@@ -69,16 +67,8 @@ export function createServiceApi(o: ServiceApiOptions) {
 
   async function dispatchCommand(c: { type: CommandType; payload: Record<string, unknown>; caller?: Caller; requestId: string; idempotency?: Idempotency; route: string }) {
     const actor = { user_id: c.caller?.user_id ?? null, role: c.caller?.role ?? 'anonymous' }
-    const anonymousBody = actor.user_id === null ? `|${c.idempotency?.bodyHash}` : ''
-    const commandId = c.idempotency ? uuidV5(`${o.service}|${actor.user_id ?? '-'}|${c.route}|${c.idempotency.key}${anonymousBody}`) : newId()
-    const outcome = await o.dispatcher.dispatch({
-      command_id: commandId,
-      command_type: c.type,
-      correlation_id: c.requestId,
-      actor,
-      payload: c.payload,
-      ...(c.idempotency ? { request_hash: c.idempotency.bodyHash } : {}),
-    })
+    const commandId = c.idempotency ? uuidV5(`${o.service}|${actor.user_id ?? '-'}|${c.route}|${c.idempotency.key}|${c.idempotency.bodyHash}`) : newId()
+    const outcome = await o.dispatcher.dispatch({ command_id: commandId, command_type: c.type, correlation_id: c.requestId, actor, payload: c.payload })
     if (outcome.kind === 'accepted') {
       return { status: 202, location: `${prefix}/operations/${commandId}`, body: { operation_id: commandId, status: 'pending' } }
     }
@@ -168,8 +158,9 @@ export function createServiceApi(o: ServiceApiOptions) {
         // Operation ids are the lower-case uuids this API handed out; one read back in upper case is the same.
         const [row] = await o.db.select().from(o.tables.commandResults).where(eq(o.tables.commandResults.commandId, params.id.toLowerCase()))
         // Anyone may read an anonymous command's outcome (a registration, say); someone's needs their token.
+        // (Operation ids are random, or derived from the caller, the key and the very body: not guessed.)
         if (row && row.actorId !== null && !caller) throw new DomainError(401, 'UNAUTHENTICATED', 'a valid bearer token is required to read this operation')
-        // Someone else's operation looks exactly like one that does not exist yet.
+        // To another signed-in caller, someone's operation looks exactly like one that does not exist yet.
         const visible = row && (row.actorId === null || row.actorId === caller?.user_id || caller?.role === 'admin')
         if (!visible) {
           set.status = 202

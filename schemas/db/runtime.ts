@@ -40,11 +40,6 @@ export function runtimeTables<S extends string>(schema: PgSchema<S>) {
     httpStatus: integer('http_status').notNull(),
     /** `json`, not `jsonb`: a replayed answer keeps the very bytes of the first. */
     body: json('body').notNull(),
-    /**
-     * For a command sent with an Idempotency-Key: SHA-256 of the request it was sent for. The same key
-     * with another request is refused (422) instead of answered with this result.
-     */
-    requestHash: text('request_hash'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   })
 

@@ -218,7 +218,6 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
             correlationId: command.correlation_id,
             commandType: command.command_type,
             actorId: command.actor.user_id,
-            ...(command.request_hash ? { requestHash: command.request_hash } : {}),
             redelivered: message.redelivered === true,
             together,
             async apply(tx, emit) {

@@ -1,9 +1,8 @@
--- commit_tail as 0004 made it, with two changes to the command results:
--- * each carries the hash of the request it answers (0005's request_hash);
--- * a command set aside in the dead-letter queue has a failed result (500,
---   COMMAND_FAILED) so that its operation does not stay pending. When an
---   operator replays it and it is applied, its real result takes that one's
---   place; any other stored result stays as it is.
+-- A command set aside in the dead-letter queue has a failed result (500,
+-- COMMAND_FAILED) so that its operation does not stay pending. When an
+-- operator replays it and it is applied, its real result takes that one's
+-- place; any other stored result stays as it is. commit_tail is otherwise as
+-- 0004 made it.
 DO $migration$
 DECLARE
   s text;
@@ -16,12 +15,12 @@ BEGIN
       #variable_conflict use_column
       BEGIN
         IF results IS NOT NULL THEN
-          INSERT INTO %1$I.command_results AS c (command_id, command_type, actor_id, outcome, http_status, body, request_hash)
-            SELECT r.command_id, r.command_type, r.actor_id, r.outcome, r.http_status, r.body::json, r.request_hash
-            FROM json_to_recordset(results) AS r(command_id text, command_type text, actor_id text, outcome text, http_status integer, body text, request_hash text)
+          INSERT INTO %1$I.command_results AS c (command_id, command_type, actor_id, outcome, http_status, body)
+            SELECT r.command_id, r.command_type, r.actor_id, r.outcome, r.http_status, r.body::json
+            FROM json_to_recordset(results) AS r(command_id text, command_type text, actor_id text, outcome text, http_status integer, body text)
             ON CONFLICT (command_id) DO UPDATE
               SET command_type = excluded.command_type, actor_id = excluded.actor_id, outcome = excluded.outcome,
-                  http_status = excluded.http_status, body = excluded.body, request_hash = excluded.request_hash, created_at = now()
+                  http_status = excluded.http_status, body = excluded.body, created_at = now()
               WHERE c.outcome = 'failed' AND c.http_status = 500;
         END IF;
         IF emitted IS NOT NULL THEN
