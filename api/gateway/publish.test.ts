@@ -111,6 +111,35 @@ describe('POST /events/publish', () => {
     expect(await queued()).toBe(3)
     expect([(await take()).envelope.event_id, (await take()).envelope.event_id, (await take()).envelope.event_id]).toEqual([first.event_id, first.event_id, other.event_id])
   })
+
+  test('the same Idempotency-Key with another event is another event id: not dropped by consumers as a duplicate', async () => {
+    const headers = { 'idempotency-key': 'order-7' }
+    const [a, b] = [grade(), grade()]
+    const first = await (await post({ event_type: 'grade.assigned', payload: a, service_name: 'exam-board' }, { key: keys.grades, headers })).json()
+    const second = await (await post({ event_type: 'grade.assigned', payload: b, service_name: 'exam-board' }, { key: keys.grades, headers })).json()
+    // The same event with its fields in another order is the same event.
+    const reordered = Object.fromEntries(Object.entries(a).reverse())
+    const retried = await (await post({ service_name: 'exam-board', payload: reordered, event_type: 'grade.assigned' }, { key: keys.grades, headers })).json()
+    expect(second.event_id).not.toBe(first.event_id)
+    expect(retried.event_id).toBe(first.event_id)
+    expect(await queued()).toBe(3)
+    const taken = [await take(), await take(), await take()].map((t) => [t.envelope.event_id, t.envelope.payload])
+    expect(taken).toEqual([
+      [first.event_id, a],
+      [second.event_id, b],
+      [first.event_id, a],
+    ])
+  })
+
+  test('a body nesting deeper than 64 levels: 422 at its field, never a 503 inviting a retry or a 500', async () => {
+    for (const depth of [65, 100_000]) {
+      const body = `{"event_type":"grade.assigned","service_name":"exam-board","payload":{"student_id":"${crypto.randomUUID()}","stage_id":"${crypto.randomUUID()}","final_grade":12,"note":${'['.repeat(depth)}${']'.repeat(depth)}}}`
+      const res = await post(body, { key: keys.grades })
+      expect(res.status).toBe(422)
+      expect(await res.json()).toMatchObject({ error: 'VALIDATION_FAILED', problems: [{ path: '/payload' }] })
+    }
+    expect(await queued()).toBe(0)
+  })
 })
 
 describe('DESIGN.md §5 cascade 4', () => {

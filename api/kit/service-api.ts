@@ -2,7 +2,7 @@ import { openapi } from '@elysiajs/openapi'
 import { eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { createHash } from 'node:crypto'
-import { describe, DomainError, MedTrackError, newId, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
+import { canonicalJson, describe, DomainError, MedTrackError, newId, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
@@ -41,16 +41,6 @@ interface Idempotency {
   bodyHash: string
 }
 
-/** `value` as JSON with every object's keys sorted, so equal bodies read alike; bodies nest 64 levels at most (MAX_BODY_DEPTH). */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
-}
 
 /**
  * The Elysia app of one service under `/S/api`: request ids, JWT roles,

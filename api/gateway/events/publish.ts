@@ -1,6 +1,6 @@
-import { buildEnvelope, describe, MedTrackError, problemsOf, uuidV5, type Catalogue, type EventPublisher, type Logger, type PayloadValidator } from '../../../core/index.ts'
+import { buildEnvelope, canonicalJson, describe, MedTrackError, problemsOf, uuidV5, type Catalogue, type EventPublisher, type Logger, type PayloadValidator } from '../../../core/index.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { errorBody } from '../../kit/errors.ts'
+import { depthProblem, errorBody } from '../../kit/errors.ts'
 import type { KeyLookup } from '../key-store.ts'
 import { allows, bearerKey } from '../keys.ts'
 import { PublishRequest } from './model.ts'
@@ -55,6 +55,9 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
   } catch {
     return { status: 400, body: errorBody('MALFORMED_JSON', 'the request body is not valid JSON') }
   }
+  // Before anything walks it: an extra field nested thousands deep would overflow the stack when the event is written.
+  const deep = depthProblem(data)
+  if (deep) return { status: 422, body: errorBody('VALIDATION_FAILED', 'the body nests too deeply', [deep]) }
   if (!requestCheck.Check(data)) {
     return { status: 422, body: errorBody('VALIDATION_FAILED', 'invalid body', problemsOf(requestCheck, data)) }
   }
@@ -78,7 +81,9 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
     version: definition.version,
     service: serviceName,
     correlationId: req.requestId,
-    ...(req.idempotencyKey ? { eventId: uuidV5(`gateway|${key.id}|${req.idempotencyKey}`) } : {}),
+    // A retry (the same key, the same event) is the same event id, which consumers apply once; the key
+    // sent with another event is another event, not one dropped as a duplicate.
+    ...(req.idempotencyKey ? { eventId: uuidV5(`gateway|${key.id}|${req.idempotencyKey}|${canonicalJson({ type, payload, serviceName })}`) } : {}),
   })
   try {
     await deps.publisher.publishEnvelope(envelope, { validated: true })
