@@ -5,6 +5,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AsyncMessage, Channel, Connection, ReturnedMessage } from 'rabbitmq-client'
 import { problemsOf } from './catalogue.ts'
 import { PermanentError, TransientError, ValidationError, describe } from './errors.ts'
+import { depthProblem } from './json.ts'
 import { withTimeout } from './timeout.ts'
 import { Names } from './topology.ts'
 
@@ -44,6 +45,8 @@ export function parseCommand(body: unknown): CommandMessage {
       throw new PermanentError('NOT_JSON', 'message body is not JSON', { cause })
     }
   }
+  const deep = depthProblem(data)
+  if (deep) throw new ValidationError('the command nests too deeply', [deep])
   if (!commandCheck.Check(data)) throw new ValidationError('invalid command', problemsOf(commandCheck, data))
   return data
 }

@@ -176,6 +176,22 @@ describe('consumer', () => {
     await b.raw.close()
   })
 
+  test('a message nesting deeper than 64 levels, even far too deep to write back recursively, is dead-lettered with its body as it came; the rest keep flowing', async () => {
+    const handled: string[] = []
+    const b = await bus({ 'student.created': (e) => void handled.push(e.event_id) }, [1_000])
+    const deep = `{"event_type":"student.created","version":"1.0","service":"x","timestamp":"2026-11-27T08:00:00Z","payload":{"student_id":"${crypto.randomUUID()}","user_id":"${crypto.randomUUID()}","email":"deep@example.org","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`
+    await b.raw.send({ exchange: b.names.events, routingKey: 'student.created', contentType: 'application/json', messageId: 'deep' }, Buffer.from(deep))
+    const after = await b.publisher.publish('student.created', b.student())
+    await waitFor(() => b.consumer.stats.dead === 1 && handled.includes(after.event_id), 10_000, 'the deep one dead-lettered, the next one handled')
+    const [dead] = await listDeadLetters({ connection: b.connection, service: SERVICE, namespace: b.namespace })
+    expect(dead).toMatchObject({ messageId: 'deep', errorClass: 'permanent', attempts: 1 })
+    expect(dead!.error).toContain('/payload must not nest arrays or objects more than 64 levels deep')
+    expect(dead!.body).toBe(deep)
+    expect(b.consumer.stats.retried).toBe(0)
+    await b.publisher.close()
+    await b.raw.close()
+  })
+
   test('close() during a slow handler waits for it, acks it, and leaves the rest in the queue', async () => {
     let started = 0
     const finished: string[] = []

@@ -4,6 +4,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { problemsOf, type PayloadValidator } from './catalogue.ts'
 import { PermanentError, ValidationError, type Problem } from './errors.ts'
 import { newId, uuidV5 } from './ids.ts'
+import { depthProblem, jsonText } from './json.ts'
 
 const NullableString = Type.Union([Type.String({ minLength: 1 }), Type.Null()])
 
@@ -62,17 +63,20 @@ export interface WireProperties {
 export function bodyBytes(body: unknown): Uint8Array {
   if (body instanceof Uint8Array) return body
   if (typeof body === 'string') return Buffer.from(body, 'utf8')
-  return Buffer.from(JSON.stringify(body), 'utf8')
+  return Buffer.from(jsonText(body), 'utf8')
 }
 
 /**
  * Reads an envelope from a delivered body, filling what older publishers leave
  * out: `event_id` is the AMQP messageId, else a UUIDv5 of the body bytes, so
  * redeliveries of the same bytes share an id. Throws a permanent error when the
- * body is not a JSON object; schema problems are returned, not thrown.
+ * body is not a JSON object or nests deeper than MAX_JSON_DEPTH; schema
+ * problems are returned, not thrown.
  */
 export function parseEnvelope(body: unknown, props: WireProperties = {}): { envelope: Envelope; problems: Problem[] } {
   const data = decodeBody(body)
+  const deep = depthProblem(data)
+  if (deep) throw new ValidationError('the message nests too deeply', [deep])
   const raw = data as Record<string, unknown>
   const envelope = {
     ...raw,

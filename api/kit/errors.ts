@@ -1,4 +1,6 @@
-import { DomainError, MedTrackError, type Problem } from '../../core/index.ts'
+import { DomainError, MAX_JSON_DEPTH, MedTrackError, type Problem } from '../../core/index.ts'
+
+export { depthProblem } from '../../core/index.ts'
 
 /** The JSON body of every error answer: a code, a sentence, and the offending fields when there are some. */
 export interface ErrorBody {
@@ -51,26 +53,8 @@ export function nulProblems(where: string, value: unknown): Problem[] {
   return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
-/** How deep a request body's arrays and objects may nest: far beyond any route's shape. */
-export const MAX_BODY_DEPTH = 64
-
-/**
- * Where `value` nests arrays or objects deeper than `max` levels, as a problem
- * at the top-level field that does; undefined when it does not. Walked without
- * recursion, so no depth overflows the stack (a validator that recurses would,
- * and its error would be a 500).
- */
-export function depthProblem(value: unknown, max = MAX_BODY_DEPTH): Problem | undefined {
-  const pending: [unknown, number, string][] = [[value, 0, '']]
-  while (pending.length > 0) {
-    const [v, depth, field] = pending.pop()!
-    if (v === null || typeof v !== 'object') continue
-    if (depth >= max) return { path: field || '/', message: `must not nest arrays or objects more than ${max} levels deep` }
-    const items: [string, unknown][] = Array.isArray(v) ? v.map((item, i) => [String(i), item]) : Object.entries(v)
-    for (const [key, item] of items) pending.push([item, depth + 1, field || `/${pointer(key)}`])
-  }
-  return undefined
-}
+/** How deep a request body's arrays and objects may nest (core's limit for every message). */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH
 
 /** Whether a Content-Type names JSON: `application/json` or an `application/…+json` type, in any case, with any parameters. */
 export function isJsonType(contentType: string): boolean {

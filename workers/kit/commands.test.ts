@@ -67,6 +67,19 @@ describe('a command that cannot be applied', () => {
     expect(op!.body.result.id).toBe(rows[0]!.id)
   })
 
+  test('a command nesting deeper than 64 levels is set aside at once, with its operation failed, not handed back again and again', async () => {
+    const actor = crypto.randomUUID()
+    const id = crypto.randomUUID()
+    const body = `{"command_id":"${id}","command_type":"profile.create_student","correlation_id":null,"actor":{"user_id":"${actor}","role":"admin"},"payload":{"email":"deep@example.org","x":${'['.repeat(50_000)}${']'.repeat(50_000)}}}`
+    const publisher = s.connection.createPublisher({ confirm: true })
+    await publisher.send({ routingKey: new Names(s.namespace).commandQueue('profile'), messageId: id, type: 'profile.create_student', durable: true, contentType: 'application/json' }, Buffer.from(body))
+    await publisher.close()
+    expect((await settled(id, await tokenFor('admin', actor))).body).toMatchObject({ status: 'failed', http_status: 500 })
+    const deadLetter = async () => (await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).find((d) => d.messageId === id)
+    await waitFor(async () => (await deadLetter()) !== undefined, 5_000, 'the dead letter')
+    expect(await deadLetter()).toMatchObject({ attempts: 1, errorClass: 'permanent', error: expect.stringContaining('/payload must not nest') })
+  })
+
   test('data the database refuses (SQLSTATE 22) is permanent: dead-lettered at once, no retries, and the error names no parameter', async () => {
     const actor = crypto.randomUUID()
     const id = crypto.randomUUID()
