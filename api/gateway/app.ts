@@ -18,6 +18,22 @@ export interface GatewayDeps {
 }
 
 /** A caller's X-Request-Id when it is a sane token, else a new one. */
+/** What a page of an allowed origin may read of an answer. */
+const CORS_HEADERS = { 'access-control-expose-headers': 'Location, Retry-After, X-Request-Id' }
+
+/** What such a page may send, answered to its preflight request. */
+const CORS_PREFLIGHT_HEADERS = {
+  'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+  'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key, X-Request-Id',
+  'access-control-max-age': '600',
+}
+
+/** CORS_ORIGINS as a test: `*` allows every origin, a list those exactly, empty none. */
+function corsOrigins(setting: string): (origin: string) => boolean {
+  const origins = new Set(setting.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
+  return origins.has('*') ? () => true : (origin) => origins.has(origin)
+}
+
 function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id')
   return given && /^[\x21-\x7e]{1,200}$/.test(given) ? given : newId()
@@ -89,9 +105,19 @@ export function createGateway(deps: GatewayDeps) {
     return forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp: server?.requestIP(request)?.address, log })
   }
 
+  const corsAllows = corsOrigins(config.CORS_ORIGINS)
+
   return new Elysia()
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestIdOf(request)
+      const origin = request.headers.get('origin')
+      if (origin && corsAllows(origin)) {
+        // Every answer to an allowed page carries these, errors included, so that its script can read them.
+        Object.assign(set.headers, CORS_HEADERS, { 'access-control-allow-origin': origin, vary: 'Origin' })
+        if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
+          return new Response(null, { status: 204, headers: { ...(set.headers as Record<string, string>), ...CORS_PREFLIGHT_HEADERS } })
+        }
+      }
       if (declaresTooLarge(request)) throw payloadTooLarge()
     })
     .onError(({ code, error, set, request }) => {

@@ -19,6 +19,11 @@ export const GatewayConfig = Type.Object({
   COMM_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3004' }),
   /** Unset: the eval service has no API yet, so `/eval/api/*` is a 404 (not a 502 inviting a retry). */
   EVAL_API_URL: Type.Optional(Type.String(Url)),
+  /**
+   * Web pages of other origins allowed to call the APIs from a browser: a comma-separated list
+   * (`http://localhost:5173,https://app.example.org`) or `*`. Empty (the default): same origin only.
+   */
+  CORS_ORIGINS: Type.String({ default: '' }),
   /** How long an upstream API may take to start answering before the gateway answers 504. @default 30000 */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
   /** How long an API key lookup is reused: a revoked key stops working within this time. @default 2000 */

@@ -180,6 +180,42 @@ describe('forwarding /S/api/* to the service APIs', () => {
     expect(new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(await gz.arrayBuffer())))).toBe('compressed '.repeat(200))
   })
 
+  test('CORS: a page of an allowed origin gets its preflight answered (204) and may read every answer, errors included; other origins, or none set, get nothing of it', async () => {
+    const env = Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${upstreams[s]!.port}`]))
+    const cors = gatewayFor({ ...env, CORS_ORIGINS: 'http://localhost:5173, https://app.example.org/' })
+    const preflight = await cors.handle(
+      new Request('http://localhost/profile/api/students', { method: 'OPTIONS', headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, idempotency-key' } }),
+    )
+    expect(preflight.status).toBe(204)
+    expect(Object.fromEntries([...preflight.headers].filter(([k]) => k.startsWith('access-control') || k === 'vary'))).toEqual({
+      'access-control-allow-origin': 'https://app.example.org',
+      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+      'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key, X-Request-Id',
+      'access-control-expose-headers': 'Location, Retry-After, X-Request-Id',
+      'access-control-max-age': '600',
+      vary: 'Origin',
+    })
+    expect(seen.profile?.some((r) => r.method === 'OPTIONS') ?? false).toBe(false)
+
+    const call = (path: string, origin?: string, app = cors) => app.handle(new Request(`http://localhost${path}`, { headers: origin ? { origin } : {} }))
+    const forwarded = await call('/profile/api/things', 'http://localhost:5173')
+    expect(forwarded.status).toBe(200)
+    expect(forwarded.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    expect(forwarded.headers.get('access-control-expose-headers')).toBe('Location, Retry-After, X-Request-Id')
+    expect(forwarded.headers.get('x-upstream')).toBe('yes')
+    const missing = await call('/nowhere', 'http://localhost:5173')
+    expect(missing.status).toBe(404)
+    expect(missing.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+
+    for (const [origin, app] of [['https://evil.example.net', cors], ['http://localhost:5173', gatewayFor(env)]] as const) {
+      const res = await call('/profile/api/things', origin, app)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    }
+    const any = await call('/profile/api/things', 'http://x.example', gatewayFor({ ...env, CORS_ORIGINS: '*' }))
+    expect(any.headers.get('access-control-allow-origin')).toBe('http://x.example')
+  })
+
   test('over HTTP, a large body streams through both ways and the caller address is forwarded', async () => {
     const big = 'x'.repeat(2 * 1024 * 1024)
     const res = await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/echo-size`, { method: 'POST', body: big, headers: { 'content-type': 'text/plain' } })
