@@ -1,4 +1,5 @@
 import { DomainError, MAX_JSON_DEPTH, MedTrackError, type Problem } from '../../core/index.ts'
+import { NON_BLANK } from './fields.ts'
 
 export { depthProblem } from '../../core/index.ts'
 
@@ -13,6 +14,9 @@ export function errorBody(error: string, message: string, problems?: Problem[]):
   return problems && problems.length > 0 ? { error, message, problems } : { error, message }
 }
 
+/** What the validator says of a text field holding only spaces (fields.ts), said plainly instead. */
+const BLANK_MESSAGE = `Expected string to match '${NON_BLANK}'`
+
 /** Elysia's validation errors as field problems: `/email`, `/query/page`, `/params/id`. */
 export function validationProblems(where: string, errors: { path: string; message: string; summary?: string }[]): Problem[] {
   const prefix = where === 'body' ? '' : `/${where}`
@@ -22,7 +26,7 @@ export function validationProblems(where: string, errors: { path: string; messag
     const path = `${prefix}${e.path}` || '/'
     if (seen.has(path)) continue
     seen.add(path)
-    problems.push({ path, message: e.message })
+    problems.push({ path, message: e.message === BLANK_MESSAGE ? 'must not be blank' : e.message })
   }
   return problems
 }

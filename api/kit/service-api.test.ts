@@ -288,6 +288,14 @@ describe('with the worker running', () => {
     expect(paths).toContain('/user_id')
     for (const p of problems) expect(p.message).toBeTruthy()
 
+    const blank = await post(s.url('/profile/api/students'), { email: uniqueEmail('blank'), first_name: '   ', last_name: 'x'.repeat(101), phone: '\t' }, bearer(token))
+    expect(blank.status).toBe(422)
+    expect((await json(blank)).problems).toEqual([
+      { path: '/phone', message: 'must not be blank' },
+      { path: '/first_name', message: 'must not be blank' },
+      { path: '/last_name', message: 'Expected string length less or equal to 100' },
+    ])
+
     const missing = await post(s.url('/profile/api/students'), { first_name: 'Nobody' }, bearer(token))
     expect(missing.status).toBe(422)
     expect(((await json(missing)).problems as { path: string }[]).map((p) => p.path)).toContain('/email')

@@ -1,21 +1,22 @@
 import { t } from 'elysia'
+import { text } from '../../kit/fields.ts'
 
 export const EncadrantCreate = t.Object({
   email: t.String({ format: 'email', maxLength: 254 }),
   user_id: t.Optional(t.String({ format: 'uuid' })),
-  phone: t.Optional(t.String({ minLength: 1 })),
-  first_name: t.Optional(t.String({ minLength: 1 })),
-  last_name: t.Optional(t.String({ minLength: 1 })),
-  speciality: t.Optional(t.String({ minLength: 1 })),
+  phone: t.Optional(text(50)),
+  first_name: t.Optional(text(100)),
+  last_name: t.Optional(text(100)),
+  speciality: t.Optional(text(200)),
   establishment_id: t.Optional(t.String({ format: 'uuid' })),
 })
 
 /** A partial update: the fields given are changed, any other field is ignored. */
 export const EncadrantUpdate = t.Object({
-  phone: t.Optional(t.String({ minLength: 1 })),
-  first_name: t.Optional(t.String({ minLength: 1 })),
-  last_name: t.Optional(t.String({ minLength: 1 })),
-  speciality: t.Optional(t.String({ minLength: 1 })),
+  phone: t.Optional(text(50)),
+  first_name: t.Optional(text(100)),
+  last_name: t.Optional(text(100)),
+  speciality: t.Optional(text(200)),
   establishment_id: t.Optional(t.String({ format: 'uuid' })),
 })
 

@@ -1,18 +1,19 @@
 import { t } from 'elysia'
+import { text } from '../../kit/fields.ts'
 
 export const EstablishmentCreate = t.Object({
-  name: t.String({ minLength: 1 }),
-  city: t.String({ minLength: 1 }),
-  address: t.Optional(t.String({ minLength: 1 })),
-  phone: t.Optional(t.String({ minLength: 1 })),
+  name: text(200),
+  city: text(100),
+  address: t.Optional(text(500)),
+  phone: t.Optional(text(50)),
 })
 
 /** A partial update: the fields given are changed, any other field is ignored. */
 export const EstablishmentUpdate = t.Object({
-  name: t.Optional(t.String({ minLength: 1 })),
-  city: t.Optional(t.String({ minLength: 1 })),
-  address: t.Optional(t.String({ minLength: 1 })),
-  phone: t.Optional(t.String({ minLength: 1 })),
+  name: t.Optional(text(200)),
+  city: t.Optional(text(100)),
+  address: t.Optional(text(500)),
+  phone: t.Optional(text(50)),
 })
 
 export const EstablishmentParams = t.Object({ id: t.String({ format: 'uuid' }) })

@@ -1,0 +1,7 @@
+import { t } from 'elysia'
+
+/** The pattern of text a person fills in: something other than spaces. */
+export const NON_BLANK = '\\S'
+
+/** A text field a person fills in (a name, a phone number): not empty, not only spaces, at most `maxLength` characters. */
+export const text = (maxLength: number) => t.String({ minLength: 1, maxLength, pattern: NON_BLANK })
