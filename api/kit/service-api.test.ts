@@ -277,7 +277,7 @@ describe('with the worker running', () => {
     expect(await studentRows(s, good.email)).toHaveLength(0)
   })
 
-  test('an invalid body → 422 naming every field path; malformed JSON → 400; an unknown route → 404 naming the path; none are 500', async () => {
+  test('an invalid body → 422 naming every field path; malformed JSON → 400; a wrong method → 405 with Allow; an unknown route → 404 naming the path; none are 500', async () => {
     const token = await admin()
     const invalid = await post(s.url('/profile/api/students'), { email: 'not-an-email', phone: '', user_id: 'nope' }, bearer(token))
     expect(invalid.status).toBe(422)
@@ -303,6 +303,14 @@ describe('with the worker running', () => {
     const malformed = await post(s.url('/profile/api/students'), '{"email": ', bearer(token))
     expect(malformed.status).toBe(400)
     expect((await json(malformed)).error).toBe('MALFORMED_JSON')
+
+    const wrongMethod = await fetch(s.url('/profile/api/students'), { method: 'PUT', headers: bearer(token) })
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD, POST')
+    expect(await json(wrongMethod)).toEqual({ error: 'METHOD_NOT_ALLOWED', message: 'PUT is not allowed on /profile/api/students; it takes GET, HEAD, POST' })
+    const onOne = await fetch(s.url(`/profile/api/students/${crypto.randomUUID()}`), { method: 'POST', headers: bearer(token) })
+    expect(onOne.status).toBe(405)
+    expect(onOne.headers.get('allow')).toContain('GET')
 
     const unknown = await fetch(s.url('/profile/api/no/such/thing'), { headers: bearer(token) })
     expect(unknown.status).toBe(404)

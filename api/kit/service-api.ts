@@ -65,7 +65,9 @@ export function createServiceApi(o: ServiceApiOptions) {
     return { status: outcome.reply.status, location: undefined, body: outcome.reply.body }
   }
 
-  return new Elysia({ prefix })
+  const allowed = routeMethods(() => app.routes)
+
+  const app = new Elysia({ prefix })
     .use(openapi({ path: '/docs', documentation: { info: { title: `MedTrack ${o.service} API`, version: '1.0.0' } } }))
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = request.headers.get('x-request-id') || newId()
@@ -102,9 +104,17 @@ export function createServiceApi(o: ServiceApiOptions) {
         case 'PARSE':
           set.status = 400
           return errorBody('MALFORMED_JSON', 'the request body is not valid JSON')
-        case 'NOT_FOUND':
+        case 'NOT_FOUND': {
+          const path = new URL(request.url).pathname
+          const methods = allowed(path)
+          if (methods.length > 0) {
+            set.status = 405
+            set.headers.allow = methods.join(', ')
+            return errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; it takes ${methods.join(', ')}`)
+          }
           set.status = 404
-          return errorBody('NOT_FOUND', `no route ${request.method} ${new URL(request.url).pathname}`)
+          return errorBody('NOT_FOUND', `no route ${request.method} ${path}`)
+        }
       }
       return answer(error)
     })
@@ -167,6 +177,27 @@ export function createServiceApi(o: ServiceApiOptions) {
       },
       { params: t.Object({ id: t.String({ format: 'uuid' }) }) },
     )
+  return app
+}
+
+/**
+ * The methods the app's routes take on a path, for a 405's Allow (HEAD with
+ * GET): none when no route has that path. The routes are read when first
+ * asked, once every feature has added its own.
+ */
+function routeMethods(routes: () => { method: string; path: string }[]): (path: string) => string[] {
+  let compiled: { method: string; pattern: RegExp }[] | undefined
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return (path) => {
+    compiled ??= routes().map((r) => ({
+      method: r.method,
+      pattern: new RegExp(`^${r.path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : escape(seg))).join('/')}/?$`),
+    }))
+    const methods = new Set(compiled.filter((r) => r.pattern.test(path)).map((r) => r.method))
+    if (methods.has('ALL')) return []
+    if (methods.has('GET')) methods.add('HEAD')
+    return [...methods].sort()
+  }
 }
 
 export type ServiceApi = ReturnType<typeof createServiceApi>
