@@ -13,13 +13,23 @@ export const MAX_JSON_DEPTH = 64
  * and its error would be a 500).
  */
 export function depthProblem(value: unknown, max = MAX_JSON_DEPTH): Problem | undefined {
-  const pending: [unknown, number, string][] = [[value, 0, '']]
+  if (value === null || typeof value !== 'object') return undefined
+  // Only arrays and objects are queued, and a path is written only for the top-level fields.
+  const pending: [object, number, string][] = [[value, 0, '']]
   while (pending.length > 0) {
     const [v, depth, field] = pending.pop()!
-    if (v === null || typeof v !== 'object') continue
     if (depth >= max) return { path: field || '/', message: `must not nest arrays or objects more than ${max} levels deep` }
-    const items: [string, unknown][] = Array.isArray(v) ? v.map((item, i) => [String(i), item]) : Object.entries(v)
-    for (const [key, item] of items) pending.push([item, depth + 1, field || `/${pointer(key)}`])
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i]
+        if (item !== null && typeof item === 'object') pending.push([item, depth + 1, field || `/${i}`])
+      }
+    } else {
+      for (const key of Object.keys(v)) {
+        const item: unknown = (v as Record<string, unknown>)[key]
+        if (item !== null && typeof item === 'object') pending.push([item, depth + 1, field || `/${pointer(key)}`])
+      }
+    }
   }
   return undefined
 }
