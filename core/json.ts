@@ -59,7 +59,13 @@ export function jsonText(value: unknown): string {
   if (depthProblem(value, STRINGIFY_DEPTH) === undefined) return JSON.stringify(value) ?? 'null'
   const out: string[] = []
   const stack: { items: [string | undefined, unknown][]; next: number; close: string }[] = []
+  // Parsed JSON shares nothing; a value met twice (a cycle) is refused, as JSON.stringify does.
+  const met = new WeakSet<object>()
   const write = (v: unknown) => {
+    if (v !== null && typeof v === 'object') {
+      if (met.has(v)) throw new TypeError('a value to write as JSON refers to itself')
+      met.add(v)
+    }
     if (Array.isArray(v)) {
       out.push('[')
       stack.push({ items: v.map((item) => [undefined, item]), next: 0, close: ']' })

@@ -128,8 +128,8 @@ describe('events tail', () => {
     expect(third!.event_id).toBe('legacy-42')
   })
 
-  test('marks an invalid payload with schema_errors naming the path, and a body that is not JSON', async () => {
-    const tail = await startTail('#', 3)
+  test('marks an invalid payload with schema_errors naming the path, a body that is not JSON, and one nesting too deeply', async () => {
+    const tail = await startTail('#', 4)
     const invalid = {
       event_id: '7cf0d08d-a0e1-438f-8e8b-2c3d4e5f6a78',
       event_type: 'student.created',
@@ -143,8 +143,14 @@ describe('events tail', () => {
     await publishRaw('student.created', Buffer.from(JSON.stringify(invalid)))
     await publishRaw('student.updated', Buffer.from('{"event_type": "student.upd'))
     await publishRaw('student.deleted', 'this is not json', { contentType: 'text/plain' })
+    const deep = `{"event_type":"student.created","payload":${'['.repeat(50_000)}${']'.repeat(50_000)}}`
+    await publishRaw('student.created', Buffer.from(deep), { contentType: 'application/json' })
 
-    const [bad, truncated, notJson] = await tail.lines
+    const [bad, truncated, notJson, tooDeep] = await tail.lines
+    const { body: deepBody, ...deepLine } = tooDeep as { body: string }
+    expect(deepLine).toEqual({ routing_key: 'student.created', schema_errors: [{ path: '/payload', message: 'must not nest arrays or objects more than 64 levels deep' }] })
+    // Compared as a fact, not printed: the body is 100,000 characters.
+    expect(deepBody === deep).toBe(true)
     expect(bad).toMatchObject({ routing_key: 'student.created', ...invalid })
     expect(bad!.schema_errors).toEqual([{ path: '/payload/email', message: expect.any(String) }])
     expect(truncated).toEqual({

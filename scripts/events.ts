@@ -16,6 +16,7 @@ import {
   createPublisher,
   describe,
   envelopeProblems,
+  jsonText,
   Names,
   parseConfig,
   parseEnvelope,
@@ -84,7 +85,8 @@ export function tailLine(validator: PayloadValidator, message: TailMessage): Rec
   try {
     parsed = parseEnvelope(message.body, message)
   } catch (err) {
-    return { routing_key, schema_errors: [{ path: '/', message: describe(err) }], body: bodyText(message.body) }
+    const problems = err instanceof ValidationError ? err.problems : [{ path: '/', message: describe(err) }]
+    return { routing_key, schema_errors: problems, body: bodyText(message.body) }
   }
   const { event_id, event_type, version, service, timestamp, correlation_id, causation_id, payload, ...extra } = parsed.envelope
   const problems = envelopeProblems(validator, parsed.envelope, parsed.problems)
@@ -106,7 +108,7 @@ export function tailLine(validator: PayloadValidator, message: TailMessage): Rec
 function bodyText(body: unknown): string {
   if (typeof body === 'string') return body
   if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8')
-  return JSON.stringify(body)
+  return jsonText(body)
 }
 
 export interface TailOptions {

@@ -17,9 +17,8 @@ export interface GatewayDeps {
   brokerReady?: () => boolean
 }
 
-/** A caller's X-Request-Id when it is a sane token, else a new one. */
 /** What a page of an allowed origin may read of an answer. */
-const CORS_HEADERS = { 'access-control-expose-headers': 'Location, Retry-After, X-Request-Id' }
+const CORS_HEADERS = { 'access-control-expose-headers': 'Allow, Location, Retry-After, X-Request-Id' }
 
 /** What such a page may send, answered to its preflight request. */
 const CORS_PREFLIGHT_HEADERS = {
@@ -34,6 +33,7 @@ function corsOrigins(setting: string): (origin: string) => boolean {
   return origins.has('*') ? () => true : (origin) => origins.has(origin)
 }
 
+/** A caller's X-Request-Id when it is a sane token, else a new one. */
 function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id')
   return given && /^[\x21-\x7e]{1,200}$/.test(given) ? given : newId()
@@ -102,18 +102,25 @@ export function createGateway(deps: GatewayDeps) {
       const body = errorBody('UNAUTHENTICATED', 'this token is no longer valid; log in again')
       return new Response(JSON.stringify(body), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
     }
-    return forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp: server?.requestIP(request)?.address, log })
+    const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp: server?.requestIP(request)?.address, log })
+    // An answer's own Vary wins over the gateway's: Origin is added to it.
+    const vary = answer.headers.get('vary')
+    if (corsOn && vary && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) answer.headers.set('vary', `${vary}, Origin`)
+    return answer
   }
 
   const corsAllows = corsOrigins(config.CORS_ORIGINS)
+  const corsOn = config.CORS_ORIGINS.trim() !== ''
 
   return new Elysia()
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestIdOf(request)
+      // Answers differ by Origin once CORS is on, also those to no origin or a refused one: caches must know.
+      if (corsOn) set.headers.vary = 'Origin'
       const origin = request.headers.get('origin')
       if (origin && corsAllows(origin)) {
         // Every answer to an allowed page carries these, errors included, so that its script can read them.
-        Object.assign(set.headers, CORS_HEADERS, { 'access-control-allow-origin': origin, vary: 'Origin' })
+        Object.assign(set.headers, CORS_HEADERS, { 'access-control-allow-origin': origin })
         if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
           return new Response(null, { status: 204, headers: { ...(set.headers as Record<string, string>), ...CORS_PREFLIGHT_HEADERS } })
         }

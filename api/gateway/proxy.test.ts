@@ -54,6 +54,8 @@ function standIn(service: string): Server<undefined> {
         case '/slow':
           await slow
           return Response.json({ late: true })
+        case '/own-cors':
+          return Response.json({ open: true }, { headers: { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true', vary: 'Accept-Encoding' } })
         default:
           return Response.json({ service, path: url.pathname, search: url.search }, { headers: { 'set-cookie': 'a=1; Path=/', 'x-upstream': 'yes' } })
       }
@@ -191,7 +193,7 @@ describe('forwarding /S/api/* to the service APIs', () => {
       'access-control-allow-origin': 'https://app.example.org',
       'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
       'access-control-allow-headers': 'Authorization, Content-Type, Idempotency-Key, X-Request-Id',
-      'access-control-expose-headers': 'Location, Retry-After, X-Request-Id',
+      'access-control-expose-headers': 'Allow, Location, Retry-After, X-Request-Id',
       'access-control-max-age': '600',
       vary: 'Origin',
     })
@@ -201,7 +203,7 @@ describe('forwarding /S/api/* to the service APIs', () => {
     const forwarded = await call('/profile/api/things', 'http://localhost:5173')
     expect(forwarded.status).toBe(200)
     expect(forwarded.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
-    expect(forwarded.headers.get('access-control-expose-headers')).toBe('Location, Retry-After, X-Request-Id')
+    expect(forwarded.headers.get('access-control-expose-headers')).toBe('Allow, Location, Retry-After, X-Request-Id')
     expect(forwarded.headers.get('x-upstream')).toBe('yes')
     const missing = await call('/nowhere', 'http://localhost:5173')
     expect(missing.status).toBe(404)
@@ -214,6 +216,18 @@ describe('forwarding /S/api/* to the service APIs', () => {
     }
     const any = await call('/profile/api/things', 'http://x.example', gatewayFor({ ...env, CORS_ORIGINS: '*' }))
     expect(any.headers.get('access-control-allow-origin')).toBe('http://x.example')
+
+    // With CORS on, every answer varies by Origin (none sent, or refused, too); a service API's own CORS never passes.
+    expect((await call('/profile/api/things')).headers.get('vary')).toBe('Origin')
+    for (const origin of ['https://evil.example.net', undefined]) {
+      const own = await call('/profile/api/own-cors', origin)
+      expect([own.headers.get('access-control-allow-origin'), own.headers.get('access-control-allow-credentials')]).toEqual([null, null])
+      expect(own.headers.get('vary')).toBe('Accept-Encoding, Origin')
+    }
+    const ownAllowed = await call('/profile/api/own-cors', 'http://localhost:5173')
+    expect(ownAllowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    expect(ownAllowed.headers.get('access-control-allow-credentials')).toBeNull()
+    expect((await call('/profile/api/own-cors', undefined, gatewayFor(env))).headers.get('access-control-allow-origin')).toBeNull()
   })
 
   test('over HTTP, a large body streams through both ways and the caller address is forwarded', async () => {

@@ -19,7 +19,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 function endToEnd(headers: Headers): Headers {
   const named = (headers.get('connection') ?? '').split(',').map((h) => h.trim().toLowerCase())
   const kept = new Headers()
-  for (const [name, value] of headers) if (!HOP_BY_HOP.has(name) && !named.includes(name)) kept.append(name, value)
+  // CORS is the gateway's to answer (CORS_ORIGINS): a service API's own would let any page read it.
+  for (const [name, value] of headers) if (!HOP_BY_HOP.has(name) && !named.includes(name) && !name.startsWith('access-control-')) kept.append(name, value)
   return kept
 }
 
