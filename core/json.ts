@@ -1,7 +1,8 @@
 /** JSON helpers every process shares: depth, canonical text, and writing back what was parsed. */
 import type { Problem } from './errors.ts'
 
-const pointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
+/** An object key as a JSON Pointer segment (RFC 6901): `~` and `/` escaped. */
+export const jsonPointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
 
 /** How deep a request body or a message may nest arrays and objects: far beyond any shape of ours. */
 export const MAX_JSON_DEPTH = 64
@@ -27,7 +28,7 @@ export function depthProblem(value: unknown, max = MAX_JSON_DEPTH): Problem | un
     } else {
       for (const key of Object.keys(v)) {
         const item: unknown = (v as Record<string, unknown>)[key]
-        if (item !== null && typeof item === 'object') pending.push([item, depth + 1, field || `/${pointer(key)}`])
+        if (item !== null && typeof item === 'object') pending.push([item, depth + 1, field || `/${jsonPointer(key)}`])
       }
     }
   }

@@ -1,7 +1,5 @@
-import { DomainError, MAX_JSON_DEPTH, MedTrackError, type Problem } from '../../core/index.ts'
+import { DomainError, jsonPointer, MedTrackError, type Problem } from '../../core/index.ts'
 import { NON_BLANK } from './fields.ts'
-
-export { depthProblem } from '../../core/index.ts'
 
 /** The JSON body of every error answer: a code, a sentence, and the offending fields when there are some. */
 export interface ErrorBody {
@@ -31,8 +29,6 @@ export function validationProblems(where: string, errors: { path: string; messag
   return problems
 }
 
-const pointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
-
 /**
  * Every string in `value` (keys included) that holds a NUL character, which
  * PostgreSQL cannot store: as problems at their paths, prefixed like
@@ -49,20 +45,20 @@ export function nulProblems(where: string, value: unknown): Problem[] {
       v.forEach((item, i) => pending.push([`${path}/${i}`, item]))
     } else if (v !== null && typeof v === 'object') {
       for (const [key, item] of Object.entries(v)) {
-        if (key.includes('\u0000')) problems.push({ path: `${path}/${pointer(key)}`, message: 'the name must not contain the NUL character (\\u0000)' })
-        pending.push([`${path}/${pointer(key)}`, item])
+        if (key.includes('\u0000')) problems.push({ path: `${path}/${jsonPointer(key)}`, message: 'the name must not contain the NUL character (\\u0000)' })
+        pending.push([`${path}/${jsonPointer(key)}`, item])
       }
     }
   }
   return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
-/** How deep a request body's arrays and objects may nest (core's limit for every message). */
-export const MAX_BODY_DEPTH = MAX_JSON_DEPTH
+/** A Content-Type without its parameters: `application/json; charset=utf-8` → `application/json`. */
+const mediaType = (contentType: string) => contentType.split(';', 1)[0]!.trim()
 
 /** Whether a Content-Type names JSON: `application/json` or an `application/…+json` type, in any case, with any parameters. */
 export function isJsonType(contentType: string): boolean {
-  const type = contentType.split(';', 1)[0]!.trim().toLowerCase()
+  const type = mediaType(contentType).toLowerCase()
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
 }
 
@@ -71,7 +67,7 @@ export function isJsonType(contentType: string): boolean {
  * page of another site can make a browser send here without asking first.
  */
 export const unsupportedMediaType = (contentType: string) =>
-  new DomainError(415, 'UNSUPPORTED_MEDIA_TYPE', `the request body must be JSON, sent as application/json, not ${contentType ? contentType.split(';', 1)[0]!.trim() : 'without a content-type'}`, [
+  new DomainError(415, 'UNSUPPORTED_MEDIA_TYPE', `the request body must be JSON, sent as application/json, not ${mediaType(contentType) || 'without a content-type'}`, [
     { path: '/headers/content-type', message: 'must be application/json' },
   ])
 

@@ -2,11 +2,11 @@ import { openapi } from '@elysiajs/openapi'
 import { eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { createHash } from 'node:crypto'
-import { canonicalJson, describe, DomainError, MedTrackError, newId, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
+import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
-import { answerFor, declaresTooLarge, depthProblem, errorBody, isJsonType, MAX_BODY_BYTES, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
+import { answerFor, declaresTooLarge, errorBody, isJsonType, MAX_BODY_BYTES, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
 import { verifyToken, type Claims, type Role } from './jwt.ts'
 
 export interface ServiceApiOptions {

@@ -1,6 +1,6 @@
-import { buildEnvelope, canonicalJson, describe, MedTrackError, problemsOf, uuidV5, type Catalogue, type EventPublisher, type Logger, type PayloadValidator } from '../../../core/index.ts'
+import { buildEnvelope, canonicalJson, depthProblem, describe, MedTrackError, problemsOf, uuidV5, type Catalogue, type EventPublisher, type Logger, type PayloadValidator } from '../../../core/index.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { depthProblem, errorBody } from '../../kit/errors.ts'
+import { errorBody } from '../../kit/errors.ts'
 import type { KeyLookup } from '../key-store.ts'
 import { allows, bearerKey } from '../keys.ts'
 import { PublishRequest } from './model.ts'
