@@ -1,5 +1,6 @@
 import { expect, test } from 'bun:test'
 import postgres from 'postgres'
+import type { CpuReport } from './bench/cpu.ts'
 
 /** Broker queues and databases the bench makes for itself are named after `bench-`. */
 async function leftovers() {
@@ -18,7 +19,7 @@ async function bench(...args: string[]) {
   expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
   const lines = stdout.trim().split('\n')
   expect(lines).toHaveLength(1)
-  return JSON.parse(lines[0]!) as Record<string, number>
+  return JSON.parse(lines[0]!) as Record<string, number> & { cpu?: Record<string, CpuReport> }
 }
 
 const FIGURES = ['pipeline_events_per_s', 'bus_events_per_s', 'rtt_p50_ms', 'rtt_p99_ms', 'raw_rpc_p50_ms', 'raw_rpc_p99_ms']
@@ -29,13 +30,23 @@ test('bun run bench pipeline --json prints one object with exactly the six figur
   for (const key of FIGURES) expect(figures[key]).toBeGreaterThan(0)
 }, 120_000)
 
-test('with --bare it adds the bare durable and volatile figures, and leaves no database or queue behind', async () => {
+test('with --bare it adds the bare durable and volatile figures and where the CPU of each run went, and leaves no database or queue behind', async () => {
   const before = await leftovers()
-  const figures = await bench('--bare')
+  const { cpu, ...figures } = await bench('--bare')
   const keys = [...FIGURES, 'bare_durable_events_per_s', 'bare_volatile_events_per_s']
   expect(Object.keys(figures)).toEqual(keys)
   for (const key of keys) expect(figures[key]).toBeGreaterThan(0)
   expect(figures.rtt_p50_ms!).toBeLessThanOrEqual(figures.rtt_p99_ms!)
+  expect(Object.keys(cpu!)).toEqual(['pipeline', 'bare_durable', 'bare_volatile'])
+  for (const report of Object.values(cpu!)) {
+    expect(Object.keys(report.ms_per_event)).toEqual(['api', 'worker', 'second worker', 'rabbitmq', 'postgresql', 'bench', 'other'])
+    // Every process of the path worked for its events: the API, both workers and the broker.
+    for (const part of ['api', 'worker', 'second worker', 'rabbitmq'] as const) expect(report.ms_per_event[part]).toBeGreaterThan(0)
+    expect(report.ceiling_events_per_s).toBe(Math.round((report.cores * 1000) / report.total_ms_per_event))
+  }
+  // The durable runs write to PostgreSQL; the volatile one has no database, so costs it less.
+  expect(cpu!.pipeline!.ms_per_event.postgresql).toBeGreaterThan(0)
+  expect(cpu!.bare_durable!.ms_per_event.postgresql).toBeGreaterThan(cpu!.bare_volatile!.ms_per_event.postgresql!)
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 

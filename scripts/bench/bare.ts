@@ -19,6 +19,7 @@ import { Connection, type AsyncMessage } from 'rabbitmq-client'
 import postgres from 'postgres'
 import { spawnEntry, type Child } from '../../test/processes.ts'
 import { BrokerConnection } from '../../core/index.ts'
+import { startCpu, type CpuReport } from './cpu.ts'
 import { drive, warmUp } from './load.ts'
 
 export type BareMode = 'durable' | 'volatile'
@@ -151,8 +152,8 @@ export interface BareOptions {
   warmupSeconds: number
 }
 
-/** Events per second end to end through the bare path. */
-export async function benchBare(o: BareOptions): Promise<number> {
+/** Events per second end to end through the bare path, and where its CPU went. */
+export async function benchBare(o: BareOptions): Promise<{ events_per_s: number; cpu: CpuReport | undefined }> {
   const sql = postgres(o.databaseUrl, { max: 1, onnotice: () => {} })
   await sql.unsafe(`
     create schema if not exists bare_bench;
@@ -174,10 +175,12 @@ export async function benchBare(o: BareOptions): Promise<number> {
     const run = (count: number, from: number) => drive({ url: `http://127.0.0.1:${port}/`, count, concurrency: o.concurrency, body: (n) => ({ email: `student${from + n}@bench.example.org` }) })
     const warm = await warmUp(o.warmupSeconds, run)
     while (applied() < warm) await Bun.sleep(20)
+    const [, worker, api] = children
+    const cpuCount = startCpu({ api: api!.proc.pid, worker: worker!.proc.pid, 'second worker': sink.proc.pid })
     const started = performance.now()
     await run(o.requests, warm)
     while (applied() < warm + o.requests) await Bun.sleep(5)
-    return Math.round(o.requests / ((performance.now() - started) / 1000))
+    return { events_per_s: Math.round(o.requests / ((performance.now() - started) / 1000)), cpu: cpuCount?.(o.requests) }
   } finally {
     for (const c of children) c.proc.kill('SIGTERM')
     await Promise.all(children.map((c) => c.exited))

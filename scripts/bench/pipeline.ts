@@ -20,6 +20,7 @@ import { commandBindings } from '../../schemas/commands/index.ts'
 import { MIGRATIONS } from '../migrate.ts'
 import { spawnEntry, type Child } from '../../test/processes.ts'
 import { benchBare } from './bare.ts'
+import { startCpu, type CpuReport } from './cpu.ts'
 import { drive, percentile, warmUp } from './load.ts'
 
 export interface PipelineOptions {
@@ -105,10 +106,13 @@ export async function benchPipeline(o: PipelineOptions) {
     const warm = await warmUp(o.warmupSeconds, (count) => run(count, o.concurrency))
     while ((await applied()) < warm) await new Promise((r) => setTimeout(r, APPLIED_POLL_MS))
 
+    const [, worker, sink] = children
+    const cpuCount = startCpu({ api: api.proc.pid, worker: worker!.proc.pid, 'second worker': sink!.proc.pid })
     const started = performance.now()
     await run(o.requests, o.concurrency)
     while ((await applied()) < warm + o.requests) await new Promise((r) => setTimeout(r, APPLIED_POLL_MS))
     const pipeline_events_per_s = Math.round(o.requests / ((performance.now() - started) / 1000))
+    const cpu: Record<string, CpuReport | undefined> = { pipeline: cpuCount?.(o.requests) }
 
     const raw = await rawRpc(o.rabbitUrl, namespace)
     const reached = async (studentId: string) =>
@@ -175,10 +179,17 @@ export async function benchPipeline(o: PipelineOptions) {
         raw_rpc_p99_ms: round(percentile(backToBack.raws, 99)),
       },
     }
-    if (!o.bare) return result
+    if (!o.bare) return { ...result, cpu }
     await stop(children.splice(0))
     const bare = { rabbitUrl: o.rabbitUrl, databaseUrl, namespace, requests: o.requests, concurrency: o.concurrency, warmupSeconds: o.warmupSeconds }
-    return { ...result, bare_durable_events_per_s: await benchBare({ ...bare, mode: 'durable' }), bare_volatile_events_per_s: await benchBare({ ...bare, mode: 'volatile' }) }
+    const durable = await benchBare({ ...bare, mode: 'durable' })
+    const volatile = await benchBare({ ...bare, mode: 'volatile' })
+    return {
+      ...result,
+      bare_durable_events_per_s: durable.events_per_s,
+      bare_volatile_events_per_s: volatile.events_per_s,
+      cpu: { ...cpu, bare_durable: durable.cpu, bare_volatile: volatile.cpu },
+    }
   } finally {
     await stop(children)
     await db.$client.end()
