@@ -176,7 +176,7 @@ export async function benchBare(o: BareOptions): Promise<{ events_per_s: number;
     const warm = await warmUp(o.warmupSeconds, run)
     while (applied() < warm) await Bun.sleep(20)
     const [, worker, api] = children
-    const cpuCount = startCpu({ api: api!.proc.pid, worker: worker!.proc.pid, 'second worker': sink.proc.pid })
+    const cpuCount = startCpu({ api: api!.proc.pid, worker: worker!.proc.pid, 'second worker': sink.proc.pid }, decodeURIComponent(new URL(o.databaseUrl).pathname.slice(1)))
     const started = performance.now()
     await run(o.requests, warm)
     while (applied() < warm + o.requests) await Bun.sleep(5)

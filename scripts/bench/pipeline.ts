@@ -107,7 +107,7 @@ export async function benchPipeline(o: PipelineOptions) {
     while ((await applied()) < warm) await new Promise((r) => setTimeout(r, APPLIED_POLL_MS))
 
     const [, worker, sink] = children
-    const cpuCount = startCpu({ api: api.proc.pid, worker: worker!.proc.pid, 'second worker': sink!.proc.pid })
+    const cpuCount = startCpu({ api: api.proc.pid, worker: worker!.proc.pid, 'second worker': sink!.proc.pid }, decodeURIComponent(new URL(databaseUrl).pathname.slice(1)))
     const started = performance.now()
     await run(o.requests, o.concurrency)
     while ((await applied()) < warm + o.requests) await new Promise((r) => setTimeout(r, APPLIED_POLL_MS))
