@@ -2,6 +2,7 @@
 FROM oven/bun:1
 WORKDIR /app
 COPY package.json bun.lock ./
+COPY patches ./patches
 RUN bun install --frozen-lockfile --production
 COPY . .
 ENV NODE_ENV=production

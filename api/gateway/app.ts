@@ -1,7 +1,9 @@
 import { Elysia } from 'elysia'
 import { compileCatalogue, describe, MedTrackError, newId, Names, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
-import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, payloadTooLarge } from '../kit/errors.ts'
+import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, noRoute, payloadTooLarge } from '../kit/errors.ts'
+import { bearerToken } from '../kit/jwt.ts'
+import { routeMethods } from '../kit/service-api.ts'
 import { upstreamUrls, type GatewayConfig } from './config.ts'
 import { publishExternalEvent, type Answer, type PublishDeps } from './events/publish.ts'
 import { createKeyLookup } from './key-store.ts'
@@ -84,6 +86,7 @@ export function createGateway(deps: GatewayDeps) {
       set,
       await publishExternalEvent(publishDeps, {
         authorization: request.headers.get('authorization'),
+        contentType: request.headers.get('content-type'),
         body: new TextDecoder().decode(bytes),
         requestId: String(set.headers['x-request-id']),
         idempotencyKey: request.headers.get('idempotency-key'),
@@ -98,7 +101,7 @@ export function createGateway(deps: GatewayDeps) {
     const requestId = String(set.headers['x-request-id'])
     if (!upstream) return notFound(request, requestId)
     const authorization = request.headers.get('authorization')
-    if (params.service !== 'auth' && authorization?.startsWith('Bearer ') && (await sessions(authorization)) === 'revoked') {
+    if (params.service !== 'auth' && bearerToken(authorization) && (await sessions(authorization!)) === 'revoked') {
       const body = errorBody('UNAUTHENTICATED', 'this token is no longer valid; log in again')
       return new Response(JSON.stringify(body), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
     }
@@ -112,7 +115,9 @@ export function createGateway(deps: GatewayDeps) {
   const corsAllows = corsOrigins(config.CORS_ORIGINS)
   const corsOn = config.CORS_ORIGINS.trim() !== ''
 
-  return new Elysia()
+  const allowed = routeMethods(() => app.routes)
+
+  const app = new Elysia()
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestIdOf(request)
       // Answers differ by Origin once CORS is on, also those to no origin or a refused one: caches must know.
@@ -130,10 +135,7 @@ export function createGateway(deps: GatewayDeps) {
     .onError(({ code, error, set, request }) => {
       set.headers['x-request-id'] ??= requestIdOf(request)
       // Elysia names an error by its `code`, so a DomainError NOT_FOUND would otherwise pass for an unknown route.
-      if (code === 'NOT_FOUND' && !(error instanceof MedTrackError)) {
-        set.status = 404
-        return errorBody('NOT_FOUND', `no route ${request.method} ${new URL(request.url).pathname}`)
-      }
+      if (code === 'NOT_FOUND' && !(error instanceof MedTrackError)) return noRoute(request, allowed, set)
       const answer = answerFor(error)
       set.status = answer.status
       if (answer.retryAfter) set.headers['retry-after'] = String(answer.retryAfter)
@@ -146,6 +148,7 @@ export function createGateway(deps: GatewayDeps) {
     .post('/events/webhook', publish, { parse: 'none' })
     .all('/:service/api', proxy, { parse: 'none' })
     .all('/:service/api/*', proxy, { parse: 'none' })
+  return app
 }
 
 export type Gateway = ReturnType<typeof createGateway>

@@ -5,6 +5,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { createHash, randomBytes } from 'node:crypto'
+import { bearerToken } from '../kit/jwt.ts'
 
 const KEY_PREFIX = 'mtk_'
 const KEY_BYTES = 32
@@ -35,10 +36,7 @@ export function looksLikeKey(key: string): boolean {
 }
 
 /** The key of an `Authorization: Bearer <key>` header, or undefined. */
-export function bearerKey(authorization: string | null | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
-  return match?.[1]
-}
+export const bearerKey = bearerToken
 
 /**
  * `'student.*, grade.assigned'` → the patterns, or the problems with them.

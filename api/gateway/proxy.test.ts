@@ -32,6 +32,8 @@ function standIn(service: string): Server<undefined> {
       const record: Seen = { method: req.method, path: url.pathname, search: url.search, headers: Object.fromEntries(req.headers), body: await req.text() }
       seen[service]!.push(record)
       const requestId = req.headers.get('x-request-id') ?? ''
+      // auth's session check: a token retired by a password change is refused.
+      if (url.pathname === '/auth/api/me' && req.headers.get('authorization')?.endsWith(' retired')) return Response.json({ error: 'UNAUTHENTICATED' }, { status: 401 })
       switch (url.pathname.replace(`/${service}/api`, '')) {
         case '/students':
           return Response.json({ student_id: 'st-1', received: record.body }, { status: 201, headers: { location: `/${service}/api/students/st-1`, 'x-request-id': requestId } })
@@ -285,6 +287,33 @@ describe('the gateway itself', () => {
     expect(res.status).toBe(404)
     expect(res.headers.get('x-request-id')).toBeTruthy()
     expect(await res.json()).toEqual({ error: 'NOT_FOUND', message: `no route GET ${path}` })
+  })
+
+  test("a token auth has retired is refused at the gateway, whatever the case of the scheme; the service never sees the request", async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      const before = seen.profile!.length
+      const res = await call('/profile/api/students', { headers: { authorization: `${scheme} retired` } })
+      expect(res.status).toBe(401)
+      expect(await res.json()).toEqual({ error: 'UNAUTHENTICATED', message: 'this token is no longer valid; log in again' })
+      expect(seen.profile!.length).toBe(before)
+    }
+    const current = await call('/profile/api/students', { method: 'POST', headers: { authorization: 'bearer current' } })
+    expect(current.status).toBe(201)
+  })
+
+  test("a method the gateway's own paths do not take → 405 with Allow, in JSON; an unknown path stays a 404", async () => {
+    for (const [method, path, allow] of [
+      ['GET', '/events/publish', 'POST'],
+      ['PUT', '/events/webhook', 'POST'],
+      ['POST', '/health', 'GET, HEAD'],
+      ['DELETE', '/events/catalogue', 'GET, HEAD'],
+    ] as const) {
+      const res = await call(path, { method })
+      expect(res.status).toBe(405)
+      expect(res.headers.get('allow')).toBe(allow)
+      expect(await res.json()).toEqual({ error: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed on ${path}; it takes ${allow}` })
+    }
+    expect((await call('/events/nothing', { method: 'POST' })).status).toBe(404)
   })
 
   test('GET /health answers for the gateway', async () => {

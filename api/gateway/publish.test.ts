@@ -195,6 +195,22 @@ describe('refused: nothing is published', () => {
     expect((await post({})).status).toBe(401)
   })
 
+  test('a body not sent as JSON (a form, plain text, no content-type): 415 naming the content-type, after the key is checked', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+      const res = await post(valid(), { key: keys.everything, headers: { 'content-type': type } })
+      expect(res.status).toBe(415)
+      expect(await res.json()).toEqual({
+        error: 'UNSUPPORTED_MEDIA_TYPE',
+        message: `the request body must be JSON, sent as application/json, not ${type.split(';')[0]}`,
+        problems: [{ path: '/headers/content-type', message: 'must be application/json' }],
+      })
+    }
+    const untyped = await gateway.handle(new Request('http://localhost/events/publish', { method: 'POST', headers: { authorization: `Bearer ${keys.everything}` }, body: new Blob([JSON.stringify(valid())]) }))
+    expect(untyped.status).toBe(415)
+    expect((await post(valid(), { headers: { 'content-type': 'text/plain' } })).status).toBe(401)
+    expect(await queued()).toBe(0)
+  })
+
   test('a body that is not JSON: 400', async () => {
     const res = await post('{not json', { key: keys.everything })
     expect(res.status).toBe(400)

@@ -12,6 +12,22 @@ export function errorBody(error: string, message: string, problems?: Problem[]):
   return problems && problems.length > 0 ? { error, message, problems } : { error, message }
 }
 
+/**
+ * The answer to a request no route takes: 405 with Allow when the path takes
+ * other methods (`allowed`, from the app's routes), else 404 naming the route.
+ */
+export function noRoute(request: Request, allowed: (path: string) => string[], set: { status?: number | string; headers: Record<string, string | number> }): ErrorBody {
+  const path = new URL(request.url).pathname
+  const methods = allowed(path)
+  if (methods.length > 0) {
+    set.status = 405
+    set.headers.allow = methods.join(', ')
+    return errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; it takes ${methods.join(', ')}`)
+  }
+  set.status = 404
+  return errorBody('NOT_FOUND', `no route ${request.method} ${path}`)
+}
+
 /** What the validator says of a text field holding only spaces (fields.ts), said plainly instead. */
 const BLANK_MESSAGE = `Expected string to match '${NON_BLANK}'`
 

@@ -36,6 +36,14 @@ export async function signToken(secret: string, claims: Omit<Claims, 'iat' | 'ex
   return `${head}.${b64url(sig)}`
 }
 
+/** The token of an `Authorization: Bearer <token>` header (the scheme in any case, RFC 9110 §11.1), or undefined. */
+export function bearerToken(authorization: string | null | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1]
+}
+
+/** The user ids this platform issues tokens for; a token for anything else is not one of its own. */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /** Tokens already verified, so a client's next requests skip the HMAC; bounded, and expiry still applies. */
 const verified = new Map<string, Claims>()
 const VERIFIED_MAX = 10_000
@@ -62,7 +70,7 @@ async function verifySignature(secret: string, token: string, now: number): Prom
     const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret), Buffer.from(sig, 'base64url'), encoder.encode(`${head}.${body}`))
     if (!ok) return undefined
     const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Claims
-    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return undefined
+    if (typeof claims.sub !== 'string' || !USER_ID.test(claims.sub) || typeof claims.exp !== 'number' || claims.exp * 1000 <= now) return undefined
     if (!['student', 'encadrant', 'admin'].includes(claims.role)) return undefined
     return claims
   } catch {

@@ -273,8 +273,23 @@ describe('with the worker running', () => {
 
       const notBearer = await post(url, body, { authorization: `Basic ${await admin()}` })
       expect(notBearer.status).toBe(401)
+
+      // Signed with the secret, but not for a user of this platform: refused like any bad token, never a 500.
+      const notAUser = await post(url, body, bearer(await signToken(TEST_JWT_SECRET, { sub: 'admin', role: 'admin' })))
+      expect(notAUser.status).toBe(401)
+      expect((await json(notAUser)).error).toBe('UNAUTHENTICATED')
     }
     expect(await studentRows(s, good.email)).toHaveLength(0)
+  })
+
+  test('the scheme of the Authorization header is read in any case: `bearer` and `BEARER` are Bearer', async () => {
+    const token = await admin()
+    for (const scheme of ['bearer', 'BEARER']) {
+      const email = uniqueEmail(scheme)
+      const res = await post(s.url('/profile/api/students'), { email }, { authorization: `${scheme} ${token}` })
+      expect(res.status).toBe(201)
+      expect(await studentRows(s, email)).toHaveLength(1)
+    }
   })
 
   test('an invalid body → 422 naming every field path; malformed JSON → 400; a wrong method → 405 with Allow; an unknown route → 404 naming the path; none are 500', async () => {
@@ -310,7 +325,11 @@ describe('with the worker running', () => {
     expect(await json(wrongMethod)).toEqual({ error: 'METHOD_NOT_ALLOWED', message: 'PUT is not allowed on /profile/api/students; it takes GET, HEAD, POST' })
     const onOne = await fetch(s.url(`/profile/api/students/${crypto.randomUUID()}`), { method: 'POST', headers: bearer(token) })
     expect(onOne.status).toBe(405)
-    expect(onOne.headers.get('allow')).toContain('GET')
+    expect(onOne.headers.get('allow')).toBe('DELETE, GET, HEAD, PATCH')
+    // `/students/me` is a route of its own: it takes what it takes, not what `/students/:id` does.
+    const onMe = await fetch(s.url('/profile/api/students/me'), { method: 'POST', headers: bearer(token) })
+    expect(onMe.status).toBe(405)
+    expect(onMe.headers.get('allow')).toBe('GET, HEAD')
 
     const unknown = await fetch(s.url('/profile/api/no/such/thing'), { headers: bearer(token) })
     expect(unknown.status).toBe(404)
@@ -410,6 +429,12 @@ describe('with the worker running', () => {
     expect(Object.keys(doc.paths)).toContain('/profile/api/students')
     expect(doc.paths['/profile/api/students'].post).toBeDefined()
     expect(Object.keys(doc.paths)).toContain('/profile/api/students/{id}')
+    // Bodies are JSON, with their fields: what a client needs to write a request.
+    const created = doc.paths['/profile/api/students'].post.requestBody.content
+    expect(Object.keys(created)).toEqual(['application/json'])
+    expect(created['application/json'].schema.required).toEqual(['email'])
+    expect(Object.keys(created['application/json'].schema.properties)).toEqual(expect.arrayContaining(['email', 'first_name', 'last_name', 'phone', 'user_id']))
+    expect(Object.keys(doc.paths['/profile/api/students/{id}'].patch.requestBody.content)).toEqual(['application/json'])
 
     const ui = await fetch(s.url('/profile/api/docs'))
     expect(ui.status).toBe(200)

@@ -6,8 +6,8 @@ import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newI
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
-import { answerFor, declaresTooLarge, errorBody, isJsonType, MAX_BODY_BYTES, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
-import { verifyToken, type Claims, type Role } from './jwt.ts'
+import { answerFor, declaresTooLarge, errorBody, isJsonType, MAX_BODY_BYTES, noRoute, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
+import { bearerToken, verifyToken, type Claims, type Role } from './jwt.ts'
 
 export interface ServiceApiOptions {
   service: string
@@ -104,23 +104,13 @@ export function createServiceApi(o: ServiceApiOptions) {
         case 'PARSE':
           set.status = 400
           return errorBody('MALFORMED_JSON', 'the request body is not valid JSON')
-        case 'NOT_FOUND': {
-          const path = new URL(request.url).pathname
-          const methods = allowed(path)
-          if (methods.length > 0) {
-            set.status = 405
-            set.headers.allow = methods.join(', ')
-            return errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; it takes ${methods.join(', ')}`)
-          }
-          set.status = 404
-          return errorBody('NOT_FOUND', `no route ${request.method} ${path}`)
-        }
+        case 'NOT_FOUND':
+          return noRoute(request, allowed, set)
       }
       return answer(error)
     })
     .derive({ as: 'global' }, async ({ headers, request, set, body, query, params }) => {
-      const auth = headers.authorization
-      const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined
+      const token = bearerToken(headers.authorization)
       const claims = token ? await verifyToken(o.config.JWT_SECRET, token) : undefined
       const caller = claims ? callerOf(claims) : undefined
       const requestId = String(set.headers['x-request-id'])
@@ -182,18 +172,23 @@ export function createServiceApi(o: ServiceApiOptions) {
 
 /**
  * The methods the app's routes take on a path, for a 405's Allow (HEAD with
- * GET): none when no route has that path. The routes are read when first
- * asked, once every feature has added its own.
+ * GET): none when no route has that path. A path a route names exactly is that
+ * route's alone: `/students/me` takes what its own routes take, not what
+ * `/students/:id` does (they would refuse `me` as an id). The routes are read
+ * when first asked, once every feature has added its own.
  */
-function routeMethods(routes: () => { method: string; path: string }[]): (path: string) => string[] {
-  let compiled: { method: string; pattern: RegExp }[] | undefined
+export function routeMethods(routes: () => { method: string; path: string }[]): (path: string) => string[] {
+  let compiled: { method: string; pattern: RegExp; exact: boolean }[] | undefined
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   return (path) => {
     compiled ??= routes().map((r) => ({
       method: r.method,
       pattern: new RegExp(`^${r.path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : escape(seg))).join('/')}/?$`),
+      exact: !/(^|\/)(:|\*)/.test(r.path),
     }))
-    const methods = new Set(compiled.filter((r) => r.pattern.test(path)).map((r) => r.method))
+    const matching = compiled.filter((r) => r.pattern.test(path))
+    const exact = matching.filter((r) => r.exact)
+    const methods = new Set((exact.length > 0 ? exact : matching).map((r) => r.method))
     if (methods.has('ALL')) return []
     if (methods.has('GET')) methods.add('HEAD')
     return [...methods].sort()

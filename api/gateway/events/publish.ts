@@ -1,6 +1,6 @@
 import { buildEnvelope, canonicalJson, depthProblem, describe, MedTrackError, problemsOf, uuidV5, type Catalogue, type EventPublisher, type Logger, type PayloadValidator } from '../../../core/index.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { errorBody } from '../../kit/errors.ts'
+import { errorBody, isJsonType, unsupportedMediaType } from '../../kit/errors.ts'
 import type { KeyLookup } from '../key-store.ts'
 import { allows, bearerKey } from '../keys.ts'
 import { PublishRequest } from './model.ts'
@@ -15,6 +15,7 @@ export interface PublishDeps {
 /** What `/events/publish` needs of a request, as plain values. */
 export interface ExternalPublish {
   authorization: string | null
+  contentType: string | null
   /** The request body, as sent. */
   body: string
   /** Becomes the event's correlation id. */
@@ -33,7 +34,7 @@ const requestCheck = TypeCompiler.Compile(PublishRequest)
 const RETRY_AFTER_SECONDS = 5
 
 /**
- * Checks, in this order, the API key (401), the body (400, 422), the event type
+ * Checks, in this order, the API key (401), that the body is sent as JSON (415), the body (400, 422), the event type
  * against the catalogue (422 at `/event_type`), the key's patterns (403) and the
  * payload (422 at `/payload/...`); then publishes and answers 202 once the broker
  * confirmed, or 503 with Retry-After when it did not. Nothing is published on any error.
@@ -47,6 +48,11 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
       body: errorBody('UNAUTHENTICATED', 'a valid API key is required: Authorization: Bearer <key>'),
       headers: { 'www-authenticate': 'Bearer' },
     }
+  }
+
+  if (!isJsonType(req.contentType ?? '')) {
+    const refusal = unsupportedMediaType(req.contentType ?? '')
+    return { status: refusal.status, body: errorBody(refusal.code, refusal.message, refusal.problems) }
   }
 
   let data: unknown
