@@ -52,8 +52,8 @@ export const authApi: ApiDefinition = {
       .delete(
         '/users/:id',
         async ({ user, params, send }) => {
-          await getUser(db, user, params.id)
-          return send('auth.delete_user', { user_id: params.id })
+          const { id } = await getUser(db, user, params.id)
+          return send('auth.delete_user', { user_id: id })
         },
         { auth: true, params: UserParams },
       ),

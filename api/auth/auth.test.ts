@@ -170,6 +170,24 @@ describe('auth', () => {
     expect((await post('/login', { email: a.email, password: 'correct horse 42' })).status).toBe(401)
   })
 
+  test('users/:id takes an id in either case: the own id in upper case answers as in lower case, for GET and DELETE; another user\'s is still refused', async () => {
+    const a = await (await register(email('upper'))).json()
+    const b = await (await register(email('neighbour'))).json()
+    const token = await loginToken(a.email)
+    const shown = await get(`/users/${a.id.toUpperCase()}`, token)
+    expect(shown.status).toBe(200)
+    expect(await shown.json()).toEqual(await (await get(`/users/${a.id}`, token)).json())
+    expect((await get(`/users/${b.id.toUpperCase()}`, token)).status).toBe(403)
+    expect((await get(`/users/${b.id.toUpperCase()}`, token, 'DELETE')).status).toBe(403)
+
+    const deleted = await get(`/users/${a.id.toUpperCase()}`, token, 'DELETE')
+    expect(deleted.status).toBe(200)
+    expect(await deleted.json()).toEqual({ id: a.id, deleted: true })
+    await waitFor(() => typesOf('user.deleted').some((p) => p.user_id === a.id))
+    expect((await get('/me', token)).status).toBe(401)
+    expect((await post('/login', { email: a.email, password: 'correct horse 42' })).status).toBe(401)
+  })
+
   test('student.created for an address with no account: the account is made with that user id and a set-password link is mailed; setting it logs in', async () => {
     const address = email('admitted')
     const userId = crypto.randomUUID()

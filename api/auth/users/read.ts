@@ -28,10 +28,10 @@ export async function login(db: Database, secret: string, ttlSeconds: number, em
   return { access_token: accessToken, token_type: 'Bearer', expires_in: ttlSeconds, user: userView(user) }
 }
 
-/** A user as seen by the caller: themself or, for an admin, anyone. */
+/** A user as seen by the caller: themself or, for an admin, anyone. The id may be written in either case. */
 export async function getUser(db: Database, caller: Caller, id: string) {
-  await currentUser(db, caller)
-  if (caller.user_id !== id && caller.role !== 'admin') throw forbidden('you may see only your own account')
+  const own = await currentUser(db, caller)
+  if (own.id !== id.toLowerCase() && caller.role !== 'admin') throw forbidden('you may see only your own account')
   const [user] = await db.select().from(users).where(eq(users.id, id))
   if (!user) throw notFound('user')
   return userView(user)
