@@ -31,8 +31,32 @@ export function noRoute(request: Request, allowed: (path: string) => string[], s
 /** What the validator says of a text field holding only spaces (fields.ts), said plainly instead. */
 const BLANK_MESSAGE = `Expected string to match '${NON_BLANK}'`
 
+/** One error of the validator (TypeBox's ValueError): where, what it says, and the schema and value it was about. */
+interface ValueProblem {
+  path: string
+  message: string
+  schema?: { anyOf?: { const?: unknown; type?: string; format?: string }[] }
+  value?: unknown
+}
+
+/**
+ * What the validator says, said plainly where it says too little: a missing
+ * field is required, a choice names its options, a flag is true or false,
+ * text holding only spaces must not be blank.
+ */
+function plainMessage(e: ValueProblem): string {
+  if (e.value === undefined) return 'is required'
+  if (e.message === BLANK_MESSAGE) return 'must not be blank'
+  const options = e.schema?.anyOf
+  if (!options || e.message !== 'Expected union value') return e.message
+  if (options.every((o) => o.const !== undefined)) return `must be one of ${options.map((o) => JSON.stringify(o.const)).join(', ')}`
+  if (options.some((o) => o.type === 'boolean' || o.format === 'boolean')) return 'must be true or false'
+  const described = options.map((o) => (o.type === 'null' ? 'null' : o.format ? `a ${o.format}` : `a ${o.type ?? 'value of another kind'}`))
+  return `must be ${[...new Set(described)].join(' or ')}`
+}
+
 /** Elysia's validation errors as field problems: `/email`, `/query/page`, `/params/id`. */
-export function validationProblems(where: string, errors: { path: string; message: string; summary?: string }[]): Problem[] {
+export function validationProblems(where: string, errors: ValueProblem[]): Problem[] {
   const prefix = where === 'body' ? '' : `/${where}`
   const seen = new Set<string>()
   const problems: Problem[] = []
@@ -40,7 +64,7 @@ export function validationProblems(where: string, errors: { path: string; messag
     const path = `${prefix}${e.path}` || '/'
     if (seen.has(path)) continue
     seen.add(path)
-    problems.push({ path, message: e.message === BLANK_MESSAGE ? 'must not be blank' : e.message })
+    problems.push({ path, message: plainMessage(e) })
   }
   return problems
 }
