@@ -103,15 +103,23 @@ describe('auth', () => {
     expect((await (await get('/me', token)).json()).verified).toBe(false)
     const verified = await post('/verify', { token: linkToken(mail!) })
     expect(verified.status).toBe(200)
+    const verifiedUser = await verified.json()
+    expect(verifiedUser).toMatchObject({ id: user.id, verified: true })
     expect((await (await get('/me', token)).json()).verified).toBe(true)
-    expect((await post('/verify', { token: linkToken(mail!) })).status).toBe(422)
+    // The link followed again while it is valid (a second click) answers the same; it verifies nothing twice.
+    const again = await post('/verify', { token: linkToken(mail!) })
+    expect(again.status).toBe(200)
+    expect(await again.json()).toEqual(verifiedUser)
     // The token travels, and rests, only as its hash.
     await waitFor(() => commandTap.payloads().length >= 2, 5_000, 'the verify commands')
     expect(commandTap.payloads().slice(-2)).toEqual([{ token_hash: hashToken(linkToken(mail!)) }, { token_hash: hashToken(linkToken(mail!)) }])
     for (const body of commandTap.bodies()) expect(body).not.toContain(linkToken(mail!))
     expect(await storedMessages()).not.toContain(linkToken(mail!))
+    // Another token is still refused.
+    expect((await post('/verify', { token: `${linkToken(mail!)}x` })).status).toBe(422)
 
     await waitFor(() => typesOf('user.verified').some((p) => p.user_id === user.id))
+    expect(typesOf('user.verified').filter((p) => p.user_id === user.id)).toHaveLength(1)
     const created = typesOf('user.created').filter((p) => p.user_id === user.id)
     expect(created).toEqual([{ user_id: user.id, email: address, role: 'student', first_name: 'Ana', last_name: 'Diallo' }])
     for (const m of events) expect(JSON.stringify(m.body)).not.toMatch(/password|argon2|token=/)
