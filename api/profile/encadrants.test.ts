@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
+import { listDeadLetters } from '../../core/index.ts'
 import { encadrants, profileOutbox } from '../../schemas/db/profile.ts'
 import { problemPaths, startProfileService, uniqueEmail, type ProfileService } from './test-service.ts'
 
@@ -107,6 +108,63 @@ describe('/encadrants', () => {
     expect(problemPaths(unknown)).toEqual(['/establishment_id'])
     expect((await admin().get(path)).body).toMatchObject({ phone: '+212600000010', establishment_id: hospitalId, first_name: 'Meredith' })
     expect(await s.emitted('encadrant.updated', (p) => p.encadrant_id === encadrant.id)).toHaveLength(2)
+  })
+
+  test('a user id that already has a profile, with a new email: 409 naming /user_id, not /email; a taken email names /email', async () => {
+    const taken = await createEncadrant()
+    const byUser = await admin().post('/encadrants', { email: uniqueEmail('fresh'), user_id: taken.user_id })
+    expect(byUser.status).toBe(409)
+    expect(byUser.body.problems).toEqual([{ path: '/user_id', message: 'already has a profile' }])
+    const student = (await admin().post('/students', { email: uniqueEmail('student') })).body
+    expect(problemPaths(await admin().post('/encadrants', { email: uniqueEmail('fresh'), user_id: student.user_id }))).toEqual(['/user_id'])
+    const byEmail = await admin().post('/encadrants', { email: taken.email, user_id: crypto.randomUUID() })
+    expect(byEmail.status).toBe(409)
+    expect(byEmail.body.problems).toEqual([{ path: '/email', message: 'already registered' }])
+    expect(problemPaths(await admin().post('/encadrants', { email: taken.email, user_id: student.user_id }))).toEqual(['/email', '/user_id'])
+  })
+
+  test('detaching: establishment_id null → 200 with null, encadrant.updated names it, a later GET shows it; the establishment can then be deleted', async () => {
+    const est = (await admin().post('/establishments', { name: 'CHU Mohammed VI', city: 'Marrakech' })).body
+    const encadrant = await createEncadrant({ establishment_id: est.id })
+    const path = `/encadrants/${encadrant.id}`
+    const res = await s.as('encadrant', encadrant.user_id).patch(path, { establishment_id: null })
+    expect(res.status).toBe(200)
+    expect(res.body.establishment_id).toBeNull()
+    expect((await admin().get(path)).body.establishment_id).toBeNull()
+    const event = await s.waitForEvent('encadrant.updated', (p) => p.encadrant_id === encadrant.id)
+    expect(event.payload).toEqual({ encadrant_id: encadrant.id, updated_fields: ['establishment_id'] })
+    // Detached already: nothing changes, nothing is emitted.
+    expect(await admin().patch(path, { establishment_id: null })).toEqual({ status: 200, body: res.body })
+    expect(await s.emitted('encadrant.updated', (p) => p.encadrant_id === encadrant.id)).toHaveLength(1)
+    expect(await admin().delete(`/establishments/${est.id}`)).toEqual({ status: 200, body: { id: est.id, deleted: true } })
+  })
+
+  test('an establishment deleted while an encadrant is given it (PATCH or POST, both at once, 20 times): exactly one wins, the other is refused, and no encadrant points at a deleted establishment', async () => {
+    for (let n = 0; n < 20; n++) {
+      const est = (await admin().post('/establishments', { name: `Clinique ${n}`, city: 'Tanger' })).body
+      const byPatch = n % 2 === 0
+      const existing = byPatch ? await createEncadrant() : undefined
+      const [given, deleted] = await Promise.all([
+        byPatch ? admin().patch(`/encadrants/${existing!.id}`, { establishment_id: est.id }) : admin().post('/encadrants', { email: uniqueEmail('race'), establishment_id: est.id }),
+        admin().delete(`/establishments/${est.id}`),
+      ])
+      const won = byPatch ? 200 : 201
+      expect([`${won} 409`, '422 200']).toContain(`${given.status} ${deleted.status}`)
+      if (given.status === won) {
+        expect(deleted.body.message).toContain('move them first')
+        expect((await admin().get(`/establishments/${est.id}`)).status).toBe(200)
+        expect((await admin().get(`/encadrants/${given.body.id}`)).body.establishment_id).toBe(est.id)
+      } else {
+        expect(given.body.problems).toEqual([{ path: '/establishment_id', message: 'no establishment with this id' }])
+        expect((await admin().get(`/establishments/${est.id}`)).status).toBe(404)
+        if (existing) expect((await admin().get(`/encadrants/${existing.id}`)).body.establishment_id).toBeNull()
+      }
+    }
+    const dangling = await s.database.db.execute(
+      `select e.id from profile.encadrants e where e.establishment_id is not null and not exists (select 1 from profile.establishments x where x.id = e.establishment_id)`,
+    )
+    expect(dangling).toHaveLength(0)
+    expect(await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).toEqual([])
   })
 
   test('deleting: admins only; 200 {deleted: true}, no event (the catalogue has none); then 404', async () => {

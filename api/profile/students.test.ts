@@ -51,6 +51,20 @@ describe('/students', () => {
     expect(sameUser.status).toBe(409)
   })
 
+  test('a user id that already has a profile, with a new email: 409 naming /user_id, not /email; a taken email names /email', async () => {
+    const taken = await createStudent()
+    const byUser = await admin().post('/students', { email: uniqueEmail('fresh'), user_id: taken.user_id })
+    expect(byUser.status).toBe(409)
+    expect(byUser.body.problems).toEqual([{ path: '/user_id', message: 'already has a profile' }])
+    const encadrant = (await admin().post('/encadrants', { email: uniqueEmail('enc') })).body
+    expect(problemPaths(await admin().post('/students', { email: uniqueEmail('fresh'), user_id: encadrant.user_id }))).toEqual(['/user_id'])
+    const byEmail = await admin().post('/students', { email: taken.email.toUpperCase(), user_id: crypto.randomUUID() })
+    expect(byEmail.status).toBe(409)
+    expect(byEmail.body.problems).toEqual([{ path: '/email', message: 'already registered' }])
+    expect(problemPaths(await admin().post('/students', { email: encadrant.email, user_id: taken.user_id }))).toEqual(['/email', '/user_id'])
+    expect(await s.database.db.select().from(students).where(eq(students.userId, encadrant.user_id))).toHaveLength(0)
+  })
+
   test('an email the event catalogue accepts is accepted here too, accents and all: 201 and student.created', async () => {
     const email = `josé.${crypto.randomUUID().slice(0, 8)}@exemple.fr`
     const res = await admin().post('/students', { email })

@@ -37,7 +37,8 @@ export type CreateEncadrant = Static<typeof CreateEncadrant>
 
 export const UpdateEncadrant = Type.Object({
   encadrant_id: Uuid,
-  fields: Type.Partial(Type.Object({ phone: Text, first_name: Text, last_name: Text, speciality: Text, establishment_id: Uuid })),
+  /** `establishment_id: null` detaches the encadrant from their establishment. */
+  fields: Type.Partial(Type.Object({ phone: Text, first_name: Text, last_name: Text, speciality: Text, establishment_id: Type.Union([Uuid, Type.Null()]) })),
 })
 export type UpdateEncadrant = Static<typeof UpdateEncadrant>
 

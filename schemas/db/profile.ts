@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { runtimeTables } from './runtime.ts'
 
 export const profileSchema = pgSchema('profile')
@@ -34,11 +34,12 @@ export const encadrants = profileSchema.table(
     firstName: text('first_name'),
     lastName: text('last_name'),
     speciality: text('speciality'),
-    establishmentId: uuid('establishment_id'),
+    /** The establishment the encadrant belongs to; one with encadrants cannot be deleted. */
+    establishmentId: uuid('establishment_id').references(() => establishments.id, { onDelete: 'restrict' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('encadrants_email_lower_idx').on(sql`lower(${t.email})`)],
+  (t) => [uniqueIndex('encadrants_email_lower_idx').on(sql`lower(${t.email})`), index('encadrants_establishment_idx').on(t.establishmentId)],
 )
 
 export const establishments = profileSchema.table('establishments', {
@@ -57,6 +58,8 @@ export const accounts = profileSchema.table(
   {
     userId: uuid('user_id').primaryKey(),
     email: text('email').notNull(),
+    /** `student`, `encadrant` or `admin`, as `user.created` said; null for an account remembered before roles were kept. */
+    role: text('role'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('accounts_email_lower_idx').on(sql`lower(${t.email})`)],

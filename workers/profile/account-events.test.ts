@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { listDeadLetters } from '../../core/index.ts'
 import { encadrants, profileOutbox, students } from '../../schemas/db/profile.ts'
 import { waitFor } from '../../test/broker.ts'
-import { startProfileService, uniqueEmail, type ProfileService } from '../../api/profile/test-service.ts'
+import { problemPaths, startProfileService, uniqueEmail, type ProfileService } from '../../api/profile/test-service.ts'
 
 let s: ProfileService
 
@@ -136,6 +136,37 @@ describe('the account directory', () => {
     expect(again.status).toBe(201)
     expect(again.body.user_id).toBe(user.user_id)
     expect(await s.as('student', user.user_id).get('/students/me')).toMatchObject({ status: 200, body: { id: again.body.id } })
+  })
+
+  test("an admin's account gets no profile from an admin either: its email or user id → 409 naming the field, not a student's (an encadrant's)", async () => {
+    const user = account('admin')
+    await s.applied((await s.publish('user.created', user)).event_id)
+    const refused = (path: string, kind: string) => ({ status: 409, body: { problems: [{ path, message: `the account is not ${kind}'s` }] } })
+    expect(await s.as('admin').post('/students', { email: user.email.toUpperCase() })).toMatchObject(refused('/email', 'a student'))
+    expect(await s.as('admin').post('/students', { email: uniqueEmail('fresh'), user_id: user.user_id })).toMatchObject(refused('/user_id', 'a student'))
+    expect(await s.as('admin').post('/encadrants', { email: user.email })).toMatchObject(refused('/email', 'an encadrant'))
+    expect(await s.as('admin').post('/encadrants', { email: uniqueEmail('fresh'), user_id: user.user_id })).toMatchObject(refused('/user_id', 'an encadrant'))
+    expect(await studentsOf(user.user_id)).toHaveLength(0)
+    expect(await encadrantsOf(user.user_id)).toHaveLength(0)
+    expect(await byEmail(user.email)).toHaveLength(0)
+  })
+
+  test("a student's account whose profile was deleted takes no encadrant profile, and an encadrant's account no student profile", async () => {
+    const student = account('student')
+    await s.applied((await s.publish('user.created', student)).event_id)
+    expect((await s.as('admin').delete(`/students/${(await studentsOf(student.user_id))[0]!.id}`)).status).toBe(200)
+    const asEncadrant = await s.as('admin').post('/encadrants', { email: student.email })
+    expect(asEncadrant).toMatchObject({ status: 409, body: { problems: [{ path: '/email', message: "the account is not an encadrant's" }] } })
+    expect(problemPaths(await s.as('admin').post('/encadrants', { email: uniqueEmail('fresh'), user_id: student.user_id }))).toEqual(['/user_id'])
+    expect(await encadrantsOf(student.user_id)).toHaveLength(0)
+
+    const encadrant = account('encadrant')
+    await s.applied((await s.publish('user.created', encadrant)).event_id)
+    expect((await s.as('admin').delete(`/encadrants/${(await encadrantsOf(encadrant.user_id))[0]!.id}`)).status).toBe(200)
+    const asStudent = await s.as('admin').post('/students', { email: encadrant.email })
+    expect(asStudent).toMatchObject({ status: 409, body: { problems: [{ path: '/email', message: "the account is not a student's" }] } })
+    expect(problemPaths(await s.as('admin').post('/students', { email: uniqueEmail('fresh'), user_id: encadrant.user_id }))).toEqual(['/user_id'])
+    expect(await studentsOf(encadrant.user_id)).toHaveLength(0)
   })
 
   test('after user.deleted the email is free: a new student with it gets a new user id', async () => {

@@ -51,6 +51,31 @@ test("an encadrant's email, a user id given twice, and a registered account's em
   expect((answers[3] as { body: { user_id: string } }).body.user_id).toBe(account)
 })
 
+test("commands that arrived together, refused for different reasons: each 409 names its own field, the others of the batch are made", async () => {
+  const admin = { userId: crypto.randomUUID(), email: email('admin') }
+  await database.db.insert(accounts).values({ ...admin, role: 'admin' })
+  const userId = crypto.randomUUID()
+  const taken = email('taken')
+  const { answers, emitted } = await createTogether([
+    { email: admin.email },
+    { email: email('fresh'), user_id: admin.userId },
+    { email: taken, user_id: userId },
+    { email: email('fresh'), user_id: userId },
+    { email: taken.toUpperCase() },
+    { email: email('ok') },
+  ])
+  expect(answers.map((x) => x.status)).toEqual([409, 409, 201, 409, 409, 201])
+  expect(answers.map((x) => (x instanceof DomainError ? x.problems : []))).toEqual([
+    [{ path: '/email', message: "the account is not a student's" }],
+    [{ path: '/user_id', message: "the account is not a student's" }],
+    [],
+    [{ path: '/user_id', message: 'already has a profile' }],
+    [{ path: '/email', message: 'already registered' }],
+    [],
+  ])
+  expect(emitted).toEqual([[], [], ['student.created'], [], [], ['student.created']])
+})
+
 test('a profile id given in upper case (as an external system may send it) still comes back with its row, in the lower case PostgreSQL keeps', async () => {
   const id = crypto.randomUUID()
   const row = await database.db.transaction((tx) => insertStudent(tx, { id: id.toUpperCase(), userId: crypto.randomUUID(), email: email('upper') }))

@@ -8,6 +8,8 @@ import type { EncadrantRow, StudentRow } from './views.ts'
  * A user has at most one profile, student or encadrant: a user id or an email
  * (any case) already used by either kind means the profile exists. The unique
  * indexes of each table make the insert itself the check for its own kind.
+ * A profile is made only for an account of its kind: a user id or an email
+ * whose account (the directory's) has another role gets none.
  */
 
 /**
@@ -43,6 +45,8 @@ function insertStatement(table: ProfileTable, other: ProfileTable): (rows: strin
   const names = sql.raw(columns.map((c) => `"${c.name}"`).join(', '))
   const picked = sql.raw(columns.map((c) => `v."${c.name}"`).join(', '))
   const shape = sql.raw([...columns.map((c) => `"${c.name}" ${c.getSQLType()}`), 'user_id uuid', 'new_user_id uuid', 'n integer'].join(', '))
+  // The role of the accounts this kind of profile belongs to.
+  const role = sql.raw(table === students ? `'student'` : `'encadrant'`)
   // The columns by name, not `*`: a column added later must not change what the prepared statement returns.
   const returned = sql.raw(Object.values(getTableColumns(table) as Record<string, AnyColumn>).map((c) => `"${c.name}"`).join(', '))
   const statement = (rows: string) => sql`
@@ -52,6 +56,8 @@ function insertStatement(table: ProfileTable, other: ProfileTable): (rows: strin
     cross join lateral (select coalesce(v.user_id, (select a.user_id from ${accounts} as a where lower(a.email) = lower(v.email)), v.new_user_id) as user_id) as o
     where not exists (select 1 from ${other} as p where p.user_id = o.user_id)
       and not exists (select 1 from ${other} as p where lower(p.email) = lower(v.email))
+      and not exists (select 1 from ${accounts} as a where a.user_id = o.user_id and a.role <> ${role})
+      and not exists (select 1 from ${accounts} as a where lower(a.email) = lower(v.email) and a.role <> ${role})
     order by v.n
     on conflict do nothing
     returning ${returned}`
@@ -61,7 +67,8 @@ function insertStatement(table: ProfileTable, other: ProfileTable): (rows: strin
 
 /**
  * Inserts profiles into `table`, each unless one exists, of either kind, for
- * its user or email (also one earlier in the same list); one statement for all,
+ * its user or email (also one earlier in the same list), or its user or email
+ * is an account of another role; one statement for all,
  * whatever it has to look up. Answers in order: the row, or undefined.
  */
 async function insertProfiles<T extends ProfileTable>(tx: Tx, table: T, other: ProfileTable, values: NewProfile[]): Promise<(T['$inferSelect'] | undefined)[]> {
@@ -77,17 +84,17 @@ async function insertProfiles<T extends ProfileTable>(tx: Tx, table: T, other: P
   return rows.map((r) => byId.get(String(r.id).toLowerCase()))
 }
 
-/** Inserts students, each unless a profile exists for its user or email; undefined for those. */
+/** Inserts students, each unless a profile exists for its user or email or its account is not a student's; undefined for those. */
 export function insertStudents(tx: Tx, values: NewStudent[]): Promise<(StudentRow | undefined)[]> {
   return insertProfiles(tx, students, encadrants, values)
 }
 
-/** Inserts the student unless a profile exists for that user or email; undefined when one does. */
+/** Inserts the student unless a profile exists for that user or email or its account is not a student's; undefined then. */
 export async function insertStudent(tx: Tx, values: NewStudent): Promise<StudentRow | undefined> {
   return (await insertStudents(tx, [values]))[0]
 }
 
-/** Inserts the encadrant unless a profile exists for that user or email; undefined when one does. */
+/** Inserts the encadrant unless a profile exists for that user or email or its account is not an encadrant's; undefined then. */
 export async function insertEncadrant(tx: Tx, values: NewEncadrant): Promise<EncadrantRow | undefined> {
   return (await insertProfiles(tx, encadrants, students, [values]))[0]
 }
@@ -118,8 +125,8 @@ export function encadrantCreated(e: EncadrantRow): EncadrantCreated {
 }
 
 /** Keeps the account directory from `user.created` / `user.deleted`. */
-export async function rememberAccount(tx: Tx, userId: string, email: string): Promise<void> {
-  await tx.insert(accounts).values({ userId, email }).onConflictDoNothing()
+export async function rememberAccount(tx: Tx, userId: string, email: string, role: string): Promise<void> {
+  await tx.insert(accounts).values({ userId, email, role }).onConflictDoNothing()
 }
 
 export async function forgetAccount(tx: Tx, userId: string): Promise<void> {

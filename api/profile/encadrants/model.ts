@@ -17,7 +17,8 @@ export const EncadrantUpdate = t.Object({
   first_name: t.Optional(text(100)),
   last_name: t.Optional(text(100)),
   speciality: t.Optional(text(200)),
-  establishment_id: t.Optional(t.String({ format: 'uuid' })),
+  /** `null` detaches the encadrant from their establishment. */
+  establishment_id: t.Optional(t.Union([t.String({ format: 'uuid' }), t.Null()])),
 })
 
 export const EncadrantParams = t.Object({ id: t.String({ format: 'uuid' }) })

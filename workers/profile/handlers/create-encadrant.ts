@@ -1,23 +1,26 @@
-import { conflict } from '../../../core/index.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
-import { assertEstablishment } from '../establishment-check.ts'
+import { assertEstablishment, guardEstablishmentKey, unknownEstablishment } from '../establishment-check.ts'
 import { encadrantCreated, insertEncadrant } from '../profiles.ts'
+import { refusals } from '../refusals.ts'
 import { encadrantView } from '../views.ts'
 
-/** Creates an encadrant profile; 409 when a profile already exists for the email (any case) or user id. */
+/**
+ * Creates an encadrant profile; 422 for an unknown establishment, 409 naming the field when the
+ * email (any case) or user id already has a profile or is that of an account that is not an encadrant's.
+ */
 export const createEncadrant: NonNullable<CommandHandlers['profile.create_encadrant']> = async ({ payload }, { tx, emit }) => {
   if (payload.establishment_id) await assertEstablishment(tx, payload.establishment_id)
-  const email = payload.email.trim()
-  const encadrant = await insertEncadrant(tx, {
+  const asked = {
     userId: payload.user_id,
-    email,
+    email: payload.email.trim(),
     phone: payload.phone ?? null,
     firstName: payload.first_name ?? null,
     lastName: payload.last_name ?? null,
     speciality: payload.speciality ?? null,
     establishmentId: payload.establishment_id ?? null,
-  })
-  if (!encadrant) throw conflict('a profile with this email or user already exists', [{ path: '/email', message: 'already registered' }])
+  }
+  const encadrant = await guardEstablishmentKey(() => insertEncadrant(tx, asked), unknownEstablishment)
+  if (!encadrant) throw (await refusals(tx, 'encadrant', [asked]))[0]!
   emit('encadrant.created', encadrantCreated(encadrant))
   return { status: 201, body: encadrantView(encadrant) }
 }

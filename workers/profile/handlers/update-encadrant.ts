@@ -3,7 +3,7 @@ import { notFound } from '../../../core/index.ts'
 import { encadrants } from '../../../schemas/db/profile.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { assertOwnProfile, changes, type Editable } from '../changes.ts'
-import { assertEstablishment } from '../establishment-check.ts'
+import { assertEstablishment, guardEstablishmentKey, unknownEstablishment } from '../establishment-check.ts'
 import { encadrantView, type EncadrantRow } from '../views.ts'
 
 const EDITABLE: Editable<EncadrantRow> = {
@@ -14,7 +14,10 @@ const EDITABLE: Editable<EncadrantRow> = {
   establishment_id: 'establishmentId',
 }
 
-/** Applies a partial update; `encadrant.updated` names the fields that changed, and nothing is emitted when none did. */
+/**
+ * Applies a partial update; `encadrant.updated` names the fields that changed, and nothing is emitted
+ * when none did. `establishment_id: null` detaches the encadrant from their establishment.
+ */
 export const updateEncadrant: NonNullable<CommandHandlers['profile.update_encadrant']> = async ({ payload, actor }, { tx, emit }) => {
   const [row] = await tx.select().from(encadrants).where(eq(encadrants.id, payload.encadrant_id)).for('update')
   if (!row) throw notFound('encadrant')
@@ -22,7 +25,10 @@ export const updateEncadrant: NonNullable<CommandHandlers['profile.update_encadr
   const { set, names } = changes(row, payload.fields, EDITABLE)
   if (names.length === 0) return { status: 200, body: encadrantView(row) }
   if (set.establishmentId) await assertEstablishment(tx, set.establishmentId)
-  const [updated] = await tx.update(encadrants).set({ ...set, updatedAt: new Date() }).where(eq(encadrants.id, row.id)).returning()
+  const [updated] = await guardEstablishmentKey(
+    () => tx.update(encadrants).set({ ...set, updatedAt: new Date() }).where(eq(encadrants.id, row.id)).returning(),
+    unknownEstablishment,
+  )
   emit('encadrant.updated', { encadrant_id: row.id, updated_fields: names })
   return { status: 200, body: encadrantView(updated!) }
 }
