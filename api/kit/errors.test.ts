@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import { Elysia, t } from 'elysia'
-import { text } from './fields.ts'
+import { clearable, text } from './fields.ts'
 import { validationProblems } from './errors.ts'
 
 /** An app that answers a validation failure with the problems the APIs give. */
@@ -43,4 +43,15 @@ test('a missing field is required; a choice names its options; a value of anothe
 
 test('a flag in the query is true or false', async () => {
   expect(await problems(new Request('http://localhost/things?unread=maybe'))).toEqual([{ path: '/query/unread', message: 'must be true or false' }])
+})
+
+test('a field a PATCH may clear takes text or null: what is wrong with other text is said as for text', async () => {
+  const patch = new Elysia()
+    .onError(({ code, error }) => (code === 'VALIDATION' ? validationProblems(error.type, error.all as never) : String(error)))
+    .patch('/things', ({ body }) => body, { body: t.Object({ phone: clearable(5) }) })
+  const send = async (body: unknown) => (await patch.handle(new Request('http://localhost/things', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }))).json()
+  expect(await send({ phone: null })).toEqual({ phone: null })
+  expect(await send({ phone: '  ' })).toEqual([{ path: '/phone', message: 'must not be blank, or null' }])
+  expect(await send({ phone: '0123456' })).toEqual([{ path: '/phone', message: 'Expected string length less or equal to 5, or null' }])
+  expect(await send({ phone: 12 })).toEqual([{ path: '/phone', message: 'must be a string or null' }])
 })

@@ -1,3 +1,5 @@
+import type { TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { DomainError, jsonPointer, MedTrackError, type Problem } from '../../core/index.ts'
 import { NON_BLANK } from './fields.ts'
 
@@ -35,7 +37,7 @@ const BLANK_MESSAGE = `Expected string to match '${NON_BLANK}'`
 interface ValueProblem {
   path: string
   message: string
-  schema?: { anyOf?: { const?: unknown; type?: string; format?: string }[] }
+  schema?: { anyOf?: (TSchema & { const?: unknown; type?: string; format?: string })[] }
   value?: unknown
 }
 
@@ -51,6 +53,12 @@ function plainMessage(e: ValueProblem): string {
   if (!options || e.message !== 'Expected union value') return e.message
   if (options.every((o) => o.const !== undefined)) return `must be one of ${options.map((o) => JSON.stringify(o.const)).join(', ')}`
   if (options.some((o) => o.type === 'boolean' || o.format === 'boolean')) return 'must be true or false'
+  // A value or null (a field a PATCH may clear), given a value of that kind: what is wrong with it as that value.
+  const [other, ...more] = options.filter((o) => o.type !== 'null')
+  if (other && more.length === 0 && typeof e.value === other.type) {
+    const first = Value.Errors(other, e.value).First()
+    if (first) return `${plainMessage(first as ValueProblem)}, or null`
+  }
   const described = options.map((o) => (o.type === 'null' ? 'null' : o.format ? `a ${o.format}` : `a ${o.type ?? 'value of another kind'}`))
   return `must be ${[...new Set(described)].join(' or ')}`
 }

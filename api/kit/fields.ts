@@ -5,3 +5,6 @@ export const NON_BLANK = '\\S'
 
 /** A text field a person fills in (a name, a phone number): not empty, not only spaces, at most `maxLength` characters. */
 export const text = (maxLength: number) => t.String({ minLength: 1, maxLength, pattern: NON_BLANK })
+
+/** An optional text field a PATCH may clear: the text, or `null` for none. */
+export const clearable = (maxLength: number) => t.Optional(t.Union([text(maxLength), t.Null()]))

@@ -108,6 +108,11 @@ describe('/encadrants', () => {
     expect(problemPaths(unknown)).toEqual(['/establishment_id'])
     expect((await admin().get(path)).body).toMatchObject({ phone: '+212600000010', establishment_id: hospitalId, first_name: 'Meredith' })
     expect(await s.emitted('encadrant.updated', (p) => p.encadrant_id === encadrant.id)).toHaveLength(2)
+
+    // null clears an optional field.
+    const cleared = await self.patch(path, { speciality: null, phone: null })
+    expect(cleared.status).toBe(200)
+    expect(cleared.body).toMatchObject({ speciality: null, phone: null, first_name: 'Meredith' })
   })
 
   test('a user id that already has a profile, with a new email: 409 naming /user_id, not /email; a taken email names /email', async () => {

@@ -81,6 +81,9 @@ describe('/establishments', () => {
     expect((await s.anonymous.patch(path, { name: 'Mine' })).status).toBe(401)
     expect((await admin().patch(`/establishments/${crypto.randomUUID()}`, { name: 'X' })).status).toBe(404)
     expect(problemPaths(await admin().patch(path, { name: '' }))).toEqual(['/name'])
+    // The address and phone may be cleared; the name and city, which an establishment needs, may not.
+    expect((await admin().patch(path, { address: null })).body).toMatchObject({ address: null, name: est.name })
+    expect(problemPaths(await admin().patch(path, { name: null, city: null }))).toEqual(['/name', '/city'])
   })
 
   test('deleting: admins only; 409 while encadrants belong to it; 200 {deleted: true}; then 404', async () => {

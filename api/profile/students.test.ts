@@ -160,6 +160,14 @@ describe('/students', () => {
       { student_id: student.id, updated_fields: ['cin', 'last_name'] },
     ])
     expect((await admin().get(path)).body).toEqual(byAdmin.body)
+
+    // null clears an optional field, as a form emptied by the student sends it.
+    const cleared = await self.patch(path, { phone: null, cin: null })
+    expect(cleared.status).toBe(200)
+    expect(cleared.body).toMatchObject({ phone: null, cin: null, last_name: 'Turing' })
+    expect((await admin().get(path)).body).toEqual(cleared.body)
+    const clearing = await s.waitForEvent('student.updated', (p) => p.student_id === student.id && p.updated_fields.length === 2 && p.updated_fields.includes('phone'))
+    expect(clearing.payload).toEqual({ student_id: student.id, updated_fields: ['cin', 'phone'] })
   })
 
   test('updating: another student or an encadrant → 403, no token → 401, unknown → 404, a bad body → 422 with paths; nothing changes', async () => {
@@ -172,6 +180,9 @@ describe('/students', () => {
     const bad = await s.as('student', student.user_id).patch(path, { phone: '', cin: 7 })
     expect(bad.status).toBe(422)
     expect(problemPaths(bad)).toEqual(expect.arrayContaining(['/phone', '/cin']))
+    // An email cannot be cleared: it is not a field a PATCH changes at all; a name of spaces is still refused.
+    const blank = await s.as('student', student.user_id).patch(path, { first_name: '   ' })
+    expect(blank.body.problems).toEqual([{ path: '/first_name', message: 'must not be blank, or null' }])
     expect((await admin().get(path)).body).toEqual(student)
     expect(await s.emitted('student.updated', (p) => p.student_id === student.id)).toHaveLength(0)
   })

@@ -2,6 +2,9 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Email, Text, Uuid } from '../events/fields.ts'
 
+/** A field a partial update may clear: `null` for none. */
+const Cleared = Type.Union([Text, Type.Null()])
+
 export const CreateStudent = Type.Object(
   {
     email: Email,
@@ -17,7 +20,7 @@ export type CreateStudent = Static<typeof CreateStudent>
 
 export const UpdateStudent = Type.Object({
   student_id: Uuid,
-  fields: Type.Partial(Type.Object({ cin: Text, phone: Text, first_name: Text, last_name: Text })),
+  fields: Type.Partial(Type.Object({ cin: Cleared, phone: Cleared, first_name: Cleared, last_name: Cleared })),
 })
 export type UpdateStudent = Static<typeof UpdateStudent>
 
@@ -37,8 +40,8 @@ export type CreateEncadrant = Static<typeof CreateEncadrant>
 
 export const UpdateEncadrant = Type.Object({
   encadrant_id: Uuid,
-  /** `establishment_id: null` detaches the encadrant from their establishment. */
-  fields: Type.Partial(Type.Object({ phone: Text, first_name: Text, last_name: Text, speciality: Text, establishment_id: Type.Union([Uuid, Type.Null()]) })),
+  /** `null` clears a field; `establishment_id: null` detaches the encadrant from their establishment. */
+  fields: Type.Partial(Type.Object({ phone: Cleared, first_name: Cleared, last_name: Cleared, speciality: Cleared, establishment_id: Type.Union([Uuid, Type.Null()]) })),
 })
 export type UpdateEncadrant = Static<typeof UpdateEncadrant>
 
@@ -50,7 +53,7 @@ export type CreateEstablishment = Static<typeof CreateEstablishment>
 
 export const UpdateEstablishment = Type.Object({
   establishment_id: Uuid,
-  fields: Type.Partial(Type.Object({ name: Text, city: Text, address: Text, phone: Text })),
+  fields: Type.Partial(Type.Object({ name: Text, city: Text, address: Cleared, phone: Cleared })),
 })
 export type UpdateEstablishment = Static<typeof UpdateEstablishment>
 

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { text } from '../../kit/fields.ts'
+import { clearable, text } from '../../kit/fields.ts'
 
 export const EncadrantCreate = t.Object({
   email: t.String({ format: 'email', maxLength: 254 }),
@@ -11,12 +11,12 @@ export const EncadrantCreate = t.Object({
   establishment_id: t.Optional(t.String({ format: 'uuid' })),
 })
 
-/** A partial update: the fields given are changed, any other field is ignored. */
+/** A partial update: the fields given are changed (`null` clears one), any other field is ignored. */
 export const EncadrantUpdate = t.Object({
-  phone: t.Optional(text(50)),
-  first_name: t.Optional(text(100)),
-  last_name: t.Optional(text(100)),
-  speciality: t.Optional(text(200)),
+  phone: clearable(50),
+  first_name: clearable(100),
+  last_name: clearable(100),
+  speciality: clearable(200),
   /** `null` detaches the encadrant from their establishment. */
   establishment_id: t.Optional(t.Union([t.String({ format: 'uuid' }), t.Null()])),
 })

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { text } from '../../kit/fields.ts'
+import { clearable, text } from '../../kit/fields.ts'
 
 export const EstablishmentCreate = t.Object({
   name: text(200),
@@ -8,12 +8,12 @@ export const EstablishmentCreate = t.Object({
   phone: t.Optional(text(50)),
 })
 
-/** A partial update: the fields given are changed, any other field is ignored. */
+/** A partial update: the fields given are changed (`null` clears `address` or `phone`), any other field is ignored. */
 export const EstablishmentUpdate = t.Object({
   name: t.Optional(text(200)),
   city: t.Optional(text(100)),
-  address: t.Optional(text(500)),
-  phone: t.Optional(text(50)),
+  address: clearable(500),
+  phone: clearable(50),
 })
 
 export const EstablishmentParams = t.Object({ id: t.String({ format: 'uuid' }) })

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { text } from '../../kit/fields.ts'
+import { clearable, text } from '../../kit/fields.ts'
 
 export const StudentCreate = t.Object({
   email: t.String({ format: 'email', maxLength: 254 }),
@@ -10,12 +10,12 @@ export const StudentCreate = t.Object({
   last_name: t.Optional(text(100)),
 })
 
-/** A partial update: the fields given are changed, any other field is ignored. */
+/** A partial update: the fields given are changed (`null` clears one), any other field is ignored. */
 export const StudentUpdate = t.Object({
-  cin: t.Optional(text(50)),
-  phone: t.Optional(text(50)),
-  first_name: t.Optional(text(100)),
-  last_name: t.Optional(text(100)),
+  cin: clearable(50),
+  phone: clearable(50),
+  first_name: clearable(100),
+  last_name: clearable(100),
 })
 
 export const StudentParams = t.Object({ id: t.String({ format: 'uuid' }) })
