@@ -72,6 +72,18 @@ function databaseCause(err: unknown): (Error & { code?: unknown }) | undefined {
   return undefined
 }
 
+/** SQLSTATEs of a transaction PostgreSQL undid for another one (a deadlock, a serialization failure): made again, it goes through. */
+const LOST_TO_ANOTHER = new Set(['40P01', '40001'])
+
+/** Whether `err`, or an error it carries, is PostgreSQL undoing the transaction for another one's sake. */
+export function lostToAnotherTransaction(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && LOST_TO_ANOTHER.has(code)) return true
+  }
+  return false
+}
+
 /** Anything not of the family is treated as transient, except data the database refuses: unknown failures deserve a retry. */
 export function classify(err: unknown): ErrorClass {
   if (err instanceof MedTrackError) return err.errorClass

@@ -3,7 +3,7 @@ export type { Catalogue, EventDefinition, PayloadValidator } from './catalogue.t
 export { ConfigError, parseConfig } from './config.ts'
 export { assertValid, bodyBytes, buildEnvelope, Envelope, envelopeProblems, parseEnvelope } from './envelope.ts'
 export type { BuildOptions, WireProperties } from './envelope.ts'
-export { classify, describe, MedTrackError, PermanentError, PublishTimeoutError, TransientError, ValidationError } from './errors.ts'
+export { classify, describe, lostToAnotherTransaction, MedTrackError, PermanentError, PublishTimeoutError, TransientError, ValidationError } from './errors.ts'
 export type { ErrorClass, Problem } from './errors.ts'
 export { createEventConsumer } from './event-consumer.ts'
 export type { EventConsumerOptions, EventHandler, EventHandlers, HandlerContext } from './event-consumer.ts'

@@ -343,4 +343,30 @@ describe('unit of work', () => {
       await db.$client.end()
     }
   })
+
+  test('two batches that deadlock: PostgreSQL undoes one, which is made again at once; both are applied, each once', async () => {
+    const [a, b] = [`${crypto.randomUUID()}@lock-a.example.org`, `${crypto.randomUUID()}@lock-b.example.org`]
+    for (const email of [a, b]) await database.db.insert(students).values({ id: crypto.randomUUID(), userId: crypto.randomUUID(), email })
+    let arrived = 0
+    let meet: () => void = () => {}
+    const met = new Promise<void>((resolve) => (meet = resolve))
+    /** Takes its first row, waits until the other batch has taken its own, then takes the other's row. */
+    const crossing = (first: string, second: string): WorkItem<typeof catalogue> => ({
+      consumer: 'events',
+      messageId: crypto.randomUUID(),
+      correlationId: null,
+      async apply(tx) {
+        const lock = (email: string) => tx.execute(sql`select 1 from profile.students where email = ${email} for update`)
+        await lock(first)
+        if (++arrived === 2) meet()
+        await met
+        await lock(second)
+        await tx.execute(sql`update profile.students set phone = coalesce(phone, '') || '+' where email in (${first}, ${second})`)
+      },
+    })
+    const runs = await Promise.all([uow.run([crossing(a, b)]), uow.run([crossing(b, a)])])
+    expect(runs.map((r) => r.outcomes[0]!.kind)).toEqual(['applied', 'applied'])
+    // Each batch's change once: the undone one left nothing behind.
+    expect(await count('profile.students', sql`email in (${a}, ${b}) and phone = '++'`)).toBe(2)
+  }, 15_000)
 })

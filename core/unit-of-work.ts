@@ -5,7 +5,7 @@ import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue, PayloadValidator } from './catalogue.ts'
 import { AtCommit, sendAhead, type Database } from './db.ts'
 import { assertValid, buildEnvelope, type Envelope } from './envelope.ts'
-import { DomainError } from './errors.ts'
+import { DomainError, lostToAnotherTransaction } from './errors.ts'
 
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
 
@@ -96,6 +96,9 @@ class ItemFailure extends Error {
 
 /** Items applied together failed: the attempt is undone, and made again item by item. */
 class GroupFailure extends Error {}
+
+/** How many times in a row a batch is made again after PostgreSQL undid it for another transaction; then its items fail (and are retried later). */
+const REDO_LIMIT = 3
 
 /** An optimistic attempt applied a message the inbox had seen before: it is undone, and made again inbox first. */
 class SeenBefore extends Error {}
@@ -267,6 +270,7 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
       let grouped = true
       // A message the broker delivered before may well have been applied: no optimism for its batch.
       let optimistic = !items.some((i) => i.redelivered)
+      let redone = 0
       while (active.length > 0) {
         try {
           const done = await attempt(items, active, rejected, grouped, optimistic)
@@ -283,6 +287,8 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
             grouped = false
             continue
           }
+          // Undone by PostgreSQL for another transaction's sake (a deadlock between two batches, say): made again at once.
+          if (lostToAnotherTransaction(err) && redone++ < REDO_LIMIT) continue
           if (!(err instanceof ItemFailure)) {
             for (const i of active) outcomes[i] = { kind: 'failed', error: err }
             break

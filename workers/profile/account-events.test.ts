@@ -151,6 +151,25 @@ describe('the account directory', () => {
     expect(await byEmail(user.email)).toHaveLength(0)
   })
 
+  test("an account whose profile is under another email: a profile asked for with the account's email alone is refused at /email, naming why", async () => {
+    const user = account('student')
+    await s.applied((await s.publish('user.created', user)).event_id)
+    expect((await s.as('admin').delete(`/students/${(await studentsOf(user.user_id))[0]!.id}`)).status).toBe(200)
+    const elsewhere = await s.as('admin').post('/students', { email: uniqueEmail('elsewhere'), user_id: user.user_id })
+    expect(elsewhere.status).toBe(201)
+    const again = await s.as('admin').post('/students', { email: user.email })
+    expect(again).toMatchObject({ status: 409, body: { problems: [{ path: '/email', message: 'its account already has a profile' }] } })
+    expect(await studentsOf(user.user_id)).toHaveLength(1)
+  })
+
+  test('an account remembered without its role takes it from its next user.created', async () => {
+    const user = account('admin')
+    await s.database.db.execute(sql`insert into profile.accounts (user_id, email) values (${user.user_id}, ${user.email})`)
+    await s.applied((await s.publish('user.created', user)).event_id)
+    const asStudent = await s.as('admin').post('/students', { email: user.email })
+    expect(asStudent).toMatchObject({ status: 409, body: { problems: [{ path: '/email', message: "the account is not a student's" }] } })
+  })
+
   test("a student's account whose profile was deleted takes no encadrant profile, and an encadrant's account no student profile", async () => {
     const student = account('student')
     await s.applied((await s.publish('user.created', student)).event_id)

@@ -1,4 +1,4 @@
-import { eq, getTableColumns, sql, type AnyColumn, type SQL, type Table } from 'drizzle-orm'
+import { and, eq, getTableColumns, isNull, sql, type AnyColumn, type SQL, type Table } from 'drizzle-orm'
 import type { Tx } from '../../core/index.ts'
 import { accounts, encadrants, students } from '../../schemas/db/profile.ts'
 import type { EncadrantCreated, StudentCreated } from '../../schemas/events/profile.ts'
@@ -124,9 +124,10 @@ export function encadrantCreated(e: EncadrantRow): EncadrantCreated {
   }
 }
 
-/** Keeps the account directory from `user.created` / `user.deleted`. */
+/** Keeps the account directory from `user.created` / `user.deleted`; an account remembered without its role takes it. */
 export async function rememberAccount(tx: Tx, userId: string, email: string, role: string): Promise<void> {
   await tx.insert(accounts).values({ userId, email, role }).onConflictDoNothing()
+  await tx.update(accounts).set({ role }).where(and(eq(accounts.userId, userId), isNull(accounts.role)))
 }
 
 export async function forgetAccount(tx: Tx, userId: string): Promise<void> {
