@@ -162,6 +162,20 @@ describe('the account directory', () => {
     expect(await studentsOf(user.user_id)).toHaveLength(1)
   })
 
+  test("a user id given with the email of another account is refused at /email: a profile never holds someone else's email", async () => {
+    const owner = account('student')
+    await s.applied((await s.publish('user.created', owner)).event_id)
+    expect((await s.as('admin').delete(`/students/${(await studentsOf(owner.user_id))[0]!.id}`)).status).toBe(200)
+    const other = account('student')
+    await s.applied((await s.publish('user.created', other)).event_id)
+    expect((await s.as('admin').delete(`/students/${(await studentsOf(other.user_id))[0]!.id}`)).status).toBe(200)
+    const borrowed = await s.as('admin').post('/students', { email: owner.email, user_id: other.user_id })
+    expect(borrowed).toMatchObject({ status: 409, body: { problems: [{ path: '/email', message: 'is the email of another account' }] } })
+    expect(await studentsOf(other.user_id)).toHaveLength(0)
+    // Its own account's email, or one no account has, is fine.
+    expect((await s.as('admin').post('/students', { email: other.email, user_id: other.user_id })).status).toBe(201)
+  })
+
   test('an account remembered without its role takes it from its next user.created', async () => {
     const user = account('admin')
     await s.database.db.execute(sql`insert into profile.accounts (user_id, email) values (${user.user_id}, ${user.email})`)

@@ -9,7 +9,8 @@ import type { EncadrantRow, StudentRow } from './views.ts'
  * (any case) already used by either kind means the profile exists. The unique
  * indexes of each table make the insert itself the check for its own kind.
  * A profile is made only for an account of its kind: a user id or an email
- * whose account (the directory's) has another role gets none.
+ * whose account (the directory's) has another role gets none, nor a user id
+ * given with the email of another account.
  */
 
 /**
@@ -57,7 +58,7 @@ function insertStatement(table: ProfileTable, other: ProfileTable): (rows: strin
     where not exists (select 1 from ${other} as p where p.user_id = o.user_id)
       and not exists (select 1 from ${other} as p where lower(p.email) = lower(v.email))
       and not exists (select 1 from ${accounts} as a where a.user_id = o.user_id and a.role <> ${role})
-      and not exists (select 1 from ${accounts} as a where lower(a.email) = lower(v.email) and a.role <> ${role})
+      and not exists (select 1 from ${accounts} as a where lower(a.email) = lower(v.email) and (a.role <> ${role} or a.user_id <> o.user_id))
     order by v.n
     on conflict do nothing
     returning ${returned}`

@@ -23,9 +23,10 @@ const article = (kind: Kind) => (kind === 'encadrant' ? 'an' : 'a')
  */
 export async function refusals(tx: Tx, kind: Kind, asked: Asked[]): Promise<DomainError[]> {
   const rows = JSON.stringify(asked.map((a, n) => ({ n, email: a.email, user_id: a.userId ?? null })))
-  const found = await tx.execute<{ given: boolean; user_taken: boolean; email_taken: boolean; user_role: string | null; email_role: string | null }>(sql`
+  const found = await tx.execute<{ given: boolean; user_taken: boolean; email_taken: boolean; user_role: string | null; email_role: string | null; email_elsewhere: boolean }>(sql`
     select
       v.user_id is not null as given,
+      exists (select 1 from ${accounts} as a where lower(a.email) = lower(v.email) and a.user_id <> o.user_id) as email_elsewhere,
       exists (select 1 from ${students} as p where p.user_id = o.user_id) or exists (select 1 from ${encadrants} as p where p.user_id = o.user_id) as user_taken,
       exists (select 1 from ${students} as p where lower(p.email) = lower(v.email)) or exists (select 1 from ${encadrants} as p where lower(p.email) = lower(v.email)) as email_taken,
       (select a.role from ${accounts} as a where a.user_id = o.user_id) as user_role,
@@ -38,6 +39,7 @@ export async function refusals(tx: Tx, kind: Kind, asked: Asked[]): Promise<Doma
     const problems: Problem[] = []
     if (f.email_taken) problems.push({ path: '/email', message: 'already registered' })
     else if (f.email_role && f.email_role !== kind) problems.push({ path: '/email', message: notOfKind })
+    else if (f.email_elsewhere) problems.push({ path: '/email', message: 'is the email of another account' })
     else if (!f.given && f.user_taken) problems.push({ path: '/email', message: 'its account already has a profile' })
     if (f.given && f.user_taken) problems.push({ path: '/user_id', message: 'already has a profile' })
     else if (f.given && f.user_role && f.user_role !== kind) problems.push({ path: '/user_id', message: notOfKind })
