@@ -29,6 +29,8 @@ test('a missing field is required; a choice names its options; a value of anothe
       { path: '/role', message: 'is required' },
     ]),
   )
+  expect(await post({ email: 'ana@example.org', role: 'student', name: '\u200b\u00a0\u200d' })).toEqual([{ path: '/name', message: 'must not be blank' }])
+  expect(await post({ email: 'ana@example.org', role: 'student', name: ' Zoë\u200b ' })).toEqual({ email: 'ana@example.org', role: 'student', name: ' Zoë\u200b ' })
   expect(await post({ email: 'ana@example.org', role: 'boss', name: ' ', establishment_id: 42 })).toEqual([
     { path: '/role', message: 'must be one of "student", "encadrant"' },
     { path: '/name', message: 'must not be blank' },
