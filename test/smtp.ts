@@ -27,11 +27,13 @@ function parse(raw: string, from: string, to: string[]): ReceivedMail {
 
 /**
  * A real SMTP server in the test process (the `smtp-server` package): it
- * accepts every message and keeps it. `stop()` and `start()` again on the same
- * port simulate a mail server that is down for a while.
+ * accepts every message and keeps it, but for recipients in `refused`, which
+ * it refuses for good (550). `stop()` and `start()` again on the same port
+ * simulate a mail server that is down for a while.
  */
 export async function startSmtpSink(port = 0) {
   const mails: ReceivedMail[] = []
+  const refused = new Set<string>()
   let server: SMTPServer | undefined
   let boundPort = port
 
@@ -41,6 +43,10 @@ export async function startSmtpSink(port = 0) {
         authOptional: true,
         disabledCommands: ['STARTTLS', 'AUTH'],
         logger: false,
+        onRcptTo(address, _session, callback) {
+          if (!refused.has(address.address)) return callback()
+          callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }))
+        },
         onData(stream, session, callback) {
           const chunks: Buffer[] = []
           stream.on('data', (c: Buffer) => chunks.push(c))
@@ -68,6 +74,7 @@ export async function startSmtpSink(port = 0) {
     get url() {
       return `smtp://127.0.0.1:${boundPort}`
     },
+    refused,
     /** Mails to `address`. */
     to: (address: string) => mails.filter((m) => m.to.includes(address)),
     start,

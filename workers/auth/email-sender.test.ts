@@ -47,17 +47,17 @@ async function sharedTransactions(): Promise<number> {
   return value('_count') - value('_bucket\\{le="1"\\}')
 }
 
-/** Puts an email in the outbox as a handler would. */
-async function queueEmail(recipient: string) {
+/** Puts an email in the outbox as a handler would (`createdAt` to make it older than it is). */
+async function queueEmail(recipient: string, createdAt = new Date()) {
   const id = crypto.randomUUID()
-  await s.database.db.insert(emails).values({ id, recipient, subject: 'Hello', text: 'Open https://medtrack.example.org/verify?token=abc_DEF-123 today.\n' })
+  await s.database.db.insert(emails).values({ id, recipient, subject: 'Hello', text: 'Open https://medtrack.example.org/verify?token=abc_DEF-123 today.\n', createdAt })
   return id
 }
 
 beforeAll(async () => {
   smtp = await startSmtpSink()
   mailer = watchedMailer(smtp.url)
-  settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, PUBLIC_URL: 'https://medtrack.example.org', EMAIL_RETRY_MS: '300,600', EMAIL_POLL_MS: '50' })
+  settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, PUBLIC_URL: 'https://medtrack.example.org', EMAIL_RETRY_MS: '300,600', EMAIL_POLL_MS: '50', EMAIL_GIVE_UP_MS: '60000' })
   // One transaction at a time, so messages that arrive while one runs share the next.
   s = await startService({ label: 'authmail', api: authApi, worker: authWorker(settings, mailer), env: { BATCH_CONCURRENCY: '1' } })
 })
@@ -122,11 +122,36 @@ describe('the auth email sender', () => {
     expect((await row(sent))!.text).toBe('Open https://medtrack.example.org/verify?token=[used] today.\n')
 
     await smtp.stop()
+    // Older than EMAIL_GIVE_UP_MS: its first failure is its last.
     const lost = address('lost')
-    await queueEmail(lost)
+    await queueEmail(lost, new Date(Date.now() - 120_000))
     await waitFor(async () => (await row(lost))?.status === 'failed', 10_000, 'the email given up')
     await smtp.start()
-    expect(await row(lost)).toMatchObject({ attempts: 3, text: 'Open https://medtrack.example.org/verify?token=[used] today.\n' })
+    expect(await row(lost)).toMatchObject({ attempts: 1, text: 'Open https://medtrack.example.org/verify?token=[used] today.\n' })
+  })
+
+  test('an SMTP server away for longer than the retry delays: the email waits, tried again at the last delay, and goes out with its link once the server is back', async () => {
+    await smtp.stop()
+    const waiting = address('waiting')
+    await queueEmail(waiting)
+    // Two delays (300, 600 ms), then 600 ms again and again: well past the schedule, still pending.
+    await waitFor(async () => ((await row(waiting))?.attempts ?? 0) >= 5, 10_000, 'five attempts')
+    expect(await row(waiting)).toMatchObject({ status: 'pending', text: 'Open https://medtrack.example.org/verify?token=abc_DEF-123 today.\n' })
+    await smtp.start()
+    await waitFor(async () => (await row(waiting))?.status === 'sent', 5_000, 'the email sent once the server is back')
+    expect(smtp.to(waiting)).toHaveLength(1)
+    expect(smtp.to(waiting)[0]!.text).toContain('verify?token=abc_DEF-123')
+  })
+
+  test('an address the server refuses for good (550) is given up at its first attempt; the others go out', async () => {
+    const refused = address('refused')
+    const fine = address('fine')
+    smtp.refused.add(refused)
+    await queueEmail(refused)
+    await queueEmail(fine)
+    await waitFor(async () => (await row(refused))?.status === 'failed' && (await row(fine))?.status === 'sent', 5_000, 'one given up, one sent')
+    expect(await row(refused)).toMatchObject({ attempts: 1, lastError: expect.stringContaining('550') })
+    expect(smtp.to(refused)).toHaveLength(0)
   })
 
   test('an email another replica has claimed is left alone until its lease ends, then sent once; two workers send each email once', async () => {

@@ -6,8 +6,14 @@ export const AuthSettings = Type.Object({
   /** Where the links in emails point (the frontend's origin). */
   PUBLIC_URL: Type.String({ default: 'http://localhost:8080' }),
   EMAIL_FROM: Type.String({ default: 'MedTrack <no-reply@medtrack.local>' }),
-  /** Delays between attempts to send an email, in ms; after the last one it is given up (`email.failed`). */
+  /** Delays between attempts to send an email, in ms; the last one repeats while the email is younger than EMAIL_GIVE_UP_MS. */
   EMAIL_RETRY_MS: Type.String({ default: '1000,5000,30000,120000,600000', pattern: '^\\d+(,\\d+)*$' }),
+  /**
+   * How long an email that cannot be sent (the SMTP server away, say) is tried
+   * before it is given up (`email.failed`): by default the 48 hours a verification
+   * link lasts. An address the server refuses for good (a 5xx answer) is given up at once.
+   */
+  EMAIL_GIVE_UP_MS: Type.Integer({ minimum: 0, default: 48 * 3_600_000 }),
   /** How often the email outbox is looked at. */
   EMAIL_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
   /**
