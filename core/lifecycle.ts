@@ -1,6 +1,23 @@
 import process from 'node:process'
+import type { Static, TObject } from '@sinclair/typebox'
+import { ConfigError, parseConfig } from './config.ts'
 import { describe } from './errors.ts'
-import type { Logger } from './logger.ts'
+import { createLogger, type Logger } from './logger.ts'
+
+/**
+ * The settings of a process, from its environment (`parseConfig`). Wrong
+ * ones end it at once with one log line naming each (exit 1), not a stack
+ * trace: what an operator who mistyped a setting needs to read.
+ */
+export function settingsOrExit<T extends TObject>(schema: T, env: Record<string, string | undefined>, service: string): Static<T> {
+  try {
+    return parseConfig(schema, env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    createLogger({ service }).error('invalid configuration', { problems: err.problems.map((p) => `${p.path.slice(1)}: ${p.message}`) })
+    process.exit(1)
+  }
+}
 
 /**
  * The life of a process: starts it, and on the first SIGTERM or SIGINT stops

@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { dropDatabase } from '../core/index.ts'
+import { closedPort } from '../test/service.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const SERVER = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
@@ -100,3 +101,18 @@ test('ADMIN_EMAIL and ADMIN_PASSWORD: the first admin is created once, verified,
   expect(bad.out).toContain('ADMIN_EMAIL')
   expect(bad.out).toContain('ADMIN_PASSWORD')
 }, 20_000)
+
+test('a wrong setting or a database that cannot be reached: exit 1 with one log line saying which, no stack trace', async () => {
+  for (const [settings, said] of [
+    [{ ADMIN_PASSWORD: 'short' }, /"problems":\["ADMIN_PASSWORD: Expected string length greater or equal to 8"\]/],
+    [{ DATABASE_URL: 'not a url' }, /"problems":\["DATABASE_URL: not a database URL/],
+    [{ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/medtrack_nowhere` }, /"msg":"could not migrate".*ECONNREFUSED/],
+  ] as const) {
+    const { code, out } = await migrate(settings)
+    expect(code).toBe(1)
+    const lines = out.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(said)
+    expect(JSON.parse(lines[0]!).level).toBe('error')
+  }
+})

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { Type } from '@sinclair/typebox'
-import { createLogger, migrateDatabase, openDatabase, parseConfig } from '../core/index.ts'
+import { createLogger, describe, migrateDatabase, openDatabase, settingsOrExit } from '../core/index.ts'
 import { ensureAdmin } from '../workers/auth/admin.ts'
 
 export const MIGRATIONS = fileURLToPath(new URL('../schemas/migrations', import.meta.url))
@@ -20,10 +20,21 @@ const Config = Type.Object({
 })
 
 if (import.meta.main) {
-  const config = parseConfig(Config, process.env)
+  const config = settingsOrExit(Config, process.env, 'migrate')
   const log = createLogger({ service: 'migrate' })
-  const created = await migrateDatabase(config.DATABASE_URL, MIGRATIONS)
-  log.info('database migrated', { created, database: new URL(config.DATABASE_URL).pathname.slice(1) })
+  let database: string
+  try {
+    database = new URL(config.DATABASE_URL).pathname.slice(1)
+    if (!database) throw new Error('it names no database')
+  } catch (err) {
+    log.error('invalid configuration', { problems: [`DATABASE_URL: not a database URL (${(err as Error).message})`] })
+    process.exit(1)
+  }
+  const created = await migrateDatabase(config.DATABASE_URL, MIGRATIONS).catch((err) => {
+    log.error('could not migrate', { database, error: describe(err) })
+    process.exit(1)
+  })
+  log.info('database migrated', { created, database })
   if (config.NODE_ENV === 'production' && config.ADMIN_PASSWORD && /change-?me/i.test(config.ADMIN_PASSWORD)) {
     log.error('ADMIN_PASSWORD: a placeholder password is refused when NODE_ENV=production')
     process.exit(1)

@@ -31,5 +31,8 @@ describe('api/gateway/main.ts', () => {
     expect(await child.exited).not.toBe(0)
     await child.waitForLine(/PORT:/, 2_000)
     await child.waitForLine(/PROFILE_API_URL:/, 2_000)
+    // One log line naming both, not a stack trace.
+    expect(child.lines).toHaveLength(1)
+    expect(JSON.parse(child.lines[0]!)).toMatchObject({ level: 'error', msg: 'invalid configuration' })
   })
 })

@@ -1,6 +1,6 @@
-import { parseConfig } from '../../core/index.ts'
+import { settingsOrExit } from '../../core/index.ts'
 import { runWorkerMain } from '../kit/main.ts'
 import { AuthSettings } from './settings.ts'
 import { authWorker } from './worker.ts'
 
-await runWorkerMain(authWorker(parseConfig(AuthSettings, process.env)))
+await runWorkerMain(authWorker(settingsOrExit(AuthSettings, process.env, 'auth-worker')))

@@ -1,11 +1,11 @@
-import { createLogger, parseConfig, runUntilSignalled } from '../../core/index.ts'
+import { createLogger, runUntilSignalled, settingsOrExit } from '../../core/index.ts'
 import { WorkerConfig } from './config.ts'
 import type { WorkerDefinition } from './define.ts'
 import { startWorker } from './run.ts'
 
 /** The whole of a worker's `main.ts`: read the environment, start, stop cleanly on SIGTERM or SIGINT. */
 export async function runWorkerMain(def: WorkerDefinition): Promise<void> {
-  const config = parseConfig(WorkerConfig, process.env)
+  const config = settingsOrExit(WorkerConfig, process.env, `${def.service}-worker`)
   const log = createLogger({ service: `${def.service}-worker`, level: config.LOG_LEVEL })
   await runUntilSignalled(log, async () => {
     const worker = await startWorker(def, config, log)
