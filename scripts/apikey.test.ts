@@ -90,10 +90,10 @@ describe('bun run apikey', () => {
     expect(await messageCount(broker, queue)).toBe(2)
   })
 
-  test('a second key with the same name is refused', async () => {
+  test('a second key with the name of an active one is refused', async () => {
     const r = await apikey('create', '--name', 'hospital-sync', '--events', '*')
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain("an API key named 'hospital-sync' already exists")
+    expect(r.stderr).toContain("an active API key named 'hospital-sync' exists")
     expect(r.stdout).not.toContain('mtk_')
   })
 
@@ -124,6 +124,17 @@ describe('bun run apikey', () => {
     expect(await messageCount(broker, queue)).toBe(2)
     expect((await apikey('list')).stdout).toMatch(/^hospital-sync .* revoked \d{4}-/m)
     expect((await apikey('revoke', 'hospital-sync')).stdout).toContain('was already revoked')
+  })
+
+  test('a revoked key leaves its name to the key that replaces it: the new key works, the old one stays refused; revoke by name takes the active one', async () => {
+    const replaced = await apikey('create', '--name', 'hospital-sync', '--events', 'student.*')
+    expect(replaced.code).toBe(0)
+    const newKey = /key: (mtk_\S+)/.exec(replaced.stdout)![1]!
+    expect((await publish(newKey)).status).toBe(202)
+    expect((await publish(key)).status).toBe(401)
+    expect((await apikey('list')).stdout.match(/^hospital-sync /gm)).toHaveLength(2)
+    expect((await apikey('revoke', 'hospital-sync')).stdout).toContain("revoked API key 'hospital-sync'")
+    await waitFor(async () => (await publish(newKey, 'student.created', {})).status === 401, 3_000, 'the replacement revoked too')
   })
 
   test('revoke by id; an unknown name is an error', async () => {

@@ -78,7 +78,7 @@ async function withDatabase(run: (db: Db) => Promise<number>): Promise<number> {
 async function create(db: Db, name: string, patterns: string[]): Promise<number> {
   const created = await createApiKey(db, { name, patterns })
   if (!created) {
-    console.error(`an API key named '${name}' already exists (see: bun run apikey list)`)
+    console.error(`an active API key named '${name}' exists (see: bun run apikey list; revoke it first to reuse the name)`)
     return 1
   }
   const types = Object.keys(catalogue)
@@ -103,7 +103,11 @@ async function revoke(db: Db, nameOrId: string): Promise<number> {
     return 1
   }
   const { record, alreadyRevoked } = revoked
-  console.log(alreadyRevoked ? `API key '${record.name}' was already revoked at ${record.revokedAt!.toISOString()}` : `revoked API key '${record.name}' (id ${record.id})`)
+  console.log(
+    alreadyRevoked
+      ? `API key '${record.name}' was already revoked at ${record.revokedAt!.toISOString()}`
+      : `revoked API key '${record.name}' (id ${record.id}); the gateway refuses it within KEY_CACHE_MS (2 s by default)`,
+  )
   return 0
 }
 

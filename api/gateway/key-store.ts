@@ -1,5 +1,5 @@
 /** The `gateway.api_keys` table: creating, listing, revoking keys and finding the one a request presents. */
-import { asc, eq, or } from 'drizzle-orm'
+import { asc, desc, eq, or, sql } from 'drizzle-orm'
 import { describe, newId, TransientError, type Database } from '../../core/index.ts'
 import { apiKeys } from '../../schemas/db/gateway.ts'
 import { generateKey, hashKey, keyPrefix, looksLikeKey } from './keys.ts'
@@ -25,13 +25,13 @@ const columns = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** Creates a key; resolves with the key (to show once) and its record, or null when the name is taken. */
+/** Creates a key; resolves with the key (to show once) and its record, or null when an active key has the name. */
 export async function createApiKey(db: Database, o: { name: string; patterns: string[] }): Promise<{ key: string; record: ApiKeyRecord } | null> {
   const key = generateKey()
   const [record] = await db
     .insert(apiKeys)
     .values({ id: newId(), name: o.name, keyHash: hashKey(key), prefix: keyPrefix(key), eventPatterns: o.patterns })
-    .onConflictDoNothing({ target: apiKeys.name })
+    .onConflictDoNothing()
     .returning(columns)
   return record ? { key, record } : null
 }
@@ -42,13 +42,21 @@ export function listApiKeys(db: Database): Promise<ApiKeyRecord[]> {
 }
 
 /**
- * Revokes the key named `nameOrId` (its name, or its id); a key already revoked keeps its
- * first revocation time. Resolves with the record and whether it was revoked before, or null when there is no such key.
+ * Revokes the key named `nameOrId` (its name: the active key of that name, or
+ * the last one revoked; or its id); a key already revoked keeps its first
+ * revocation time. Resolves with the record and whether it was revoked before,
+ * or null when there is no such key.
  */
 export async function revokeApiKey(db: Database, nameOrId: string, now = new Date()): Promise<{ record: ApiKeyRecord; alreadyRevoked: boolean } | null> {
   const which = UUID.test(nameOrId) ? or(eq(apiKeys.name, nameOrId), eq(apiKeys.id, nameOrId)) : eq(apiKeys.name, nameOrId)
   return db.transaction(async (tx) => {
-    const [found] = await tx.select(columns).from(apiKeys).where(which).for('update')
+    const [found] = await tx
+      .select(columns)
+      .from(apiKeys)
+      .where(which)
+      .orderBy(sql`${apiKeys.revokedAt} is not null`, desc(apiKeys.revokedAt))
+      .limit(1)
+      .for('update')
     if (!found) return null
     if (found.revokedAt) return { record: found, alreadyRevoked: true }
     const [revoked] = await tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, found.id)).returning(columns)

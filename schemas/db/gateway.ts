@@ -1,4 +1,5 @@
-import { jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import { jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { runtimeTables } from './runtime.ts'
 
 export const gatewaySchema = pgSchema('gateway')
@@ -6,15 +7,23 @@ export const gatewaySchema = pgSchema('gateway')
 export const gatewayRuntime = runtimeTables(gatewaySchema)
 export const { inbox: gatewayInbox, outbox: gatewayOutbox, commandResults: gatewayCommandResults } = gatewayRuntime
 
-/** Keys external systems publish events with; only the SHA-256 of a key is stored. */
-export const apiKeys = gatewaySchema.table('api_keys', {
-  id: uuid('id').primaryKey(),
-  name: text('name').notNull().unique(),
-  keyHash: text('key_hash').notNull().unique(),
-  /** The first characters of the key, to recognise it in listings. */
-  prefix: text('prefix').notNull(),
-  /** Event type patterns the key may publish, e.g. `student.*`, `grade.assigned`. */
-  eventPatterns: jsonb('event_patterns').$type<string[]>().notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
-})
+/**
+ * Keys external systems publish events with; only the SHA-256 of a key is
+ * stored. A name is one active key's: a revoked key leaves its name free for
+ * the key that replaces it.
+ */
+export const apiKeys = gatewaySchema.table(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    keyHash: text('key_hash').notNull().unique(),
+    /** The first characters of the key, to recognise it in listings. */
+    prefix: text('prefix').notNull(),
+    /** Event type patterns the key may publish, e.g. `student.*`, `grade.assigned`. */
+    eventPatterns: jsonb('event_patterns').$type<string[]>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_active_name_idx').on(t.name).where(sql`${t.revokedAt} is null`)],
+)
