@@ -1,12 +1,12 @@
 import { Buffer } from 'node:buffer'
 import type { Connection, SyncMessage } from 'rabbitmq-client'
-import { bodyBytes } from './envelope.ts'
+import { bodyBytes, messageIdentity } from './envelope.ts'
 import { HEADER } from './failure.ts'
 import { Names } from './topology.ts'
 
 export interface DeadLetter {
-  /** The message id (the event or command id), when the message had one. */
-  messageId: string | undefined
+  /** The id consumers know the message by (core/envelope.ts `messageIdentity`): the one to name it with. */
+  messageId: string
   type: string | undefined
   error: string
   errorClass: string
@@ -20,9 +20,10 @@ export interface DeadLetter {
 
 function toDeadLetter(m: SyncMessage): DeadLetter {
   const h = (m.headers ?? {}) as Record<string, unknown>
+  const { id, type } = messageIdentity(m.body, m)
   return {
-    messageId: m.messageId,
-    type: m.type,
+    messageId: id,
+    type,
     error: String(h[HEADER.error] ?? ''),
     errorClass: String(h[HEADER.errorClass] ?? ''),
     attempts: Number(h[HEADER.attempts] ?? 0),
@@ -95,7 +96,7 @@ export async function replayDeadLetters(o: DeadLetterOptions & { ids?: readonly 
   const replay = crypto.randomUUID()
   try {
     return await walk(o.connection, new Names(o.namespace).deadQueue(o.service), async (m) => {
-      if (o.ids && !o.ids.includes(m.messageId ?? '')) return 'keep'
+      if (o.ids && !o.ids.includes(messageIdentity(m.body, m).id)) return 'keep'
       const h = { ...(m.headers ?? {}) } as Record<string, unknown>
       if (h[REPLAY_HEADER] === replay) return 'keep'
       h[REPLAY_HEADER] = replay
@@ -116,5 +117,5 @@ export async function purgeDeadLetters(o: DeadLetterOptions & { ids?: readonly s
   const queue = new Names(o.namespace).deadQueue(o.service)
   if (!o.ids) return (await o.connection.queuePurge({ queue }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))).messageCount
   const ids = o.ids
-  return walk(o.connection, queue, async (m) => (ids.includes(m.messageId ?? '') ? 'ack' : 'keep'))
+  return walk(o.connection, queue, async (m) => (ids.includes(messageIdentity(m.body, m).id) ? 'ack' : 'keep'))
 }

@@ -89,6 +89,30 @@ export function parseEnvelope(body: unknown, props: WireProperties = {}): { enve
   return { envelope, problems }
 }
 
+/**
+ * The id and type a message is known by, whatever it holds, as consumers
+ * read them: the body's `event_id` or `command_id`, else the AMQP messageId,
+ * else a UUIDv5 of its bytes; the body's `event_type` or `command_type`, else
+ * the AMQP type. For tools that name messages
+ * (dead letters) the way consumers do.
+ */
+export function messageIdentity(body: unknown, props: WireProperties = {}): { id: string; type: string | undefined } {
+  let data: unknown = body
+  try {
+    data = decodeBody(body)
+  } catch {
+    data = undefined
+  }
+  const field = (name: string) => {
+    const value = (data as Record<string, unknown> | undefined)?.[name]
+    return typeof value === 'string' && value !== '' ? value : undefined
+  }
+  return {
+    id: field('event_id') || field('command_id') || props.messageId || uuidV5(bodyBytes(body ?? '')),
+    type: field('event_type') || field('command_type') || props.type,
+  }
+}
+
 function decodeBody(body: unknown): object {
   let data = body
   if (body instanceof Uint8Array || typeof body === 'string') {

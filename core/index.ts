@@ -1,7 +1,7 @@
 export { compileCatalogue, problemsOf } from './catalogue.ts'
 export type { Catalogue, EventDefinition, PayloadValidator } from './catalogue.ts'
 export { ConfigError, parseConfig } from './config.ts'
-export { assertValid, bodyBytes, buildEnvelope, Envelope, envelopeProblems, parseEnvelope } from './envelope.ts'
+export { assertValid, bodyBytes, buildEnvelope, Envelope, envelopeProblems, messageIdentity, parseEnvelope } from './envelope.ts'
 export type { BuildOptions, WireProperties } from './envelope.ts'
 export { classify, describe, lostToAnotherTransaction, MedTrackError, PermanentError, PublishTimeoutError, TransientError, ValidationError } from './errors.ts'
 export type { ErrorClass, Problem } from './errors.ts'

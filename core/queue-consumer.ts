@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer'
 import { ConsumerStatus, type AsyncMessage, type Connection, type Consumer, type Envelope as AmqpEnvelope, type Publisher } from 'rabbitmq-client'
 import { sendConfirmed } from './confirm.ts'
-import { bodyBytes } from './envelope.ts'
+import { bodyBytes, messageIdentity } from './envelope.ts'
 import { describe } from './errors.ts'
 import { HEADER, attemptsOf, routeFailure, type FailureRoute } from './failure.ts'
 import { silentLogger, type Logger } from './logger.ts'
@@ -100,7 +100,8 @@ export function createQueueConsumer(o: QueueConsumerOptions): QueueConsumer {
         return ConsumerStatus.REQUEUE
       }
       outcome = route.to === 'retry' ? 'retried' : 'dead'
-      const fields = { queue: o.queue, message_id: message.messageId, type: message.type, attempts: route.attempts, error: route.error }
+      const { id, type } = messageIdentity(message.body, message)
+      const fields = { queue: o.queue, message_id: id, type, attempts: route.attempts, error: route.error }
       if (outcome === 'dead') log.error('message dead-lettered', { ...fields, error_class: route.errorClass })
       else log.warn('message will be retried', { ...fields, delay_ms: route.to === 'retry' ? route.delayMs : 0 })
     }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { catalogue } from '../schemas/events/index.ts'
 import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
 import { closedPort } from '../test/service.ts'
-import { createEventConsumer, createPublisher, deleteTopology, Names, PermanentError, type Envelope, type QueueConsumer } from '../core/index.ts'
+import { createEventConsumer, createPublisher, deleteTopology, Names, PermanentError, uuidV5, type Envelope, type QueueConsumer } from '../core/index.ts'
 
 const namespace = testNamespace('dlq')
 const connection = connect()
@@ -119,6 +119,22 @@ describe('bun run dlq', () => {
     }
     expect((await dlq('purge', 'comm')).stdout).toContain('purged 1050 dead letter(s)')
   }, 30_000)
+
+  test('a message of an older publisher (no event_id, no AMQP messageId or type) is listed by the id consumers give it and its body\'s type, and replayed by that id', async () => {
+    accept = false
+    const before = consumer.stats.dead
+    const body = JSON.stringify({ event_type: 'grade.assigned', payload: { student_id: crypto.randomUUID(), stage_id: crypto.randomUUID(), final_grade: 9 }, service: 'legacy-exams', timestamp: new Date().toISOString(), version: '1.0' })
+    const ch = await connection.acquire()
+    await ch.basicPublish({ exchange: new Names(namespace).events, routingKey: 'grade.assigned', contentType: 'application/json', durable: true }, body)
+    await ch.close()
+    await waitFor(() => consumer.stats.dead === before + 1)
+    const id = uuidV5(new TextEncoder().encode(body))
+    const listed = (await dlq('list', 'comm')).stdout.split('\n').find((l) => l.includes(id))
+    expect(listed).toContain('grade.assigned')
+    accept = true
+    expect((await dlq('replay', 'comm', id)).stdout).toContain('replayed 1 dead letter(s)')
+    await waitFor(() => handled.includes(id))
+  })
 
   test('no dead-letter queue, or no broker: exit 1 with one sentence, no stack trace, within seconds', async () => {
     const missing = await dlqWith({ MEDTRACK_NAMESPACE: testNamespace('none') }, 'list', 'comm')

@@ -15,7 +15,7 @@ const USAGE = 'usage: bun run dlq list|show|replay|purge <service> [<message-id>
 
 /** One terminal line per dead letter. */
 export function formatDeadLetter(d: DeadLetter): string {
-  return [d.failedAt, d.messageId ?? '-', d.type ?? '-', `${d.errorClass}×${d.attempts}`, d.originalQueue, d.error].join('  ')
+  return [d.failedAt, d.messageId, d.type ?? '-', `${d.errorClass}×${d.attempts}`, d.originalQueue, d.error].join('  ')
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   const options = { connection, service, namespace: config.MEDTRACK_NAMESPACE, ...(ids.length ? { ids } : {}) }
   try {
     if (command === 'list' || command === 'show') {
-      const letters = (await listDeadLetters(options)).filter((d) => ids.length === 0 || ids.includes(d.messageId ?? ''))
+      const letters = (await listDeadLetters(options)).filter((d) => ids.length === 0 || ids.includes(d.messageId))
       if (command === 'show' || values.json) for (const d of letters) console.log(JSON.stringify(d, null, command === 'show' ? 2 : 0))
       else {
         for (const d of letters) console.log(formatDeadLetter(d))
