@@ -14,6 +14,8 @@ import { parsePatterns, patternMatches } from '../api/gateway/keys.ts'
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../api/gateway/key-store.ts'
 import { catalogue } from '../schemas/events/index.ts'
 
+import { askedForHelp } from './cli.ts'
+
 const USAGE = "usage: bun run apikey create --name <name> --events 'student.*,grade.assigned' | list | revoke <name|id>"
 
 /** A key's name is for people reading `list`. */
@@ -29,6 +31,7 @@ export function formatKey(k: ApiKeyRecord): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (askedForHelp(argv, USAGE)) return 0
   let parsed
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, events: { type: 'string' } } })

@@ -1,4 +1,27 @@
-/** Prints the event catalogue as an AsyncAPI 3.0.0 document (JSON) on stdout. */
+/**
+ * Prints the event catalogue as an AsyncAPI 3.0.0 document (JSON) on stdout,
+ * naming the exchange and broker of this environment (MEDTRACK_NAMESPACE,
+ * RABBITMQ_URL), as the gateway's `GET /events/catalogue` does.
+ *
+ *   bun run catalogue
+ */
+import { Names } from '../core/index.ts'
 import { asyncApiDocument, catalogue } from '../schemas/events/index.ts'
+import { brokerConfig } from './broker-config.ts'
+import { askedForHelp } from './cli.ts'
 
-process.stdout.write(`${JSON.stringify(asyncApiDocument(catalogue), null, 2)}\n`)
+const USAGE = 'usage: bun run catalogue   (the AsyncAPI document of every event type, on stdout)'
+
+function main(argv: string[]): number {
+  if (askedForHelp(argv, USAGE)) return 0
+  if (argv.length > 0) {
+    console.error(`unexpected argument '${argv[0]}'\n${USAGE}`)
+    return 2
+  }
+  const config = brokerConfig()
+  const document = asyncApiDocument(catalogue, { exchange: new Names(config.MEDTRACK_NAMESPACE).events, serverUrl: config.RABBITMQ_URL })
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
+  return 0
+}
+
+process.exit(main(process.argv.slice(2)))

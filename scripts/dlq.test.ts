@@ -109,7 +109,7 @@ describe('bun run dlq', () => {
     const ch = await connection.acquire()
     for (let i = 0; i < 1_050; i++) ch.basicPublish({ routingKey: queue, messageId: `bulk-${i}`, headers: { 'x-medtrack-error': 'bulk', 'x-medtrack-original-queue': 'nowhere' } }, '{}')
     await ch.close()
-    await waitFor(async () => (await messageCount(connection, queue)) === 1_050)
+    await waitFor(async () => (await messageCount(connection, queue)) === 1_050, 25_000, 'the 1,050 letters queued')
     expect((await dlq('list', 'comm')).stdout).toContain('1050 dead letter(s) in comm')
     expect((await dlq('show', 'comm', 'bulk-1049')).code).toBe(0)
     for (const command of ['replay', 'purge']) {

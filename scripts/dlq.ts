@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import { Connection } from 'rabbitmq-client'
 import { describe, listDeadLetters, purgeDeadLetters, replayDeadLetters, SERVICES, type DeadLetter } from '../core/index.ts'
 import { brokerConfig } from './broker-config.ts'
+import { askedForHelp } from './cli.ts'
 
 const USAGE = 'usage: bun run dlq list|show|replay|purge <service> [<message-id> ...] [--json]'
 
@@ -19,6 +20,7 @@ export function formatDeadLetter(d: DeadLetter): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (askedForHelp(argv, USAGE)) return 0
   let args
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } })

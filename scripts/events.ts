@@ -29,6 +29,7 @@ import {
 import { parsePatterns } from '../api/gateway/keys.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { BrokerConfig } from './broker-config.ts'
+import { askedForHelp } from './cli.ts'
 
 const USAGE = `usage:
   bun run events publish <type> '<json payload>' [--correlation-id X]
@@ -189,7 +190,11 @@ async function publishCommand(args: string[], env: typeof process.env): Promise<
 async function tailCommand(args: string[], env: typeof process.env): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { count: { type: 'string' } }, allowPositionals: true })
   const count = values.count === undefined ? Infinity : Number(values.count)
-  if (positionals.length > 1 || (values.count !== undefined && !(Number.isInteger(count) && count > 0))) return usage()
+  if (values.count !== undefined && !(Number.isInteger(count) && count > 0)) {
+    console.error(`--count must be a whole number of at least 1, not ${JSON.stringify(values.count)}`)
+    return usage()
+  }
+  if (positionals.length > 1) return usage()
   const pattern = positionals[0] ?? '#'
   // A pattern no event type can match (`Student.*`, `a..b`, '') would tail nothing, for ever, without a word.
   const { patterns, problems } = parsePatterns(pattern)
@@ -235,6 +240,7 @@ function usage(): number {
 }
 
 export async function main(argv: string[], env: typeof process.env): Promise<number> {
+  if (askedForHelp(argv, USAGE)) return 0
   const [command, ...args] = argv
   if (command === 'publish') return publishCommand(args, env)
   if (command === 'tail') return tailCommand(args, env)

@@ -12,6 +12,7 @@ import { Connection } from 'rabbitmq-client'
 import { declareTopology, describe, parseConfig, tierName, topology, type QueueSpec, type Topology } from '../core/index.ts'
 import { commandBindings } from '../schemas/commands/index.ts'
 import { BrokerConfig } from './broker-config.ts'
+import { askedForHelp } from './cli.ts'
 
 /** Arguments shown in their own columns; any other is listed under "other arguments". */
 const SHOWN = new Set(['x-queue-type', 'x-message-ttl', 'x-dead-letter-exchange', 'x-dead-letter-strategy'])
@@ -58,8 +59,17 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n')
 }
 
+const USAGE = 'usage: bun run topology [--json] [--declare]   (--declare creates the exchanges, queues and bindings on the broker)'
+
 export async function main(argv: string[], env: typeof process.env): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, declare: { type: 'boolean' } } })
+  if (askedForHelp(argv, USAGE)) return 0
+  let values: { json?: boolean; declare?: boolean }
+  try {
+    values = parseArgs({ args: argv, options: { json: { type: 'boolean' }, declare: { type: 'boolean' } } }).values
+  } catch (err) {
+    console.error(`${describe(err)}\n${USAGE}`)
+    return 2
+  }
   const config = parseConfig(BrokerConfig, env)
   const namespace = config.MEDTRACK_NAMESPACE
   if (!values.declare) {

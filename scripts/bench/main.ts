@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { Type } from '@sinclair/typebox'
 import { parseConfig } from '../../core/index.ts'
 import { BrokerConfig } from '../broker-config.ts'
+import { askedForHelp } from '../cli.ts'
 import { benchBus } from './bus.ts'
 import { describeCpu } from './cpu.ts'
 import { benchPipeline } from './pipeline.ts'
@@ -57,6 +58,7 @@ function readArgs(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (askedForHelp(argv, USAGE)) return 0
   let args: ReturnType<typeof readArgs>
   try {
     args = readArgs(argv)
