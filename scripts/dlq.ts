@@ -41,7 +41,9 @@ async function main(argv: string[]): Promise<number> {
   const config = brokerConfig()
   // A broker that cannot be reached is said within seconds, not waited for.
   const connection = new Connection({ url: config.RABBITMQ_URL, connectionName: 'medtrack-dlq', retryLow: 200, retryHigh: 2_000, acquireTimeout: 5_000 })
-  connection.on('error', () => {})
+  // Why the broker could not be reached (a refused login, say), for the one sentence said when the operation times out.
+  let brokerError: unknown
+  connection.on('error', (err) => (brokerError = err))
   const options = { connection, service, namespace: config.MEDTRACK_NAMESPACE, ...(ids.length ? { ids } : {}) }
   try {
     if (command === 'list' || command === 'show') {
@@ -65,7 +67,9 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0
   } catch (err) {
-    console.error(`dlq ${command}: ${describe(err)}`)
+    // rabbitmq-client writes a refused login as 'undefined: ACCESS_REFUSED - …'.
+    const why = (err as { code?: unknown }).code === 'TIMEOUT' && brokerError ? `${describe(brokerError).replace(/^undefined: /, '')} (${describe(err)})` : describe(err)
+    console.error(`dlq ${command}: ${why}`)
     return 1
   } finally {
     await connection.close()

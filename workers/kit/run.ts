@@ -278,7 +278,8 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
     async ready() {
       const problems: string[] = []
       if (!connection.ready) problems.push('broker not connected')
-      await withTimeout(db.execute('select 1'), 2_000).catch((err) => problems.push(`database: ${describe(err)}`))
+      // `describe` names a failed query's error as the database's already.
+      await withTimeout(db.execute('select 1'), 2_000).catch((err) => problems.push(`database: ${describe(err).replace(/^database: /, '')}`))
       return problems
     },
   })

@@ -51,7 +51,9 @@ describe('the worker kit', () => {
     expect(await ledger()).not.toContain(event.event_id)
     const ready = await fetch(`http://127.0.0.1:${worker.port}/ready`)
     expect(ready.status).toBe(503)
-    expect((await ready.json()).problems[0]).toContain('database')
+    const [problem] = (await ready.json()).problems as string[]
+    expect(problem).toStartWith('database: ')
+    expect(problem).not.toStartWith('database: database:')
 
     await proxy.restore()
     await waitFor(async () => (await ledger()).includes(event.event_id), 15_000, 'the event applied after the database came back')
