@@ -107,7 +107,8 @@ describe('bun run dlq', () => {
   test('list and show reach every letter, past a thousand; replay or purge of an id that is not there says so (exit 1)', async () => {
     const queue = new Names(namespace).deadQueue('comm')
     const ch = await connection.acquire()
-    for (let i = 0; i < 1_050; i++) ch.basicPublish({ routingKey: queue, messageId: `bulk-${i}`, headers: { 'x-medtrack-error': 'bulk', 'x-medtrack-original-queue': 'nowhere' } }, '{}')
+    // Every publish written before the channel closes: one still in the client's buffer would be lost with it.
+    await Promise.all(Array.from({ length: 1_050 }, (_, i) => ch.basicPublish({ routingKey: queue, messageId: `bulk-${i}`, headers: { 'x-medtrack-error': 'bulk', 'x-medtrack-original-queue': 'nowhere' } }, '{}')))
     await ch.close()
     await waitFor(async () => (await messageCount(connection, queue)) === 1_050, 25_000, 'the 1,050 letters queued')
     expect((await dlq('list', 'comm')).stdout).toContain('1050 dead letter(s) in comm')
