@@ -1,5 +1,7 @@
 import { expect, test } from 'bun:test'
 
+import { closedPort } from '../test/service.ts'
+
 const ROOT = new URL('..', import.meta.url).pathname
 
 async function run(...args: string[]) {
@@ -37,4 +39,24 @@ test('the catalogue names the exchange of its namespace, as the gateway does', a
   const r = await run('catalogue')
   expect(r.code).toBe(0)
   expect(r.stdout).toContain('cli-test.medtrack.events')
+})
+
+test('scripts/ready.ts, the containers\' health check: exit 0 on 200, exit 1 saying what came back otherwise', async () => {
+  let status = 200
+  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json({ status: status === 200 ? 'ready' : 'unavailable' }, { status }) })
+  const check = async (url: string) => {
+    const p = Bun.spawn(['bun', 'scripts/ready.ts', url], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
+    const [stderr, code] = await Promise.all([new Response(p.stderr).text(), p.exited])
+    return { code, stderr }
+  }
+  try {
+    expect(await check(`http://127.0.0.1:${server.port}/ready`)).toEqual({ code: 0, stderr: '' })
+    status = 503
+    const down = await check(`http://127.0.0.1:${server.port}/ready`)
+    expect(down.code).toBe(1)
+    expect(down.stderr).toContain('503 {"status":"unavailable"}')
+  } finally {
+    await server.stop(true)
+  }
+  expect((await check(`http://127.0.0.1:${await closedPort()}/ready`)).code).toBe(1)
 })

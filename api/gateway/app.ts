@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { compileCatalogue, describe, MedTrackError, newId, Names, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
+import { compileCatalogue, describe, MedTrackError, newId, Names, readinessProblems, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
 import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, noRoute, payloadTooLarge } from '../kit/errors.ts'
 import { bearerToken } from '../kit/jwt.ts'
@@ -62,7 +62,7 @@ function reply(set: { status?: number | string; headers: Record<string, string |
 /**
  * The gateway, one origin for everything: `/S/api/*` forwarded to each service
  * API, `POST /events/publish` (alias `/events/webhook`) for external systems
- * holding an API key, `GET /events/catalogue` (AsyncAPI), `GET /health`.
+ * holding an API key, `GET /events/catalogue` (AsyncAPI), `GET /health`, `GET /ready`.
  * Anything else is a 404; every error is the services' JSON error shape.
  * Tests call `createGateway(deps).handle(new Request(...))`.
  */
@@ -143,6 +143,12 @@ export function createGateway(deps: GatewayDeps) {
       return answer.body
     })
     .get('/health', () => ({ status: 'ok', service: 'gateway', broker: brokerReady() ? 'connected' : 'unreachable' }))
+    // API keys are in the database and external events go to the broker: both, or not ready.
+    .get('/ready', async ({ set }) => {
+      const problems = await readinessProblems(deps.db, brokerReady)
+      if (problems.length > 0) set.status = 503
+      return { status: problems.length > 0 ? 'unavailable' : 'ready', service: 'gateway', problems }
+    })
     .get('/events/catalogue', () => document)
     .post('/events/publish', publish, { parse: 'none' })
     .post('/events/webhook', publish, { parse: 'none' })

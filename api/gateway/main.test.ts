@@ -2,6 +2,8 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { Names } from '../../core/index.ts'
 import { connect, RABBITMQ_URL, testNamespace, waitFor } from '../../test/broker.ts'
 import { spawnEntry } from '../../test/processes.ts'
+import { createTestDatabase } from '../../test/database.ts'
+import { closedPort } from '../../test/service.ts'
 
 const namespace = testNamespace('gateway-main')
 const broker = connect('gateway-main-test')
@@ -23,6 +25,25 @@ describe('api/gateway/main.ts', () => {
       await child.waitForLine(/"api stopped"/, 2_000)
     } finally {
       child.proc.kill('SIGKILL')
+    }
+  })
+
+  test('/ready answers 200 while the database and the broker are reachable, 503 naming the database when it is not', async () => {
+    const database = await createTestDatabase('gwready')
+    const ready = spawnEntry('api/gateway/main.ts', { PORT: '0', RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, DATABASE_URL: database.url })
+    const away = spawnEntry('api/gateway/main.ts', { PORT: '0', RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/medtrack` })
+    try {
+      const portOf = async (child: typeof ready) => JSON.parse(await child.waitForLine(/"api listening"/)).port as number
+      const [readyPort, awayPort] = [await portOf(ready), await portOf(away)]
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${readyPort}/ready`)).status === 200, 5_000, 'the gateway ready')
+      expect(await (await fetch(`http://127.0.0.1:${readyPort}/ready`)).json()).toEqual({ status: 'ready', service: 'gateway', problems: [] })
+      const refused = await fetch(`http://127.0.0.1:${awayPort}/ready`)
+      expect(refused.status).toBe(503)
+      expect(await refused.json()).toMatchObject({ status: 'unavailable', problems: [expect.stringMatching(/^database: .*ECONNREFUSED/)] })
+    } finally {
+      for (const child of [ready, away]) child.proc.kill('SIGTERM')
+      await Promise.all([ready.exited, away.exited])
+      await database.drop()
     }
   })
 

@@ -414,10 +414,13 @@ describe('with the worker running', () => {
     expect(anonymous.status).toBe(401)
   })
 
-  test('/health answers 200 with the broker connected', async () => {
+  test('/health answers 200 with the broker connected; /ready 200 with nothing in the way', async () => {
     const res = await fetch(s.url('/profile/api/health'))
     expect(res.status).toBe(200)
     expect(await json(res)).toEqual({ status: 'ok', service: 'profile-api', broker: 'connected' })
+    const ready = await fetch(s.url('/profile/api/ready'))
+    expect(ready.status).toBe(200)
+    expect(await json(ready)).toEqual({ status: 'ready', service: 'profile-api', problems: [] })
   })
 
   test('/docs/json is an OpenAPI document listing /profile/api/students', async () => {
@@ -468,6 +471,9 @@ describe('the broker unreachable', () => {
       const health = await fetch(s.url('/profile/api/health'))
       expect(health.status).toBe(200)
       expect(await json(health)).toMatchObject({ status: 'ok', broker: 'unreachable' })
+      const ready = await fetch(s.url('/profile/api/ready'))
+      expect(ready.status).toBe(503)
+      expect(await json(ready)).toEqual({ status: 'unavailable', service: 'profile-api', problems: ['broker not connected'] })
 
       const email = uniqueEmail('down')
       const started = Date.now()
@@ -541,6 +547,9 @@ describe('the database unreachable', () => {
       expect(await json(await read(student))).toEqual({ error: 'NOT_FOUND', message: 'student not found' })
 
       await proxy.cut()
+      const notReady = await read('/ready')
+      expect(notReady.status).toBe(503)
+      expect((await json(notReady)).problems).toEqual([expect.stringMatching(/^database: /)])
       for (const path of [student, '/students', `/operations/${crypto.randomUUID()}`]) {
         const res = await read(path)
         expect(res.status).toBe(503)
@@ -550,6 +559,7 @@ describe('the database unreachable', () => {
 
       await proxy.restore()
       await waitFor(async () => (await read(student)).status === 404, 8_000, 'the database reachable again')
+      expect((await read('/ready')).status).toBe(200)
     } finally {
       await api.stop()
       proxy.stop()

@@ -2,7 +2,7 @@ import { openapi } from '@elysiajs/openapi'
 import { eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { createHash } from 'node:crypto'
-import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
+import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, readinessProblems, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
@@ -48,7 +48,7 @@ interface Idempotency {
  * a body nesting too deeply; 400 for malformed JSON, 404 for unknown routes,
  * 413 for a body over 10 MiB, 415 for a body that is not JSON,
  * 503 with Retry-After when the broker or the database is away), command
- * dispatch with idempotency keys, `/operations/:id`, `/health` and OpenAPI at `/docs`.
+ * dispatch with idempotency keys, `/operations/:id`, `/health`, `/ready` (the database and the broker reachable) and OpenAPI at `/docs`.
  */
 export function createServiceApi(o: ServiceApiOptions) {
   const prefix = `/${o.service}/api`
@@ -142,6 +142,12 @@ export function createServiceApi(o: ServiceApiOptions) {
       }),
     })
     .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }))
+    // The process runs (/health); it can also do its work (/ready): what an orchestrator routes traffic by.
+    .get('/ready', async ({ set }) => {
+      const problems = await readinessProblems(o.db, o.brokerReady)
+      if (problems.length > 0) set.status = 503
+      return { status: problems.length > 0 ? 'unavailable' : 'ready', service: `${o.service}-api`, problems }
+    })
     .get(
       '/operations/:id',
       async ({ params, set, caller }) => {

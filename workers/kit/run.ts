@@ -18,9 +18,9 @@ import {
   parseCommand,
   PermanentError,
   problemsOf,
+  readinessProblems,
   topology,
   unprocessable,
-  withTimeout,
   type CommandReply,
   type CommandResult,
   DomainError,
@@ -275,13 +275,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
     hostname: config.HOST,
     service: def.service,
     metrics,
-    async ready() {
-      const problems: string[] = []
-      if (!connection.ready) problems.push('broker not connected')
-      // `describe` names a failed query's error as the database's already.
-      await withTimeout(db.execute('select 1'), 2_000).catch((err) => problems.push(`database: ${describe(err).replace(/^database: /, '')}`))
-      return problems
-    },
+    ready: () => readinessProblems(db, () => connection.ready),
   })
   log.info('worker started', { port: http.port, queues: consumers.length, namespace })
 
