@@ -28,12 +28,13 @@ function parse(raw: string, from: string, to: string[]): ReceivedMail {
 /**
  * A real SMTP server in the test process (the `smtp-server` package): it
  * accepts every message and keeps it, but for recipients in `refused`, which
- * it refuses for good (550). `stop()` and `start()` again on the same port
+ * it refuses for good (550), and every sender while `refusesSenders` (553). `stop()` and `start()` again on the same port
  * simulate a mail server that is down for a while.
  */
 export async function startSmtpSink(port = 0) {
   const mails: ReceivedMail[] = []
   const refused = new Set<string>()
+  const settings = { refusesSenders: false }
   let server: SMTPServer | undefined
   let boundPort = port
 
@@ -43,6 +44,10 @@ export async function startSmtpSink(port = 0) {
         authOptional: true,
         disabledCommands: ['STARTTLS', 'AUTH'],
         logger: false,
+        onMailFrom(_address, _session, callback) {
+          if (!settings.refusesSenders) return callback()
+          callback(Object.assign(new Error('sender address rejected'), { responseCode: 553 }))
+        },
         onRcptTo(address, _session, callback) {
           if (!refused.has(address.address)) return callback()
           callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }))
@@ -75,6 +80,7 @@ export async function startSmtpSink(port = 0) {
       return `smtp://127.0.0.1:${boundPort}`
     },
     refused,
+    settings,
     /** Mails to `address`. */
     to: (address: string) => mails.filter((m) => m.to.includes(address)),
     start,

@@ -47,10 +47,10 @@ async function sharedTransactions(): Promise<number> {
   return value('_count') - value('_bucket\\{le="1"\\}')
 }
 
-/** Puts an email in the outbox as a handler would (`createdAt` to make it older than it is). */
-async function queueEmail(recipient: string, createdAt = new Date()) {
+/** Puts an email in the outbox as a handler would (`createdAt` to make it older than it is, `expiresAt` for its link's end). */
+async function queueEmail(recipient: string, createdAt = new Date(), expiresAt: Date | null = null) {
   const id = crypto.randomUUID()
-  await s.database.db.insert(emails).values({ id, recipient, subject: 'Hello', text: 'Open https://medtrack.example.org/verify?token=abc_DEF-123 today.\n', createdAt })
+  await s.database.db.insert(emails).values({ id, recipient, subject: 'Hello', text: 'Open https://medtrack.example.org/verify?token=abc_DEF-123 today.\n', createdAt, expiresAt })
   return id
 }
 
@@ -142,6 +142,41 @@ describe('the auth email sender', () => {
     expect(smtp.to(waiting)).toHaveLength(1)
     expect(smtp.to(waiting)[0]!.text).toContain('verify?token=abc_DEF-123')
   })
+
+  test('an email whose link expired before it could go out is given up unsent', async () => {
+    const late = address('late')
+    await queueEmail(late, new Date(), new Date(Date.now() - 1_000))
+    await waitFor(async () => (await row(late))?.status === 'failed', 5_000, 'the email given up')
+    expect(await row(late)).toMatchObject({ attempts: 1, lastError: 'its link expired before it could be sent', text: 'Open https://medtrack.example.org/verify?token=[used] today.\n' })
+    expect(smtp.to(late)).toHaveLength(0)
+  })
+
+  test('a 5xx to the sender address (our setting, not the email) gives nothing up: the emails wait and go out once the server takes them', async () => {
+    smtp.settings.refusesSenders = true
+    const waiting = [address('from-a'), address('from-b')]
+    for (const a of waiting) await queueEmail(a)
+    try {
+      await waitFor(async () => (await Promise.all(waiting.map(row))).every((r) => (r?.attempts ?? 0) >= 2), 10_000, 'two refused attempts each')
+      expect((await Promise.all(waiting.map(row))).map((r) => r!.status)).toEqual(['pending', 'pending'])
+    } finally {
+      smtp.settings.refusesSenders = false
+    }
+    await waitFor(async () => (await Promise.all(waiting.map(row))).every((r) => r?.status === 'sent'), 10_000, 'both sent')
+  })
+
+  test('while the server is away the sender tries one email at a time, not the whole outbox; once it is back every email goes out', async () => {
+    await smtp.stop()
+    const many = Array.from({ length: 25 }, (_, i) => address(`many${i}`))
+    for (const a of many) await queueEmail(a)
+    await Bun.sleep(2_000)
+    // The first look tries one batch (10); after that one email per look.
+    const attempts = (await Promise.all(many.map(row))).reduce((n, r) => n + r!.attempts, 0)
+    expect(attempts).toBeGreaterThanOrEqual(1)
+    expect(attempts).toBeLessThanOrEqual(20)
+    await smtp.start()
+    await waitFor(async () => (await Promise.all(many.map(row))).every((r) => r?.status === 'sent'), 15_000, 'every email sent')
+    for (const a of many) expect(smtp.to(a)).toHaveLength(1)
+  }, 30_000)
 
   test('an address the server refuses for good (550) is given up at its first attempt; the others go out', async () => {
     const refused = address('refused')

@@ -21,6 +21,9 @@ type Email = typeof emails.$inferSelect
 /** Emails claimed at once by one sender. */
 const CLAIM_LIMIT = 10
 
+/** The longest pause between two looks at the outbox while the SMTP server cannot be reached. */
+const MAX_OUTAGE_PAUSE_MS = 60_000
+
 /** The database's clock `ms` from now (inside a transaction: from its start). */
 const fromNow = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000})`
 
@@ -29,21 +32,32 @@ const fromNow = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000})`
  * their `next_attempt_at` moves `leaseMs` ahead, so other senders skip them,
  * and they are due again if this one never records the attempt.
  */
-function claimDue(db: Database, leaseMs: number): Promise<Email[]> {
+function claimDue(db: Database, leaseMs: number, limit: number): Promise<Email[]> {
   const due = db
     .select({ id: emails.id })
     .from(emails)
     .where(and(eq(emails.status, 'pending'), lte(emails.nextAttemptAt, sql`now()`)))
     .orderBy(asc(emails.nextAttemptAt))
-    .limit(CLAIM_LIMIT)
+    .limit(limit)
     .for('update', { skipLocked: true })
   return db.update(emails).set({ nextAttemptAt: fromNow(leaseMs) }).where(inArray(emails.id, due)).returning()
 }
 
-/** One attempt's failure: what to record, and whether the server refused the email for good (an SMTP 5xx answer). */
+/** One attempt's failure: what to record, and whether the server refused this email for good. */
 interface Failure {
   error: string
   refused: boolean
+}
+
+/**
+ * Whether an SMTP error refuses this very email for good: a 5xx answer to its
+ * recipient or to its content. A 5xx to anything else (the connection, the
+ * login, the sender address) says the server or our settings are wrong, for
+ * every email alike: they wait for that to be mended.
+ */
+function refusesThisEmail(err: unknown): boolean {
+  const { responseCode, command } = err as { responseCode?: unknown; command?: unknown }
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA')
 }
 
 /**
@@ -52,12 +66,14 @@ interface Failure {
  * (`email.sent`, or `email.failed` once given up) as a unit of work of its own
  * that touches nothing but the database, so re-running it is harmless. A
  * failure is retried after the next delay of EMAIL_RETRY_MS, the last one
- * repeating, until the email is EMAIL_GIVE_UP_MS old: an SMTP server away for
- * hours delays the emails, it does not lose them. One the server refuses for
- * good (5xx) is given up at once. A sent or given-up email keeps no one-time
- * token. Several workers share the outbox: each skips what another has claimed.
- * While the server cannot be reached a round stops at its first batch, and
- * says so once, not once per email.
+ * repeating, until its link expires or it is EMAIL_GIVE_UP_MS old:
+ * an SMTP server away for hours delays the emails, it does not lose them. One
+ * whose link expired before it could go out is given up unsent; one the
+ * server refuses for good (a 5xx to its recipient or content) at once. A sent
+ * or given-up email keeps no one-time token. Several workers share the
+ * outbox: each skips what another has claimed. While the server cannot be
+ * reached the sender tries one email at a time, ever less often (up to once a
+ * minute), and says so when that starts and when it ends.
  */
 export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(settings.SMTP_URL)) {
   const delays = settings.EMAIL_RETRY_MS.split(',').map(Number)
@@ -80,8 +96,7 @@ export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(
         }
         const { error } = failure
         const delay = delays[Math.min(attemptNo, delays.length - 1)]!
-        const tooOld = Date.now() + delay - mail.createdAt.getTime() > settings.EMAIL_GIVE_UP_MS
-        if (failure.refused || tooOld) {
+        if (failure.refused || Date.now() + delay > deadline(mail)) {
           const [failed] = await tx.update(emails).set({ status: 'failed', attempts: attemptNo + 1, lastError: error, ...spent }).where(unrecorded).returning({ id: emails.id })
           if (!failed) return
           emit('email.failed', { email_id: mail.id, recipient: mail.recipient, error })
@@ -92,14 +107,19 @@ export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(
       })
     }
 
-    /** Sends one email and records the attempt; resolves with what went wrong, if anything. */
+    /** When an email is given up: when its link expires, or EMAIL_GIVE_UP_MS after it was queued, whichever comes first. */
+    const deadline = (mail: Email) => Math.min(mail.expiresAt?.getTime() ?? Infinity, mail.createdAt.getTime() + settings.EMAIL_GIVE_UP_MS)
+
+    /** Sends one email (unless its link has expired) and records the attempt; resolves with what went wrong, if anything. */
     async function deliver(mail: Email): Promise<Failure | undefined> {
       let failure: Failure | undefined
-      try {
-        await mailer.send({ from: settings.EMAIL_FROM, to: mail.recipient, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}) })
-      } catch (err) {
-        const code = (err as { responseCode?: unknown }).responseCode
-        failure = { error: describe(err).slice(0, 500), refused: typeof code === 'number' && code >= 500 && code < 600 }
+      if (Date.now() >= deadline(mail)) failure = { error: 'its link expired before it could be sent', refused: true }
+      else {
+        try {
+          await mailer.send({ from: settings.EMAIL_FROM, to: mail.recipient, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}) })
+        } catch (err) {
+          failure = { error: describe(err).slice(0, 500), refused: refusesThisEmail(err) }
+        }
       }
       await record(mail, failure).catch((err) =>
         ctx.log.error('email attempt not recorded; it is due again once its lease ends', { email_id: mail.id, sent: failure === undefined, lease_ms: settings.EMAIL_LEASE_MS, error: describe(err) }),
@@ -107,15 +127,26 @@ export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(
       return failure
     }
 
+    /** While the server cannot be reached: how long the sender pauses between looks (0: it can). */
+    let outagePause = 0
+
     async function round() {
       while (!stopped) {
-        const claimed = await claimDue(ctx.db, settings.EMAIL_LEASE_MS)
+        // During an outage one email at a time tells whether the server is back.
+        const claimed = await claimDue(ctx.db, settings.EMAIL_LEASE_MS, outagePause > 0 ? 1 : CLAIM_LIMIT)
         const failures = (await Promise.all(claimed.map(deliver))).filter((f) => f !== undefined)
         const unreached = failures.filter((f) => !f.refused)
         if (unreached.length > 0 && failures.length === claimed.length) {
-          // Not one went out: the server is away, most likely; the rest waits for the next round.
-          ctx.log.warn('emails not sent; they wait in the outbox and will be tried again', { emails: unreached.length, error: unreached[0]!.error })
+          // Not one went out and the server did not refuse them: it is away (or our settings are wrong).
+          if (outagePause === 0) ctx.log.warn('the SMTP server cannot be reached; emails wait in the outbox and are tried again', { error: unreached[0]!.error })
+          // Never less often than emails fall due again.
+          outagePause = Math.min(MAX_OUTAGE_PAUSE_MS, delays.at(-1)!, Math.max(settings.EMAIL_POLL_MS, outagePause * 2))
           return
+        }
+        if (outagePause > 0 && failures.length < claimed.length) {
+          ctx.log.info('the SMTP server is reachable again; the waiting emails go out')
+          outagePause = 0
+          continue
         }
         if (claimed.length < CLAIM_LIMIT) return
       }
@@ -125,7 +156,7 @@ export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(
       running = round()
         .catch((err) => ctx.log.warn('email outbox unreadable', { error: describe(err) }))
         .finally(() => {
-          if (!stopped) timer = setTimeout(tick, settings.EMAIL_POLL_MS)
+          if (!stopped) timer = setTimeout(tick, outagePause || settings.EMAIL_POLL_MS)
         })
     }
     timer = setTimeout(tick, 0)

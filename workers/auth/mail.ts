@@ -38,6 +38,7 @@ export async function queueTokenEmail(
   const m = MESSAGES[purpose]
   const { token, hash } = newToken()
   const link = `${settings.PUBLIC_URL.replace(/\/$/, '')}${m.path}?token=${token}`
-  await tx.insert(userTokens).values({ tokenHash: hash, userId: user.id, purpose, expiresAt: new Date(Date.now() + m.ttl) })
-  await tx.insert(emails).values({ id: crypto.randomUUID(), recipient: user.email, subject: m.subject, text: m.text(user.firstName, link) })
+  const expiresAt = new Date(Date.now() + m.ttl)
+  await tx.insert(userTokens).values({ tokenHash: hash, userId: user.id, purpose, expiresAt })
+  await tx.insert(emails).values({ id: crypto.randomUUID(), recipient: user.email, subject: m.subject, text: m.text(user.firstName, link), expiresAt })
 }

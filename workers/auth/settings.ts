@@ -10,10 +10,12 @@ export const AuthSettings = Type.Object({
   EMAIL_RETRY_MS: Type.String({ default: '1000,5000,30000,120000,600000', pattern: '^\\d+(,\\d+)*$' }),
   /**
    * How long an email that cannot be sent (the SMTP server away, say) is tried
-   * before it is given up (`email.failed`): by default the 48 hours a verification
-   * link lasts. An address the server refuses for good (a 5xx answer) is given up at once.
+   * before it is given up (`email.failed`); one whose link expires sooner, until
+   * then (48 hours for a verification link). By default the 7 days of the
+   * longest-lived link. A recipient or content the server refuses for good (a
+   * 5xx answer to them) is given up at once.
    */
-  EMAIL_GIVE_UP_MS: Type.Integer({ minimum: 0, default: 48 * 3_600_000 }),
+  EMAIL_GIVE_UP_MS: Type.Integer({ minimum: 0, default: 7 * 24 * 3_600_000 }),
   /** How often the email outbox is looked at. */
   EMAIL_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
   /**
