@@ -13,3 +13,13 @@ export async function readinessProblems(db: Pick<Database, 'execute'>, brokerRea
   await withTimeout(db.execute('select 1'), 2_000).catch((err) => problems.push(`database: ${describe(err).replace(/^database: /, '')}`))
   return problems
 }
+
+/**
+ * The same problems as said to anyone on the internet (an API's `/ready` goes
+ * through the gateway): what is missing, not the addresses and errors behind
+ * it, which `log` gets instead.
+ */
+export function publicProblems(problems: string[], log: { warn(msg: string, fields?: Record<string, unknown>): void }): string[] {
+  if (problems.length > 0) log.warn('not ready', { problems })
+  return problems.map((p) => (p.startsWith('database: ') ? 'database unreachable' : p))
+}

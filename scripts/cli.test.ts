@@ -18,6 +18,8 @@ test('every operator tool answers --help (or -h) with its usage on stdout, exit 
     ['topology', '--help'],
     ['catalogue', '--help'],
     ['bench', '--help'],
+    ['migrate', '--help'],
+    ['dev', '-h'],
   ] as const) {
     const r = await run(tool, flag)
     expect({ tool, code: r.code, stderr: r.stderr }).toEqual({ tool, code: 0, stderr: '' })
@@ -27,7 +29,7 @@ test('every operator tool answers --help (or -h) with its usage on stdout, exit 
 })
 
 test('a wrong argument is refused with the usage, exit 2: topology and catalogue too; a bad --count is named', async () => {
-  for (const args of [['topology', '--bogus'], ['catalogue', '--bogus'], ['events', 'tail', '--count', 'abc']]) {
+  for (const args of [['topology', '--bogus'], ['catalogue', '--bogus'], ['events', 'tail', '--count', 'abc'], ['migrate', 'now'], ['dev', 'now']]) {
     const r = await run(...args)
     expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 2, stdout: '' })
     expect(r.stderr).toContain('usage:')
