@@ -135,6 +135,14 @@ describe('auth', () => {
 
     const address = email('taken')
     expect((await register(address)).status).toBe(201)
+    // A space pasted around the email is not part of it: the same email, taken.
+    const spaced = await register(` ${address}\t`)
+    expect(spaced.status).toBe(409)
+    const pasted = email('pasted')
+    const fresh = await register(` ${pasted} `)
+    expect(fresh.status).toBe(201)
+    expect((await fresh.json()).email).toBe(pasted)
+    expect((await post('/login', { email: pasted, password: 'correct horse 42' })).status).toBe(200)
     const again = await register(address.toUpperCase())
     expect(again.status).toBe(409)
     expect((await again.json()).problems[0].path).toBe('/email')

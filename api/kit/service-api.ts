@@ -109,6 +109,11 @@ export function createServiceApi(o: ServiceApiOptions) {
       }
       return answer(error)
     })
+    // An email pasted with a space around it is the email: trimmed before it is validated (login trims it too).
+    .onTransform({ as: 'global' }, ({ body }) => {
+      const fields = body as Record<string, unknown> | null | undefined
+      if (fields && typeof fields === 'object' && typeof fields.email === 'string') fields.email = fields.email.trim()
+    })
     .derive({ as: 'global' }, async ({ headers, request, set, body, query, params }) => {
       const token = bearerToken(headers.authorization)
       const claims = token ? await verifyToken(o.config.JWT_SECRET, token) : undefined
