@@ -76,9 +76,23 @@ describe('bun run dlq', () => {
     expect(r.stdout).toContain('replayed 1 dead letter(s)')
     await waitFor(() => handled.includes(dead[1]!.event_id))
     expect(await messageCount(connection, new Names(namespace).deadQueue('comm'))).toBe(2)
-    expect((await dlq('purge', 'comm')).stdout).toContain('purged 2 dead letter(s)')
+    expect((await dlq('purge', 'comm', '--all')).stdout).toContain('purged 2 dead letter(s)')
     expect(await messageCount(connection, new Names(namespace).deadQueue('comm'))).toBe(0)
     expect(handled).toEqual([dead[1]!.event_id])
+  })
+
+  test('purge without ids deletes nothing unless told --all', async () => {
+    const queue = new Names(namespace).deadQueue('comm')
+    const ch = await connection.acquire()
+    await ch.basicPublish({ routingKey: queue, messageId: 'kept', headers: { 'x-medtrack-error': 'kept', 'x-medtrack-original-queue': 'nowhere' } }, '{}')
+    await ch.close()
+    await waitFor(async () => (await messageCount(connection, queue)) === 1)
+    const bare = await dlq('purge', 'comm')
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toContain('name their ids, or say --all')
+    expect((await dlq('purge', 'comm', 'kept', '--all')).code).toBe(2)
+    expect(await messageCount(connection, queue)).toBe(1)
+    expect((await dlq('purge', 'comm', '--all')).stdout).toContain('purged 1 dead letter(s)')
   })
 
   test('an unknown service or command is refused with usage', async () => {
@@ -101,15 +115,15 @@ describe('bun run dlq', () => {
     await waitFor(() => consumer.stats.dead === before + 6)
     const letters = JSON.parse(`[${(await dlq('list', 'comm', '--json')).stdout.trim().split('\n').join(',')}]`) as { messageId: string }[]
     expect(letters.map((d) => d.messageId).sort()).toEqual(again.map((e) => e.event_id).sort())
-    expect((await dlq('purge', 'comm')).stdout).toContain('purged 3 dead letter(s)')
+    expect((await dlq('purge', 'comm', '--all')).stdout).toContain('purged 3 dead letter(s)')
   })
 
   test('list and show reach every letter, past a thousand; replay or purge of an id that is not there says so (exit 1)', async () => {
     const queue = new Names(namespace).deadQueue('comm')
-    const ch = await connection.acquire()
-    // Every publish written before the channel closes: one still in the client's buffer would be lost with it.
-    await Promise.all(Array.from({ length: 1_050 }, (_, i) => ch.basicPublish({ routingKey: queue, messageId: `bulk-${i}`, headers: { 'x-medtrack-error': 'bulk', 'x-medtrack-original-queue': 'nowhere' } }, '{}')))
-    await ch.close()
+    // Confirmed, every one: the count below then waits for nothing that can be lost on the way.
+    const bulk = connection.createPublisher({ confirm: true })
+    await Promise.all(Array.from({ length: 1_050 }, (_, i) => bulk.send({ routingKey: queue, messageId: `bulk-${i}`, headers: { 'x-medtrack-error': 'bulk', 'x-medtrack-original-queue': 'nowhere' } }, '{}')))
+    await bulk.close()
     await waitFor(async () => (await messageCount(connection, queue)) === 1_050, 25_000, 'the 1,050 letters queued')
     expect((await dlq('list', 'comm')).stdout).toContain('1050 dead letter(s) in comm')
     expect((await dlq('show', 'comm', 'bulk-1049')).code).toBe(0)
@@ -118,7 +132,7 @@ describe('bun run dlq', () => {
       expect(r.code).toBe(1)
       expect(r.stderr).toContain('no dead letter with id no-such-id in comm')
     }
-    expect((await dlq('purge', 'comm')).stdout).toContain('purged 1050 dead letter(s)')
+    expect((await dlq('purge', 'comm', '--all')).stdout).toContain('purged 1050 dead letter(s)')
   }, 30_000)
 
   test('a message of an older publisher (no event_id, no AMQP messageId or type) is listed by the id consumers give it and its body\'s type, and replayed by that id', async () => {

@@ -4,7 +4,7 @@
  *   bun run dlq list <service> [--json]
  *   bun run dlq show <service> [<message-id> ...]
  *   bun run dlq replay <service> [<message-id> ...]   (all when no id is given)
- *   bun run dlq purge <service> [<message-id> ...]    (all when no id is given)
+ *   bun run dlq purge <service> <message-id> ... | --all
  */
 import { parseArgs } from 'node:util'
 import { Connection } from 'rabbitmq-client'
@@ -12,7 +12,7 @@ import { describe, listDeadLetters, purgeDeadLetters, replayDeadLetters, SERVICE
 import { brokerConfig } from './broker-config.ts'
 import { askedForHelp } from './cli.ts'
 
-const USAGE = 'usage: bun run dlq list|show|replay|purge <service> [<message-id> ...] [--json]'
+const USAGE = 'usage: bun run dlq list|show|replay <service> [<message-id> ...] [--json] | purge <service> <message-id> ... | purge <service> --all'
 
 /** One terminal line per dead letter. */
 export function formatDeadLetter(d: DeadLetter): string {
@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
   if (askedForHelp(argv, USAGE)) return 0
   let args
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } })
+    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } } })
   } catch (err) {
     console.error(`${describe(err)}\n${USAGE}`)
     return 2
@@ -32,6 +32,15 @@ async function main(argv: string[]): Promise<number> {
   const [command, service, ...ids] = positionals
   if (!command || !['list', 'show', 'replay', 'purge'].includes(command) || !service) {
     console.error(USAGE)
+    return 2
+  }
+  // Deleting every letter is said in so many words, never what a forgotten id does.
+  if (command === 'purge' && ids.length === 0 && !values.all) {
+    console.error(`purge deletes letters for good: name their ids, or say --all for every one of ${service}\n${USAGE}`)
+    return 2
+  }
+  if (command === 'purge' && ids.length > 0 && values.all) {
+    console.error(`purge takes ids or --all, not both\n${USAGE}`)
     return 2
   }
   if (!(SERVICES as readonly string[]).includes(service)) {
