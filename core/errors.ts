@@ -72,17 +72,29 @@ function databaseCause(err: unknown): (Error & { code?: unknown }) | undefined {
   return undefined
 }
 
-/** SQLSTATEs of a transaction PostgreSQL undid for another one (a deadlock, a serialization failure): made again, it goes through. */
-const LOST_TO_ANOTHER = new Set(['40P01', '40001'])
+/** What a driver's error says of itself: its code (a SQLSTATE, `ECONNREFUSED`…) and, for a constraint, its name. */
+export interface ErrorCode {
+  code: string
+  constraint?: string
+}
 
-/** Whether `err`, or an error it carries, is PostgreSQL undoing the transaction for another one's sake. */
-export function lostToAnotherTransaction(err: unknown): boolean {
+/**
+ * Whether `err`, or an error it was caused by (drizzle wraps postgres.js's,
+ * the unit of work wraps a handler's), has a code that `test` accepts.
+ */
+export function hasErrorCode(err: unknown, test: (e: ErrorCode) => boolean): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && LOST_TO_ANOTHER.has(code)) return true
+    const { code, constraint_name } = e as { code?: unknown; constraint_name?: unknown }
+    if (typeof code === 'string' && test({ code, ...(typeof constraint_name === 'string' ? { constraint: constraint_name } : {}) })) return true
   }
   return false
 }
+
+/** SQLSTATEs of a transaction PostgreSQL undid for another one (a deadlock, a serialization failure): made again, it goes through. */
+const LOST_TO_ANOTHER = new Set(['40P01', '40001'])
+
+/** Whether `err` is PostgreSQL undoing the transaction for another one's sake. */
+export const lostToAnotherTransaction = (err: unknown) => hasErrorCode(err, ({ code }) => LOST_TO_ANOTHER.has(code))
 
 /** Anything not of the family is treated as transient, except data the database refuses: unknown failures deserve a retry. */
 export function classify(err: unknown): ErrorClass {

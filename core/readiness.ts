@@ -15,11 +15,18 @@ export async function readinessProblems(db: Pick<Database, 'execute'>, brokerRea
 }
 
 /**
- * The same problems as said to anyone on the internet (an API's `/ready` goes
- * through the gateway): what is missing, not the addresses and errors behind
- * it, which `log` gets instead.
+ * The answer of a `/ready` anyone on the internet can reach (an API's, through
+ * the gateway; the gateway's): 200 or 503, saying what is missing but not the
+ * addresses and errors behind it, which `log` gets instead.
  */
-export function publicProblems(problems: string[], log: { warn(msg: string, fields?: Record<string, unknown>): void }): string[] {
-  if (problems.length > 0) log.warn('not ready', { problems })
-  return problems.map((p) => (p.startsWith('database: ') ? 'database unreachable' : p))
+export async function publicReadiness(
+  service: string,
+  db: Pick<Database, 'execute'>,
+  brokerReady: () => boolean,
+  log: { warn(msg: string, fields?: Record<string, unknown>): void },
+): Promise<{ status: 200 | 503; body: { status: 'ready' | 'unavailable'; service: string; problems: string[] } }> {
+  const problems = await readinessProblems(db, brokerReady)
+  if (problems.length === 0) return { status: 200, body: { status: 'ready', service, problems } }
+  log.warn('not ready', { problems })
+  return { status: 503, body: { status: 'unavailable', service, problems: problems.map((p) => (p.startsWith('database: ') ? 'database unreachable' : p)) } }
 }

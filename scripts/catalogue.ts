@@ -8,20 +8,11 @@
 import { Names } from '../core/index.ts'
 import { asyncApiDocument, catalogue } from '../schemas/events/index.ts'
 import { brokerConfig } from './broker-config.ts'
-import { askedForHelp } from './cli.ts'
+import { noArgumentsOrExit } from './cli.ts'
 
 const USAGE = 'usage: bun run catalogue   (the AsyncAPI document of every event type, on stdout)'
 
-function main(argv: string[]): number {
-  if (askedForHelp(argv, USAGE)) return 0
-  if (argv.length > 0) {
-    console.error(`unexpected argument '${argv[0]}'\n${USAGE}`)
-    return 2
-  }
-  const config = brokerConfig()
-  const document = asyncApiDocument(catalogue, { exchange: new Names(config.MEDTRACK_NAMESPACE).events, serverUrl: config.RABBITMQ_URL })
-  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
-  return 0
-}
-
-process.exit(main(process.argv.slice(2)))
+noArgumentsOrExit(process.argv.slice(2), USAGE)
+const config = brokerConfig()
+const document = asyncApiDocument(catalogue, { exchange: new Names(config.MEDTRACK_NAMESPACE).events, serverUrl: config.RABBITMQ_URL })
+process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)

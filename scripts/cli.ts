@@ -4,3 +4,11 @@ export function askedForHelp(argv: readonly string[], usage: string): boolean {
   console.log(usage)
   return true
 }
+
+/** For a tool that takes no arguments: `--help` prints its usage (exit 0), anything else is refused with it (exit 2). */
+export function noArgumentsOrExit(argv: readonly string[], usage: string): void {
+  if (askedForHelp(argv, usage)) process.exit(0)
+  if (argv.length === 0) return
+  console.error(`unexpected argument '${argv[0]}'\n${usage}`)
+  process.exit(2)
+}

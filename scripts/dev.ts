@@ -6,16 +6,12 @@
  *   bun run dev
  */
 import type { Subprocess } from 'bun'
-import { askedForHelp } from './cli.ts'
+import { noArgumentsOrExit } from './cli.ts'
 import { forEachLine } from './lines.ts'
 import { existingProcesses, type ProcessSpec } from './processes.ts'
 
 const USAGE = 'usage: bun run dev   (migrates the database, then runs every API, worker and the gateway until Ctrl-C; settings from the environment, see README.md)'
-if (askedForHelp(process.argv.slice(2), USAGE)) process.exit(0)
-if (process.argv.length > 2) {
-  console.error(`unexpected argument '${process.argv[2]}'\n${USAGE}`)
-  process.exit(2)
-}
+noArgumentsOrExit(process.argv.slice(2), USAGE)
 
 const COLORS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95]
 const root = new URL('..', import.meta.url).pathname

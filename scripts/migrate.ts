@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { Type } from '@sinclair/typebox'
 import { createLogger, describe, migrateDatabase, openDatabase, settingsOrExit } from '../core/index.ts'
 import { ensureAdmin } from '../workers/auth/admin.ts'
-import { askedForHelp } from './cli.ts'
+import { noArgumentsOrExit } from './cli.ts'
 
 export const MIGRATIONS = fileURLToPath(new URL('../schemas/migrations', import.meta.url))
 
@@ -23,11 +23,7 @@ const Config = Type.Object({
 const USAGE = 'usage: bun run migrate   (creates DATABASE_URL\'s database when missing and applies every migration not yet applied; ADMIN_EMAIL and ADMIN_PASSWORD make the first admin)'
 
 if (import.meta.main) {
-  if (askedForHelp(process.argv.slice(2), USAGE)) process.exit(0)
-  if (process.argv.length > 2) {
-    console.error(`unexpected argument '${process.argv[2]}'\n${USAGE}`)
-    process.exit(2)
-  }
+  noArgumentsOrExit(process.argv.slice(2), USAGE)
   const config = settingsOrExit(Config, process.env, 'migrate')
   const log = createLogger({ service: 'migrate' })
   let database: string

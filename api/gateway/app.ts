@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { compileCatalogue, describe, MedTrackError, newId, Names, publicProblems, readinessProblems, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
+import { compileCatalogue, describe, MedTrackError, newId, Names, publicReadiness, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
 import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, noRoute, payloadTooLarge } from '../kit/errors.ts'
 import { bearerToken } from '../kit/jwt.ts'
@@ -145,9 +145,9 @@ export function createGateway(deps: GatewayDeps) {
     .get('/health', () => ({ status: 'ok', service: 'gateway', broker: brokerReady() ? 'connected' : 'unreachable' }))
     // API keys are in the database and external events go to the broker: both, or not ready.
     .get('/ready', async ({ set }) => {
-      const problems = publicProblems(await readinessProblems(deps.db, brokerReady), log)
-      if (problems.length > 0) set.status = 503
-      return { status: problems.length > 0 ? 'unavailable' : 'ready', service: 'gateway', problems }
+      const answer = await publicReadiness('gateway', deps.db, brokerReady, log)
+      set.status = answer.status
+      return answer.body
     })
     .get('/events/catalogue', () => document)
     .post('/events/publish', publish, { parse: 'none' })

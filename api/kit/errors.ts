@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { DomainError, jsonPointer, MedTrackError, type Problem } from '../../core/index.ts'
+import { DomainError, hasErrorCode, jsonPointer, MedTrackError, type Problem } from '../../core/index.ts'
 import { NON_BLANK } from './fields.ts'
 
 /** The JSON body of every error answer: a code, a sentence, and the offending fields when there are some. */
@@ -147,12 +147,7 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'C
  * exception) and 57P01–57P03 (the server is shutting down or starting).
  */
 export function databaseUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code !== 'string') continue
-    if (UNAVAILABLE_CODES.has(code) || code.startsWith('CONNECTION_') || /^08[0-9A-Z]{3}$/.test(code)) return true
-  }
-  return false
+  return hasErrorCode(err, ({ code }) => UNAVAILABLE_CODES.has(code) || code.startsWith('CONNECTION_') || /^08[0-9A-Z]{3}$/.test(code))
 }
 
 const RETRY_AFTER_SECONDS = 5

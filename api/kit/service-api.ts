@@ -2,7 +2,7 @@ import { openapi } from '@elysiajs/openapi'
 import { eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { createHash } from 'node:crypto'
-import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, publicProblems, readinessProblems, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
+import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, publicReadiness, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
@@ -149,9 +149,9 @@ export function createServiceApi(o: ServiceApiOptions) {
     .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }))
     // The process runs (/health); it can also do its work (/ready): what an orchestrator routes traffic by.
     .get('/ready', async ({ set }) => {
-      const problems = publicProblems(await readinessProblems(o.db, o.brokerReady), o.log)
-      if (problems.length > 0) set.status = 503
-      return { status: problems.length > 0 ? 'unavailable' : 'ready', service: `${o.service}-api`, problems }
+      const answer = await publicReadiness(`${o.service}-api`, o.db, o.brokerReady, o.log)
+      set.status = answer.status
+      return answer.body
     })
     .get(
       '/operations/:id',

@@ -1,6 +1,6 @@
 import { getTableConfig } from 'drizzle-orm/pg-core'
 import { eq } from 'drizzle-orm'
-import { conflict, unprocessable, type DomainError, type Tx } from '../../core/index.ts'
+import { conflict, hasErrorCode, unprocessable, type DomainError, type Tx } from '../../core/index.ts'
 import { encadrants, establishments } from '../../schemas/db/profile.ts'
 
 /*
@@ -24,14 +24,8 @@ export async function assertEstablishment(tx: Tx, id: string): Promise<void> {
   if (found.length === 0) throw unknownEstablishment()
 }
 
-/** Whether PostgreSQL refused a statement for the establishment key (SQLSTATE 23503 naming it), the driver's error wrapped or not. */
-function violatesEstablishmentKey(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const { code, constraint_name } = e as { code?: unknown; constraint_name?: unknown }
-    if (code === '23503' && constraint_name === ESTABLISHMENT_KEY) return true
-  }
-  return false
-}
+/** Whether PostgreSQL refused a statement for the establishment key (SQLSTATE 23503 naming it). */
+const violatesEstablishmentKey = (err: unknown) => hasErrorCode(err, (e) => e.code === '23503' && e.constraint === ESTABLISHMENT_KEY)
 
 /**
  * Runs `write`; should the establishment key refuse it, rejects with `refusal()`

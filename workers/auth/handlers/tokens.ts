@@ -10,25 +10,26 @@ export async function spendToken(tx: Tx, tokenHash: string, purpose: string) {
   const [spent] = await tx
     .update(userTokens)
     .set({ usedAt: new Date() })
-    .where(and(eq(userTokens.tokenHash, tokenHash), eq(userTokens.purpose, purpose), isNull(userTokens.usedAt), gt(userTokens.expiresAt, new Date())))
+    .where(and(unexpired(tokenHash, purpose), isNull(userTokens.usedAt)))
     .returning({ userId: userTokens.userId })
-  const [user] = spent ? await tx.select().from(users).where(eq(users.id, spent.userId)) : []
-  if (!user) throw invalidToken()
-  return user
+  return userOf(tx, spent)
 }
 
-const invalidToken = () => unprocessable('invalid token', [{ path: '/token', message: 'is invalid, expired or already used' }])
+/** The token of that hash and purpose, while it lasts. */
+const unexpired = (tokenHash: string, purpose: string) => and(eq(userTokens.tokenHash, tokenHash), eq(userTokens.purpose, purpose), gt(userTokens.expiresAt, new Date()))
+
+/** The user a token found is for, or 422 at `/token` when none was found. */
+async function userOf(tx: Tx, token: { userId: string } | undefined) {
+  const [user] = token ? await tx.select().from(users).where(eq(users.id, token.userId)) : []
+  if (!user) throw unprocessable('invalid token', [{ path: '/token', message: 'is invalid, expired or already used' }])
+  return user
+}
 
 /**
  * The user of a mailed token already spent and not yet expired, or 422 as
  * `spendToken` gives: for a request made again (a second click on a link).
  */
 export async function spentTokenUser(tx: Tx, tokenHash: string, purpose: string) {
-  const [spent] = await tx
-    .select({ userId: userTokens.userId })
-    .from(userTokens)
-    .where(and(eq(userTokens.tokenHash, tokenHash), eq(userTokens.purpose, purpose), isNotNull(userTokens.usedAt), gt(userTokens.expiresAt, new Date())))
-  const [user] = spent ? await tx.select().from(users).where(eq(users.id, spent.userId)) : []
-  if (!user) throw invalidToken()
-  return user
+  const [spent] = await tx.select({ userId: userTokens.userId }).from(userTokens).where(and(unexpired(tokenHash, purpose), isNotNull(userTokens.usedAt)))
+  return userOf(tx, spent)
 }
