@@ -34,6 +34,22 @@ describe('envelope', () => {
     expect(other).not.toBe(a)
   })
 
+  test('a timestamp with no offset, as Python\'s utcnow().isoformat() writes it, is read as UTC; one with an offset is kept; a date alone or nonsense is refused', () => {
+    const at = (timestamp: string) => parseEnvelope(Buffer.from(JSON.stringify({ event_type: 'student.created', version: '1.0', service: 'profile-service', timestamp, payload })))
+    expect(at('2026-12-01T21:38:36.169812').envelope.timestamp).toBe('2026-12-01T21:38:36.169812Z')
+    expect(at('2026-12-01T21:38:36.169812').problems).toEqual([])
+    expect(at('2026-12-01 21:38:36').envelope.timestamp).toBe('2026-12-01T21:38:36Z')
+    expect(at('2026-12-01T22:38:36+01:00').envelope.timestamp).toBe('2026-12-01T22:38:36+01:00')
+    expect(at('2026-12-01T22:38:36+01:00').problems).toEqual([])
+    for (const bad of ['2026-12-01', 'yesterday', '2026-13-01T21:38:36']) expect(at(bad).problems.map((p) => p.path)).toEqual(['/timestamp'])
+  })
+
+  test('optional payload text the first services send as null is as if absent; empty text is still refused', () => {
+    const withNulls = { ...payload, cin: null, phone: null, first_name: null, last_name: null }
+    expect(validator.check('student.created', withNulls)).toEqual([])
+    expect(validator.check('student.created', { ...payload, phone: '' }).map((p) => p.path)).toEqual(['/payload/phone'])
+  })
+
   test('uuidV5 matches RFC 4122 (the DNS-namespace example)', () => {
     expect(uuidV5('hello', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('9342d47a-1bab-5709-9869-c840b2eac501')
   })

@@ -80,6 +80,7 @@ export function parseEnvelope(body: unknown, props: WireProperties = {}): { enve
   const raw = data as Record<string, unknown>
   const envelope = {
     ...raw,
+    timestamp: utcTimestamp(raw.timestamp ?? (props.timestamp !== undefined ? new Date(props.timestamp * 1000).toISOString() : undefined)),
     event_id: raw.event_id ?? props.messageId ?? uuidV5(bodyBytes(body)),
     event_type: raw.event_type ?? props.type,
     correlation_id: raw.correlation_id ?? props.correlationId ?? null,
@@ -87,6 +88,19 @@ export function parseEnvelope(body: unknown, props: WireProperties = {}): { enve
   } as Envelope
   const problems = envelopeCheck.Check(envelope) ? [] : problemsOf(envelopeCheck, envelope)
   return { envelope, problems }
+}
+
+const NAIVE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(\.\d+)?)$/
+
+/**
+ * A timestamp as RFC 3339: one with no offset (Python's `datetime.utcnow().isoformat()`,
+ * `2026-12-01T21:38:36.169812`, or `str()` of it with a space) is UTC and gets its `Z`;
+ * anything else is left for the schema to judge.
+ */
+export function utcTimestamp(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  const naive = NAIVE_TIME.exec(value)
+  return naive ? `${naive[1]}T${naive[2]}Z` : value
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { SERVICES } from '../core/index.ts'
+import { apiPort, GATEWAY_PORT, SERVICES, workerPort } from '../core/index.ts'
 
 export interface ProcessSpec {
   name: string
@@ -12,9 +12,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /** Every process of the platform with its port (DESIGN.md §9), whether or not it exists yet. */
 export const PROCESSES: readonly ProcessSpec[] = [
-  { name: 'gateway', entry: 'api/gateway/main.ts', port: 8080 },
-  ...SERVICES.map((s, i) => ({ name: `${s}-api`, entry: `api/${s}/main.ts`, port: 3001 + i })),
-  ...SERVICES.map((s, i) => ({ name: `${s}-worker`, entry: `workers/${s}/main.ts`, port: 3101 + i })),
+  { name: 'gateway', entry: 'api/gateway/main.ts', port: GATEWAY_PORT },
+  ...SERVICES.map((s) => ({ name: `${s}-api`, entry: `api/${s}/main.ts`, port: apiPort(s) })),
+  ...SERVICES.map((s) => ({ name: `${s}-worker`, entry: `workers/${s}/main.ts`, port: workerPort(s) })),
 ]
 
 /** The processes whose entry file exists in this checkout. */

@@ -4,6 +4,8 @@ export interface ReceivedMail {
   from: string
   to: string[]
   subject: string
+  /** The `Message-ID` header. */
+  messageId: string
   /** The decoded text body. */
   text: string
   raw: string
@@ -22,19 +24,22 @@ function parse(raw: string, from: string, to: string[]): ReceivedMail {
   let body = rest.join('\n\n')
   if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) body = decodeQuotedPrintable(body)
   if (/base64/i.test(header('Content-Transfer-Encoding'))) body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
-  return { from, to, subject: header('Subject'), text: body, raw }
+  return { from, to, subject: header('Subject'), messageId: header('Message-ID'), text: body, raw }
 }
 
 /**
  * A real SMTP server in the test process (the `smtp-server` package): it
  * accepts every message and keeps it, but for recipients in `refused`, which
  * it refuses for good (550), and every sender while `refusesSenders` (553). `stop()` and `start()` again on the same port
- * simulate a mail server that is down for a while.
+ * simulate a mail server that is down for a while. `hooks.beforeAccept` runs once a
+ * message is received and before the server answers that it accepts it;
+ * `hooks.afterAccept` right after that answer is sent.
  */
 export async function startSmtpSink(port = 0) {
   const mails: ReceivedMail[] = []
   const refused = new Set<string>()
   const settings = { refusesSenders: false }
+  const hooks: { beforeAccept?: (mail: ReceivedMail) => Promise<void> | void; afterAccept?: (mail: ReceivedMail) => void } = {}
   let server: SMTPServer | undefined
   let boundPort = port
 
@@ -55,11 +60,14 @@ export async function startSmtpSink(port = 0) {
         onData(stream, session, callback) {
           const chunks: Buffer[] = []
           stream.on('data', (c: Buffer) => chunks.push(c))
-          stream.on('end', () => {
+          stream.on('end', async () => {
             const to = session.envelope.rcptTo.map((r) => r.address)
             const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
-            mails.push(parse(Buffer.concat(chunks).toString('utf8'), from, to))
+            const mail = parse(Buffer.concat(chunks).toString('utf8'), from, to)
+            mails.push(mail)
+            await hooks.beforeAccept?.(mail)
             callback()
+            hooks.afterAccept?.(mail)
           })
         },
       })
@@ -81,6 +89,7 @@ export async function startSmtpSink(port = 0) {
     },
     refused,
     settings,
+    hooks,
     /** Mails to `address`. */
     to: (address: string) => mails.filter((m) => m.to.includes(address)),
     start,

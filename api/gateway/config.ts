@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { Service } from '../../core/index.ts'
+import { GATEWAY_PORT, type Service } from '../../core/index.ts'
 
 const Url = Type.String({ pattern: '^https?://' })
 
@@ -7,7 +7,7 @@ const Url = Type.String({ pattern: '^https?://' })
 export const GatewayConfig = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
   /** @default 8080 */
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: GATEWAY_PORT }),
   /** The public origin listens on every interface by default. */
   HOST: Type.String({ default: '0.0.0.0' }),
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),

@@ -5,7 +5,8 @@ export const DEV_JWT_SECRET = 'medtrack-development-secret-change-me'
 /** Every setting a service API reads from the environment (DESIGN.md §9). */
 export const ApiConfig = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+  /** Where the API listens; 0 picks a free one. @default the service's port: auth 3001, profile 3002, core 3003, comm 3004, eval 3005 */
+  PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   /** Address to listen on: this machine only unless told (containers set 0.0.0.0); the gateway is the public origin. */
   HOST: Type.String({ default: '127.0.0.1' }),
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),

@@ -1,5 +1,5 @@
 import type { AnyElysia } from 'elysia'
-import { BrokerConnection, createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
+import { apiPort, BrokerConnection, createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
@@ -40,8 +40,8 @@ export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: L
   const dispatcher = createCommandDispatcher({ connection, namespace: config.MEDTRACK_NAMESPACE, waitMs: config.COMMAND_WAIT_MS })
   const deps: ServiceApiOptions = { service: def.service, config, dispatcher, db, tables: def.tables, log, brokerReady: () => connection.ready }
   const app = def.routes(createServiceApi(deps), deps)
-  app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })
-  const port = app.server?.port ?? config.PORT
+  app.listen({ port: config.PORT ?? apiPort(def.service), hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })
+  const port = app.server!.port!
   log.info('api listening', { port, prefix: `/${def.service}/api` })
   return {
     port,

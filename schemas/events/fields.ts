@@ -5,6 +5,11 @@ export const Uuid = Type.String({ format: 'uuid' })
 /** At most 254 characters, as an address can be (RFC 5321): longer is refused, not stored. */
 export const Email = Type.String({ format: 'email', maxLength: 254 })
 export const Text = Type.String({ minLength: 1 })
+/**
+ * Optional text that may also be `null`, the same as absent: the first Python
+ * services write a missing value (`None`) as `null`.
+ */
+export const OptionalText = (options: { description?: string } = {}) => Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], options))
 
 /**
  * An ISO 8601 calendar date (`2026-09-01`) or date-time (`2026-09-01T08:30:00Z`,

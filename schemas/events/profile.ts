@@ -1,16 +1,16 @@
 /** Events produced by the profile service: students, encadrants and establishments. */
 import { Type, type Static } from '@sinclair/typebox'
-import { Email, Text, UpdatedFields, Uuid } from './fields.ts'
+import { Email, OptionalText, Text, UpdatedFields, Uuid } from './fields.ts'
 
 export const StudentCreated = Type.Object(
   {
     student_id: Uuid,
     user_id: Uuid,
     email: Email,
-    cin: Type.Optional(Type.String({ minLength: 1, description: 'national identity card number' })),
-    phone: Type.Optional(Text),
-    first_name: Type.Optional(Text),
-    last_name: Type.Optional(Text),
+    cin: OptionalText({ description: 'national identity card number' }),
+    phone: OptionalText(),
+    first_name: OptionalText(),
+    last_name: OptionalText(),
   },
   { description: 'A student profile was created, for a registered user or by an admin.' },
 )
@@ -33,9 +33,9 @@ export const EncadrantCreated = Type.Object(
     encadrant_id: Uuid,
     user_id: Uuid,
     email: Email,
-    phone: Type.Optional(Text),
-    first_name: Type.Optional(Text),
-    last_name: Type.Optional(Text),
+    phone: OptionalText(),
+    first_name: OptionalText(),
+    last_name: OptionalText(),
   },
   { description: 'A supervisor (encadrant) profile was created.' },
 )

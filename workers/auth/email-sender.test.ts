@@ -200,7 +200,7 @@ describe('the auth email sender', () => {
 
     const second = await startWorker(
       authWorker(settings, smtpMailer(smtp.url)),
-      parseConfig(WorkerConfig, { DATABASE_URL: s.database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: s.namespace, LOG_LEVEL: 'error' }),
+      parseConfig(WorkerConfig, { DATABASE_URL: s.database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: s.namespace, LOG_LEVEL: 'error', PORT: '0' }),
       silentLogger,
     )
     try {

@@ -7,7 +7,7 @@ import { withoutTokens } from './mail.ts'
 import type { AuthSettings } from './settings.ts'
 
 export interface Mailer {
-  send(mail: { from: string; to: string; subject: string; text: string; html?: string }): Promise<unknown>
+  send(mail: { from: string; to: string; subject: string; text: string; html?: string; messageId: string }): Promise<unknown>
   close(): void
 }
 
@@ -17,6 +17,16 @@ export function smtpMailer(url: string): Mailer {
 }
 
 type Email = typeof emails.$inferSelect
+
+/**
+ * The `Message-ID` of an email, derived from its id, at the sender's domain:
+ * every copy sent again (after a crash between the server's acceptance and
+ * its recording) is the same message to mail servers and clients.
+ */
+export function messageIdOf(emailId: string, from: string): string {
+  const domain = /@([^\s>@]+)>?\s*$/.exec(from)?.[1] ?? 'medtrack.local'
+  return `<${emailId}@${domain}>`
+}
 
 /** Emails claimed at once by one sender. */
 const CLAIM_LIMIT = 10
@@ -116,7 +126,7 @@ export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(
       if (Date.now() >= deadline(mail)) failure = { error: 'its link expired before it could be sent', refused: true }
       else {
         try {
-          await mailer.send({ from: settings.EMAIL_FROM, to: mail.recipient, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}) })
+          await mailer.send({ from: settings.EMAIL_FROM, to: mail.recipient, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}), messageId: messageIdOf(mail.id, settings.EMAIL_FROM) })
         } catch (err) {
           failure = { error: describe(err).slice(0, 500), refused: refusesThisEmail(err) }
         }

@@ -41,7 +41,7 @@ const ledger = async () => ((await database.db.execute(sql`select event_id from 
 beforeAll(async () => {
   database = await createTestDatabase('batched')
   await database.db.execute(sql`create table eval.batched_ledger (n bigserial primary key, event_id text not null)`)
-  const config = parseConfig(WorkerConfig, { DATABASE_URL: database.url, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: TIERS.join(','), LOG_LEVEL: 'error' })
+  const config = parseConfig(WorkerConfig, { PORT: '0', DATABASE_URL: database.url, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: TIERS.join(','), LOG_LEVEL: 'error' })
   worker = await startWorker(batchedWorker, config)
 })
 

@@ -34,6 +34,7 @@ import {
   type WorkItem,
   type WorkOutcome,
   type Database,
+  workerPort,
 } from '../../core/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { commandBindings, commands } from '../../schemas/commands/index.ts'
@@ -271,7 +272,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   const stopPrune = loop(60_000, () => outbox.prune(config.INBOX_RETENTION_MS), 'inbox prune')
 
   const http = serveWorkerHttp({
-    port: config.PORT,
+    port: config.PORT ?? workerPort(def.service),
     hostname: config.HOST,
     service: def.service,
     metrics,

@@ -20,7 +20,7 @@ let proxy: Awaited<ReturnType<typeof startProxy>>
 let worker: RunningWorker
 
 const config = (databaseUrl: string) =>
-  parseConfig(WorkerConfig, { DATABASE_URL: databaseUrl, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: TIERS.join(','), RELAY_INTERVAL_MS: '100', RELAY_AFTER_MS: '200', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' })
+  parseConfig(WorkerConfig, { PORT: '0', DATABASE_URL: databaseUrl, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: TIERS.join(','), RELAY_INTERVAL_MS: '100', RELAY_AFTER_MS: '200', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' })
 const ledger = async () => ((await database.db.execute(sql`select event_id from eval.fixture_ledger`)) as unknown as { event_id: string }[]).map((r) => r.event_id)
 const completed = () => publisher.publish('stage.completed', { stage_id: crypto.randomUUID(), completion_date: '2026-11-26' })
 

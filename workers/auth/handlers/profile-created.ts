@@ -11,8 +11,8 @@ interface Person {
   profile_id: string
   user_id: string
   email: string
-  first_name?: string
-  last_name?: string
+  first_name?: string | null
+  last_name?: string | null
 }
 
 /**

@@ -2,7 +2,7 @@ import { commStudents, notifications } from '../../../schemas/db/comm.ts'
 import type { EventHandlers } from '../../kit/define.ts'
 
 /** The welcome notification's title and body, greeting the student by first name when known. */
-function welcomeText(firstName?: string): { title: string; body: string } {
+function welcomeText(firstName?: string | null): { title: string; body: string } {
   const name = firstName?.trim()
   return {
     title: name ? `Welcome to MedTrack, ${name}!` : 'Welcome to MedTrack!',
