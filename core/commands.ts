@@ -5,6 +5,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AsyncMessage, Channel, Connection, ReturnedMessage } from 'rabbitmq-client'
 import { problemsOf } from './catalogue.ts'
 import { PermanentError, TransientError, ValidationError, describe } from './errors.ts'
+import { MessageId } from './envelope.ts'
 import { depthProblem } from './json.ts'
 import { withTimeout } from './timeout.ts'
 import { Names } from './topology.ts'
@@ -15,11 +16,18 @@ export const Actor = Type.Object({
 })
 export type Actor = Static<typeof Actor>
 
+/**
+ * The actor stored with the failure of a command whose body could not be read:
+ * no user has this id, so only an admin can read that operation (a `null`
+ * actor is an anonymous caller's, whose operation anyone holding its id may read).
+ */
+export const UNKNOWN_ACTOR = '(unknown)'
+
 /** A command on the wire (DESIGN.md §2). */
 export const CommandMessage = Type.Object({
-  command_id: Type.String({ minLength: 1 }),
+  command_id: MessageId,
   command_type: Type.String({ pattern: '^[a-z]+\\.[a-z_]+$' }),
-  correlation_id: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  correlation_id: Type.Union([MessageId, Type.Null()]),
   actor: Actor,
   payload: Type.Record(Type.String(), Type.Unknown()),
 })

@@ -6,17 +6,29 @@ import { PermanentError, ValidationError, type Problem } from './errors.ts'
 import { newId, uuidV5 } from './ids.ts'
 import { depthProblem, jsonText } from './json.ts'
 
-const NullableString = Type.Union([Type.String({ minLength: 1 }), Type.Null()])
+/**
+ * A message id (`event_id`, `command_id`) or a correlation id as consumers
+ * accept it: what an inbox can index and a payload can carry, at most 200
+ * characters and no control characters (a NUL cannot be stored at all). A
+ * message whose id is otherwise is refused on its own, before it joins a batch.
+ */
+export const MessageId = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' })
+
+const NullableId = Type.Union([MessageId, Type.Null()])
+
+const messageIdCheck = TypeCompiler.Compile(MessageId)
+/** Whether `id` is one consumers accept as a message id. */
+export const isMessageId = (id: string): boolean => messageIdCheck.Check(id)
 
 /** The event envelope on the wire (DESIGN.md §2); a superset of the first services' envelope. */
 export const Envelope = Type.Object({
-  event_id: Type.String({ minLength: 1 }),
+  event_id: MessageId,
   event_type: Type.String({ minLength: 1 }),
   version: Type.String({ minLength: 1 }),
   service: Type.String({ minLength: 1 }),
   timestamp: Type.String({ format: 'date-time' }),
-  correlation_id: NullableString,
-  causation_id: NullableString,
+  correlation_id: NullableId,
+  causation_id: NullableId,
   payload: Type.Record(Type.String(), Type.Unknown()),
 })
 export type Envelope<P = Record<string, unknown>> = Omit<Static<typeof Envelope>, 'payload'> & { payload: P }

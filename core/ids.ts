@@ -7,6 +7,11 @@ export function newId(): string {
   return crypto.randomUUID()
 }
 
+/** A caller's X-Request-Id when it is a sane token (printable ASCII, at most 200 characters: a correlation id every consumer takes), else a new id. */
+export function requestIdFrom(given: string | null | undefined): string {
+  return given && /^[\x21-\x7e]{1,200}$/.test(given) ? given : newId()
+}
+
 /** RFC 4122 UUIDv5 (SHA-1) of `bytes` in `namespace`: the same bytes always give the same id. */
 export function uuidV5(bytes: Uint8Array | string, namespace = MESSAGE_ID_NAMESPACE): string {
   const ns = Uint8Array.from(namespace.replace(/-/g, '').match(/../g)!.map((h) => parseInt(h, 16)))

@@ -196,6 +196,65 @@ describe('unit of work', () => {
     expect(retry.outcomes[0]!.kind).toBe('applied')
   })
 
+  test('one message the database refuses as a whole batch (an id too long for the inbox, a NUL in an emitted payload) fails alone; the command and the event beside it are applied', async () => {
+    const event = (messageId: string, email: string): WorkItem<typeof catalogue> => ({
+      consumer: 'events',
+      messageId,
+      correlationId: null,
+      async apply(tx, emit) {
+        const id = crypto.randomUUID()
+        await tx.insert(students).values({ id, userId: crypto.randomUUID(), email })
+        emit('student.updated', { student_id: id, updated_fields: [email] })
+      },
+    })
+    // Random characters: a repetitive id would compress under the index's size limit.
+    const longId = Array.from({ length: 4 }, () => Buffer.from(crypto.getRandomValues(new Uint8Array(750))).toString('base64')).join('')
+    for (const bad of [event(longId, 'long-id@example.org'), event(`nul\u0000${crypto.randomUUID()}`, 'nul-id@example.org')]) {
+      const tag = crypto.randomUUID().slice(0, 8)
+      const commandId = crypto.randomUUID()
+      const { outcomes, committed } = await uow.run([createStudent(commandId, `cmd-${tag}@example.org`), bad, event(crypto.randomUUID(), `evt-${tag}@example.org`)])
+      expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'failed', 'applied'])
+      expect(outcomes[0]).toMatchObject({ stored: { outcome: 'succeeded', status: 201 } })
+      expect(committed.map((r) => r.envelope.event_type)).toEqual(['student.created', 'student.updated'])
+      expect(await count('profile.students', sql`email in (${`cmd-${tag}@example.org`}, ${`evt-${tag}@example.org`})`)).toBe(2)
+      expect(await count('profile.command_results', sql`command_id = ${commandId} and outcome = 'succeeded'`)).toBe(1)
+    }
+  })
+
+  test('a NUL in an emitted payload fails only its own item', async () => {
+    const emitting = (messageId: string, field: string): WorkItem<typeof catalogue> => ({
+      consumer: 'events',
+      messageId,
+      correlationId: null,
+      async apply(_tx, emit) {
+        emit('student.updated', { student_id: crypto.randomUUID(), updated_fields: [field] })
+      },
+    })
+    const { outcomes, committed } = await uow.run([emitting(crypto.randomUUID(), 'phone'), emitting(crypto.randomUUID(), 'ph\u0000one'), emitting(crypto.randomUUID(), 'cin')])
+    expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'failed', 'applied'])
+    expect(committed.map((r) => (r.envelope.payload as { updated_fields: string[] }).updated_fields[0])).toEqual(['phone', 'cin'])
+  })
+
+  test('a command whose inbox row was pruned, sent again with its id, is answered with its stored result and applied no second time', async () => {
+    const id = crypto.randomUUID()
+    const address = `pruned-${id.slice(0, 8)}@example.org`
+    const first = await uow.run([createStudent(id, address)])
+    await database.db.execute(sql`delete from profile.inbox where message_id = ${id}`)
+    const again = await uow.run([createStudent(id, `other-${address}`)])
+    expect(again.outcomes[0]).toEqual({ kind: 'duplicate', stored: (first.outcomes[0] as unknown as { stored: never }).stored })
+    expect(again.committed).toEqual([])
+    expect(await count('profile.students', sql`email in (${address}, ${`other-${address}`})`)).toBe(1)
+  })
+
+  test('a command set aside with a failure (500) and replayed after its inbox row is gone is applied, and its real result replaces the failure', async () => {
+    const id = crypto.randomUUID()
+    const address = `set-aside-${id.slice(0, 8)}@example.org`
+    await database.db.execute(sql`insert into profile.command_results (command_id, command_type, actor_id, outcome, http_status, body) values (${id}, 'profile.create_student', null, 'failed', 500, '{"error":"COMMAND_FAILED"}')`)
+    const replayed = await uow.run([createStudent(id, address)])
+    expect(replayed.outcomes[0]).toMatchObject({ kind: 'applied', stored: { outcome: 'succeeded', status: 201 } })
+    expect(await count('profile.command_results', sql`command_id = ${id} and outcome = 'succeeded'`)).toBe(1)
+  })
+
   test('a domain refusal of a command is stored and answered, with no effect', async () => {
     const id = crypto.randomUUID()
     const { outcomes, committed } = await uow.run([createStudent(crypto.randomUUID(), 'dup@example.org'), createStudent(id, 'DUP@example.org')])

@@ -5,7 +5,7 @@ import type { RuntimeTables } from '../schemas/db/runtime.ts'
 import type { Catalogue, PayloadValidator } from './catalogue.ts'
 import { AtCommit, sendAhead, type Database } from './db.ts'
 import { assertValid, buildEnvelope, type Envelope } from './envelope.ts'
-import { DomainError, lostToAnotherTransaction } from './errors.ts'
+import { classify, DomainError, lostToAnotherTransaction } from './errors.ts'
 
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0]
 
@@ -262,45 +262,62 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
     return { outcomes: done.value.outcomes, committed }
   }
 
+  /**
+   * Applies the items of `indexes` in one transaction, taking out each that
+   * fails. Should the transaction fail as a whole with data PostgreSQL
+   * refuses (a message id too long for the inbox's index, a NUL in an emitted
+   * payload), the items are split in two halves applied on their own, and so
+   * on, until the culprit is alone: one bad message never fails the others.
+   */
+  async function runSome(items: WorkItem<C>[], indexes: number[], outcomes: WorkOutcome[]): Promise<OutboxRow[]> {
+    const rejected = new Map<number, DomainError>()
+    let active = indexes
+    let grouped = true
+    // A message the broker delivered before may well have been applied: no optimism for its batch.
+    let optimistic = !indexes.some((i) => items[i]!.redelivered)
+    let redone = 0
+    while (active.length > 0) {
+      try {
+        const done = await attempt(items, active, rejected, grouped, optimistic)
+        for (const [i, outcome] of done.outcomes) outcomes[i] = outcome
+        return done.committed
+      } catch (err) {
+        if (err instanceof SeenBefore) {
+          // What was refused then was refused with the messages seen before applied a second time.
+          optimistic = false
+          rejected.clear()
+          continue
+        }
+        if (err instanceof GroupFailure) {
+          grouped = false
+          continue
+        }
+        // Undone by PostgreSQL for another transaction's sake (a deadlock between two batches, say): made again at once.
+        if (lostToAnotherTransaction(err) && redone++ < REDO_LIMIT) continue
+        if (!(err instanceof ItemFailure)) {
+          if (active.length > 1 && classify(err) === 'permanent') {
+            const half = Math.ceil(active.length / 2)
+            const first = await runSome(items, active.slice(0, half), outcomes)
+            return [...first, ...(await runSome(items, active.slice(half), outcomes))]
+          }
+          for (const i of active) outcomes[i] = { kind: 'failed', error: err }
+          break
+        }
+        if (items[err.index]!.commandType && err.cause instanceof DomainError) rejected.set(err.index, err.cause)
+        else {
+          outcomes[err.index] = { kind: 'failed', error: err.cause }
+          active = active.filter((i) => i !== err.index)
+        }
+      }
+    }
+    return []
+  }
+
   return {
     async run(items) {
       const outcomes: WorkOutcome[] = new Array(items.length)
-      const rejected = new Map<number, DomainError>()
-      let active = items.map((_, i) => i)
-      let grouped = true
-      // A message the broker delivered before may well have been applied: no optimism for its batch.
-      let optimistic = !items.some((i) => i.redelivered)
-      let redone = 0
-      while (active.length > 0) {
-        try {
-          const done = await attempt(items, active, rejected, grouped, optimistic)
-          for (const [i, outcome] of done.outcomes) outcomes[i] = outcome
-          return { outcomes, committed: done.committed }
-        } catch (err) {
-          if (err instanceof SeenBefore) {
-            // What was refused then was refused with the messages seen before applied a second time.
-            optimistic = false
-            rejected.clear()
-            continue
-          }
-          if (err instanceof GroupFailure) {
-            grouped = false
-            continue
-          }
-          // Undone by PostgreSQL for another transaction's sake (a deadlock between two batches, say): made again at once.
-          if (lostToAnotherTransaction(err) && redone++ < REDO_LIMIT) continue
-          if (!(err instanceof ItemFailure)) {
-            for (const i of active) outcomes[i] = { kind: 'failed', error: err }
-            break
-          }
-          if (items[err.index]!.commandType && err.cause instanceof DomainError) rejected.set(err.index, err.cause)
-          else {
-            outcomes[err.index] = { kind: 'failed', error: err.cause }
-            active = active.filter((i) => i !== err.index)
-          }
-        }
-      }
-      return { outcomes, committed: [] }
+      const committed = await runSome(items, items.map((_, i) => i), outcomes)
+      return { outcomes, committed }
     },
   }
 }

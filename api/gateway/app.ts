@@ -1,11 +1,12 @@
 import { Elysia } from 'elysia'
-import { compileCatalogue, describe, MedTrackError, newId, Names, publicReadiness, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
+import { compileCatalogue, describe, MedTrackError, Names, requestIdFrom, publicReadiness, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
 import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, noRoute, payloadTooLarge } from '../kit/errors.ts'
 import { bearerToken } from '../kit/jwt.ts'
 import { routeMethods } from '../kit/service-api.ts'
 import { upstreamUrls, type GatewayConfig } from './config.ts'
 import { publishExternalEvent, type Answer, type PublishDeps } from './events/publish.ts'
+import { publishedEventsIn } from './published-events.ts'
 import { createKeyLookup } from './key-store.ts'
 import { forward } from './proxy.ts'
 import { createSessionCheck } from './sessions.ts'
@@ -35,11 +36,7 @@ function corsOrigins(setting: string): (origin: string) => boolean {
   return origins.has('*') ? () => true : (origin) => origins.has(origin)
 }
 
-/** A caller's X-Request-Id when it is a sane token, else a new one. */
-function requestIdOf(request: Request): string {
-  const given = request.headers.get('x-request-id')
-  return given && /^[\x21-\x7e]{1,200}$/.test(given) ? given : newId()
-}
+const requestIdOf = (request: Request): string => requestIdFrom(request.headers.get('x-request-id'))
 
 interface ProxyContext {
   request: Request
@@ -74,6 +71,7 @@ export function createGateway(deps: GatewayDeps) {
     publisher: deps.publisher,
     validator: compileCatalogue(catalogue),
     log,
+    published: publishedEventsIn(deps.db),
   }
   const document = asyncApiDocument(catalogue, { exchange: new Names(config.MEDTRACK_NAMESPACE).events, serverUrl: config.RABBITMQ_URL })
   const brokerReady = deps.brokerReady ?? (() => true)

@@ -2,7 +2,7 @@ import { openapi } from '@elysiajs/openapi'
 import { eq } from 'drizzle-orm'
 import { Elysia, t } from 'elysia'
 import { createHash } from 'node:crypto'
-import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, publicReadiness, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
+import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, publicReadiness, registerFormats, requestIdFrom, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { ApiConfig } from './config.ts'
@@ -57,7 +57,7 @@ export function createServiceApi(o: ServiceApiOptions) {
 
   async function dispatchCommand(c: { type: CommandType; payload: Record<string, unknown>; caller?: Caller; requestId: string; idempotency?: Idempotency; route: string }) {
     const actor = { user_id: c.caller?.user_id ?? null, role: c.caller?.role ?? 'anonymous' }
-    const commandId = c.idempotency ? uuidV5(`${o.service}|${actor.user_id ?? '-'}|${c.route}|${c.idempotency.key}|${c.idempotency.bodyHash}`) : newId()
+    const commandId = c.idempotency ? uuidV5(JSON.stringify([o.service, actor.user_id, c.route, c.idempotency.key, c.idempotency.bodyHash])) : newId()
     const outcome = await o.dispatcher.dispatch({ command_id: commandId, command_type: c.type, correlation_id: c.requestId, actor, payload: c.payload })
     if (outcome.kind === 'accepted') {
       return { status: 202, location: `${prefix}/operations/${commandId}`, body: { operation_id: commandId, status: 'pending' } }
@@ -70,7 +70,7 @@ export function createServiceApi(o: ServiceApiOptions) {
   const app = new Elysia({ prefix })
     .use(openapi({ path: '/docs', documentation: { info: { title: `MedTrack ${o.service} API`, version: '1.0.0' } } }))
     .onRequest(({ request, set }) => {
-      set.headers['x-request-id'] = request.headers.get('x-request-id') || newId()
+      set.headers['x-request-id'] = requestIdFrom(request.headers.get('x-request-id'))
       if (declaresTooLarge(request)) throw payloadTooLarge()
     })
     // Every body is JSON, read here: one that declares its length was measured above, one sent chunked is
@@ -86,7 +86,7 @@ export function createServiceApi(o: ServiceApiOptions) {
       return body
     })
     .onError({ as: 'global' }, ({ code, error, set, request }) => {
-      if (!set.headers['x-request-id']) set.headers['x-request-id'] = request.headers.get('x-request-id') || newId()
+      if (!set.headers['x-request-id']) set.headers['x-request-id'] = requestIdFrom(request.headers.get('x-request-id'))
       const answer = (err: unknown) => {
         const a = answerFor(err)
         set.status = a.status

@@ -30,4 +30,6 @@ export const commStudents = commSchema.table('students', {
   userId: uuid('user_id').notNull(),
   email: text('email').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Set by `student.deleted`: the row stays as a tombstone, so a late `student.created` brings nothing back. */
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
 })

@@ -12,6 +12,8 @@ export const studentDirectory = coreSchema.table('student_directory', {
   userId: uuid('user_id').notNull(),
   email: text('email').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Set by `student.deleted`: the row stays as a tombstone, so a late `student.created` brings nothing back. */
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
 })
 
 /** A student's internship progress, opened when the student is created. */

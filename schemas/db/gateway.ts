@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { runtimeTables } from './runtime.ts'
 
 export const gatewaySchema = pgSchema('gateway')
@@ -26,4 +26,23 @@ export const apiKeys = gatewaySchema.table(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('api_keys_active_name_idx').on(t.name).where(sql`${t.revokedAt} is null`)],
+)
+
+/**
+ * External events published with an `Idempotency-Key`: a retry of the same
+ * event with the same key is answered with the event id it was published
+ * under, and not published again, however long ago (consumers forget the
+ * event ids they have seen after INBOX_RETENTION_MS; this table does not).
+ */
+export const publishedEvents = gatewaySchema.table(
+  'published_events',
+  {
+    keyId: uuid('key_id').notNull(),
+    /** SHA-256 of the Idempotency-Key and the event, as one. */
+    requestHash: text('request_hash').notNull(),
+    eventId: uuid('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.requestHash] })],
 )

@@ -80,6 +80,28 @@ describe('a command that cannot be applied', () => {
     expect(await deadLetter()).toMatchObject({ attempts: 1, errorClass: 'permanent', error: expect.stringContaining('/payload must not nest') })
   })
 
+  test('a command whose body cannot be read: its failure is an admin\'s to read, not anyone\'s who has its id', async () => {
+    const id = crypto.randomUUID()
+    const publisher = s.connection.createPublisher({ confirm: true })
+    await publisher.send({ routingKey: new Names(s.namespace).commandQueue('profile'), messageId: id, type: 'profile.create_student', durable: true, contentType: 'application/json' }, Buffer.from('{"command_id": truncated'))
+    await publisher.close()
+    const admin = await settled(id, await tokenFor('admin', crypto.randomUUID()))
+    expect(admin.body).toMatchObject({ status: 'failed', http_status: 500 })
+    expect((await fetch(s.url(`/profile/api/operations/${id}`))).status).toBe(401)
+    const student = await fetch(s.url(`/profile/api/operations/${id}`), { headers: bearer(await tokenFor('student', crypto.randomUUID())) })
+    expect({ status: student.status, body: await json(student) }).toEqual({ status: 202, body: { operation_id: id, status: 'pending' } })
+  })
+
+  test('a command whose id no result can be stored under (3,000 characters) is set aside once, not handed back again and again', async () => {
+    const id = 'c'.repeat(3_000)
+    const publisher = s.connection.createPublisher({ confirm: true })
+    await publisher.send({ routingKey: new Names(s.namespace).commandQueue('profile'), messageId: id, type: 'profile.create_student', durable: true, contentType: 'application/json' }, { command_id: id, command_type: 'profile.create_student', correlation_id: null, actor: { user_id: null, role: 'admin' }, payload: { email: 'long-id@example.org' } })
+    await publisher.close()
+    const deadLetters = async () => (await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).filter((d) => d.messageId === id)
+    await waitFor(async () => (await deadLetters()).length === 1, 5_000, 'the dead letter')
+    expect((await deadLetters())[0]).toMatchObject({ attempts: 1, errorClass: 'permanent', error: expect.stringContaining('/command_id') })
+  })
+
   test('data the database refuses (SQLSTATE 22) is permanent: dead-lettered at once, no retries, and the error names no parameter', async () => {
     const actor = crypto.randomUUID()
     const id = crypto.randomUUID()

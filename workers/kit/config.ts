@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { DEFAULT_RETRY_TIERS } from '../../core/index.ts'
 
 /** Every setting a worker reads from the environment (DESIGN.md §9). */
 export const WorkerConfig = Type.Object({
@@ -19,11 +20,29 @@ export const WorkerConfig = Type.Object({
   RELAY_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1_000 }),
   /** Outbox rows unsent for this long are republished by the relay. */
   RELAY_AFTER_MS: Type.Integer({ minimum: 0, default: 5_000 }),
-  /** How long inbox rows (and sent outbox rows) are kept: longer than any redelivery can come. */
-  INBOX_RETENTION_MS: Type.Integer({ minimum: 60_000, default: 86_400_000 }),
+  /**
+   * How long inbox rows (and sent outbox rows) are kept: longer than any copy of
+   * a message can come back, so at least the whole retry chain (the sum of the
+   * retry tiers) plus REPLAY_WINDOW (a day) for an operator to replay a dead letter. A
+   * command's result is kept for good, so its id (an Idempotency-Key) is
+   * honoured for ever, whatever this says. @default 604800000 (7 days)
+   */
+  INBOX_RETENTION_MS: Type.Integer({ minimum: 60_000, default: 7 * 86_400_000 }),
 })
 export type WorkerConfig = Static<typeof WorkerConfig>
 
 export function retryTiers(config: WorkerConfig): number[] | undefined {
   return config.RETRY_TIERS ? config.RETRY_TIERS.split(',').map(Number) : undefined
+}
+
+/** The time an operator has to replay a dead letter while consumers still know its id. */
+export const REPLAY_WINDOW_MS = 86_400_000
+
+/** What in the settings contradicts itself: an inbox that forgets a message before its last copy can come back. */
+export function settingsProblems(config: WorkerConfig): string[] {
+  const chain = (retryTiers(config) ?? DEFAULT_RETRY_TIERS).reduce((a, b) => a + b, 0)
+  const needed = chain + REPLAY_WINDOW_MS
+  return config.INBOX_RETENTION_MS < needed
+    ? [`INBOX_RETENTION_MS: must be at least ${needed} (the retry chain, ${chain} ms, plus a day to replay a dead letter), or a message retried or replayed after its id is forgotten is applied twice`]
+    : []
 }

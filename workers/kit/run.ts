@@ -13,7 +13,9 @@ import {
   createUnitOfWork,
   declareTopology,
   describe,
+  isMessageId,
   Names,
+  UNKNOWN_ACTOR,
   openDatabase,
   parseCommand,
   PermanentError,
@@ -49,12 +51,13 @@ import { Metrics } from './metrics.ts'
  * its operation resolves to a failure instead of staying pending for ever.
  */
 async function recordCommandFailure(db: Database, tables: RuntimeTables, message: AsyncMessage): Promise<void> {
-  if (!message.messageId) return
-  let actorId: string | null = null
+  // An id no result could be stored under (too long, a NUL) names no operation anyone waits on.
+  if (!message.messageId || !isMessageId(message.messageId)) return
+  let actorId: string | null = UNKNOWN_ACTOR
   try {
     actorId = parseCommand(message.body).actor.user_id
   } catch {
-    // Not a readable command: the failure is recorded without its sender, so only an admin can read it.
+    // Not a readable command: who sent it is unknown, so only an admin can read its failure.
   }
   await db
     .insert(tables.commandResults)

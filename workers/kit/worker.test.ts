@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { buildEnvelope, createPublisher, deleteTopology, listDeadLetters, parseConfig, type EventPublisher } from '../../core/index.ts'
+import { buildEnvelope, createPublisher, deleteTopology, listDeadLetters, parseConfig, purgeDeadLetters, type EventPublisher } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import { connect, testNamespace, waitFor } from '../../test/broker.ts'
@@ -60,6 +60,29 @@ describe('the worker kit', () => {
     expect((await ledger()).filter((id) => id === event.event_id)).toHaveLength(1)
     expect(await listDeadLetters({ connection, service: 'eval', namespace })).toEqual([])
     expect((await fetch(`http://127.0.0.1:${worker.port}/ready`)).status).toBe(200)
+  })
+
+  test('events whose ids an inbox cannot hold (3,000 characters, a NUL), sent among good ones: each bad one dead-lettered alone with its reason, every good one applied', async () => {
+    const good = await Promise.all(Array.from({ length: 6 }, () => completed()))
+    const exchange = `${namespace}.medtrack.events`
+    const raw = connection.createPublisher({ confirm: true })
+    const bad = ['x'.repeat(3_000), `nul\u0000${crypto.randomUUID()}`]
+    for (const id of bad) {
+      const body = buildEnvelope({ type: 'stage.completed', payload: { stage_id: crypto.randomUUID(), completion_date: '2026-11-26' }, version: '1.0', service: 'core-service', eventId: id })
+      await raw.send({ exchange, routingKey: 'stage.completed', durable: true, contentType: 'application/json' }, body)
+    }
+    const more = await Promise.all(Array.from({ length: 6 }, () => completed()))
+    await raw.close()
+    await waitFor(async () => (await listDeadLetters({ connection, service: 'eval', namespace })).length === 2, 10_000, 'two dead letters')
+    await waitFor(async () => {
+      const applied = await ledger()
+      return [...good, ...more].every((e) => applied.includes(e.event_id))
+    }, 10_000, 'every good event applied')
+    const letters = await listDeadLetters({ connection, service: 'eval', namespace })
+    expect(letters.map((l) => l.error).every((e) => e.includes('/event_id'))).toBe(true)
+    const applied = await ledger()
+    for (const e of [...good, ...more]) expect(applied.filter((id) => id === e.event_id)).toHaveLength(1)
+    await purgeDeadLetters({ connection, service: 'eval', namespace })
   })
 
   test('/health, /metrics and nothing else over HTTP', async () => {

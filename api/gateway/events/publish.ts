@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { errorBody, isJsonType, unsupportedMediaType } from '../../kit/errors.ts'
 import type { KeyLookup } from '../key-store.ts'
 import { allows, bearerKey } from '../keys.ts'
+import { requestHash, type PublishedEvents } from '../published-events.ts'
 import { PublishRequest } from './model.ts'
 
 export interface PublishDeps {
@@ -10,6 +11,8 @@ export interface PublishDeps {
   publisher: Pick<EventPublisher<Catalogue>, 'publishEnvelope'>
   validator: PayloadValidator
   log: Logger
+  /** Where the events published with an Idempotency-Key are noted, so that a retry is never published twice. */
+  published?: PublishedEvents
 }
 
 /** What `/events/publish` needs of a request, as plain values. */
@@ -81,6 +84,11 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
     return { status: 422, body: errorBody('VALIDATION_FAILED', `invalid payload for ${type}`, problems) }
   }
 
+  // A retry of an event published before is answered as it was, however long ago, and not published again.
+  const retried = req.idempotencyKey ? { keyId: key.id, requestHash: requestHash(req.idempotencyKey, { type, payload, serviceName }) } : undefined
+  const earlier = retried && (await deps.published?.find(retried.keyId, retried.requestHash))
+  if (earlier) return { status: 202, body: { event_id: earlier, event_type: type } }
+
   const envelope = buildEnvelope({
     type,
     payload,
@@ -89,7 +97,7 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
     correlationId: req.requestId,
     // A retry (the same key, the same event) is the same event id, which consumers apply once; the key
     // sent with another event is another event, not one dropped as a duplicate.
-    ...(req.idempotencyKey ? { eventId: uuidV5(`gateway|${key.id}|${req.idempotencyKey}|${canonicalJson({ type, payload, serviceName })}`) } : {}),
+    ...(req.idempotencyKey ? { eventId: uuidV5(JSON.stringify(['gateway', key.id, req.idempotencyKey, canonicalJson({ type, payload, serviceName })])) } : {}),
   })
   try {
     await deps.publisher.publishEnvelope(envelope, { validated: true })
@@ -101,6 +109,11 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
       body: errorBody('SERVICE_UNAVAILABLE', 'the event bus did not confirm the event; try again'),
       headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
     }
+  }
+  if (retried) {
+    await deps.published?.remember({ ...retried, eventId: envelope.event_id, eventType: type }).catch((err) =>
+      deps.log.warn('external event published but its Idempotency-Key not noted; a retry after consumers forget the event id would apply it again', { event_id: envelope.event_id, error: describe(err) }),
+    )
   }
   deps.log.info('external event published', { api_key: key.name, event_type: type, event_id: envelope.event_id, service_name: serviceName, correlation_id: req.requestId })
   return { status: 202, body: { event_id: envelope.event_id, event_type: type } }
