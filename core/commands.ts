@@ -86,6 +86,18 @@ export interface CommandDispatcher {
 
 const REPLY_QUEUE = 'amq.rabbitmq.reply-to'
 
+/**
+ * Whether a failed publish proves the broker did not take the command: it
+ * nacked it, or closed the channel because of the publish itself (an exchange
+ * that does not exist, say). A channel or connection that closed after the
+ * command was written proves nothing: the broker may have queued it.
+ */
+function refusedByBroker(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const { code } = err as { code?: unknown }
+  return code === 'NACK' || (err.name === 'AMQPChannelError' && err.message.startsWith('BasicPublish:'))
+}
+
 /** Callbacks by command id, each removed on its own: the same command sent twice at once (one Idempotency-Key) keeps both. */
 class Listeners<T> {
   readonly #byId = new Map<string, Set<(value: T) => void>>()
@@ -137,15 +149,17 @@ export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher
   const unavailable = (why: string, cause?: unknown) => new TransientError('BROKER_UNAVAILABLE', why, cause === undefined ? undefined : { cause })
 
   /**
-   * Sends the command. Rejects (nothing was sent) when no channel could be had,
-   * the write failed, the broker nacked it or no queue takes it; resolves
-   * `confirmed` or, when the broker stayed silent past the timeout after the
-   * write, `unknown`: it may yet be applied, so the caller must not say it was not.
+   * Sends the command. Rejects (it surely was not taken) when no open channel
+   * could be had, the broker nacked it, refused the publish itself or no queue
+   * takes it; resolves `confirmed` or, when the broker stayed silent past the
+   * timeout or the link broke once the command was handed to it, `unknown`: it
+   * may yet be applied, so the caller must not say it was not.
    */
   async function publish(command: CommandMessage): Promise<'confirmed' | 'unknown'> {
     const ch = await withTimeout(open(), confirmTimeoutMs, () => unavailable(`no broker channel within ${confirmTimeoutMs} ms`)).catch((err) => {
       throw err instanceof TransientError ? err : unavailable(`broker unreachable: ${describe(err)}`, err)
     })
+    if (!ch.active) throw unavailable('the broker channel closed before the command could be sent')
     let stopListening = () => {}
     const unroutable = new Promise<never>((_, reject) => (stopListening = returned.add(command.command_id, () => reject(unavailable(`no queue takes ${command.command_type}`)))))
     unroutable.catch(() => {})
@@ -166,7 +180,10 @@ export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher
       )
       // The broker sends basic.return before it confirms an unroutable message, but the client emits the
       // return on the next turn of the event loop (setImmediate) and the confirm at once: wait for that turn.
-      .then(() => new Promise<'confirmed'>((resolve) => setImmediate(() => resolve('confirmed'))), (err) => Promise.reject(unavailable(`broker refused the command: ${describe(err)}`, err)))
+      .then(
+        () => new Promise<'confirmed'>((resolve) => setImmediate(() => resolve('confirmed'))),
+        (err) => (refusedByBroker(err) ? Promise.reject(unavailable(`broker refused the command: ${describe(err)}`, err)) : ('unknown' as const)),
+      )
     const settled = Promise.race([unroutable, confirmed])
     return withTimeout(settled, confirmTimeoutMs)
       .catch((err) => {

@@ -8,6 +8,8 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1') {
   const sockets = new Set<Socket>()
   let server: Server | undefined
   let port = 0
+  /** While set, what the server sends is dropped: the client's bytes reach it, its answers never come back. */
+  let swallowing = false
 
   const listen = () =>
     new Promise<void>((resolve) => {
@@ -18,7 +20,10 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1') {
           s.on('close', () => sockets.delete(s))
           s.on('error', () => s.destroy())
         }
-        client.pipe(upstream).pipe(client)
+        client.pipe(upstream)
+        upstream.on('data', (chunk: Buffer) => {
+          if (!swallowing) client.write(chunk)
+        })
         client.on('close', () => upstream.destroy())
         upstream.on('close', () => client.destroy())
       })
@@ -35,10 +40,18 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1') {
     },
     /** Refuses new connections and drops the open ones. */
     async cut() {
+      swallowing = false
       const closed = new Promise<void>((r) => (server ? server.close(() => r()) : r()))
       for (const s of sockets) s.destroy()
       await closed
       server = undefined
+    },
+    /** From now on the server's answers are dropped (a broker's confirms, say), until `cut` or `answer`. */
+    swallow() {
+      swallowing = true
+    },
+    answer() {
+      swallowing = false
     },
     /** Accepts connections again on the same port. */
     restore: listen,
