@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, setSystemTime, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import type { AsyncMessage } from 'rabbitmq-client'
 import { profileRuntime } from '../schemas/db/profile.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { connect, tapEvents, testNamespace, waitFor, type EventTap } from '../test/broker.ts'
 import { createTestDatabase, type TestDatabase } from '../test/database.ts'
-import { compileCatalogue, createOutbox, createPublisher, createUnitOfWork, deleteTopology, type WorkItem } from './index.ts'
+import { compileCatalogue, createOutbox, createPublisher, createUnitOfWork, deleteTopology, PublishTimeoutError, type Envelope, type EventPublisher, type WorkItem } from './index.ts'
 
 const namespace = testNamespace('outbox')
 const connection = connect()
@@ -80,6 +80,80 @@ describe('outbox', () => {
     await outbox.idle()
     await waitFor(() => seen.length === 1)
     expect(await outbox.backlog()).toBe(0)
+  })
+
+  test('a publish that fails (a confirm timeout) holds back the rows after it: the broker sees every row in commit order, once the relay has sent the failed one', async () => {
+    seen.length = 0
+    // A stub only in front of the real publisher: a broker cannot be made to time out on one chosen message.
+    const failing = new Set<string>()
+    const flaky: EventPublisher<typeof catalogue> = {
+      ...publisher,
+      async publishEnvelope(envelope: Envelope, options?: { validated?: boolean }) {
+        if (failing.delete(envelope.event_id)) throw new PublishTimeoutError(50)
+        return publisher.publishEnvelope(envelope, options)
+      },
+    }
+    const outbox = createOutbox({ db: database.db, tables: profileRuntime, publisher: flaky, relayAfterMs: 60_000, retryMs: 50 })
+    const committed = []
+    for (let n = 0; n < 6; n++) {
+      const done = await uow().run([deleted(n)])
+      if (n === 2) failing.add(done.committed[0]!.envelope.event_id)
+      // As a worker does: each transaction's rows handed over as it commits.
+      outbox.publishCommitted(done.committed)
+      committed.push(...done.committed)
+    }
+    await outbox.idle()
+    await waitFor(() => seen.length >= 6, 5_000, 'every row at the broker')
+    await Bun.sleep(200)
+    const order = seen.map((m) => (m.body as { payload: { n: number } }).payload.n)
+    expect(order.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5])
+    expect(new Set(seen.map((m) => m.messageId))).toEqual(new Set(committed.map((r) => r.envelope.event_id)))
+    expect(await outbox.backlog()).toBe(0)
+    expect(outbox.pending()).toBe(0)
+  })
+
+  test('while the broker confirms nothing, rows pile up in the fast path and room() waits; the relay leaves those rows to it; once confirmed, room() resolves and each row went out once', async () => {
+    seen.length = 0
+    let release = () => {}
+    const released = new Promise<void>((r) => (release = r))
+    const stalled: EventPublisher<typeof catalogue> = {
+      ...publisher,
+      async publishEnvelope(envelope: Envelope, options?: { validated?: boolean }) {
+        await released
+        return publisher.publishEnvelope(envelope, options)
+      },
+    }
+    const outbox = createOutbox({ db: database.db, tables: profileRuntime, publisher: stalled, relayAfterMs: 0 })
+    for (let n = 0; n < 5; n++) outbox.publishCommitted((await uow().run([deleted(n)])).committed)
+    let roomy = false
+    const room = outbox.room(2).then(() => (roomy = true))
+    await Bun.sleep(100)
+    expect(outbox.pending()).toBe(5)
+    expect(roomy).toBe(false)
+    // Unsent and older than relayAfterMs, but this process's fast path holds them.
+    expect(await outbox.relayOnce()).toBe(0)
+    release()
+    await room
+    await outbox.idle()
+    await waitFor(() => seen.length === 5, 5_000, 'the rows at the broker')
+    await Bun.sleep(200)
+    expect(seen.map((m) => (m.body as { payload: { n: number } }).payload.n)).toEqual([0, 1, 2, 3, 4])
+  })
+
+  test('the relay and the prune go by the database\'s clock, not the worker\'s: a worker whose clock runs two days ahead relays and prunes nothing young', async () => {
+    await database.db.execute(sql`update profile.outbox set sent_at = now() where sent_at is null`)
+    const { committed } = await uow().run([deleted(1)])
+    const outbox = createOutbox({ db: database.db, tables: profileRuntime, publisher, relayAfterMs: 60_000 })
+    setSystemTime(new Date(Date.now() + 2 * 86_400_000))
+    try {
+      expect(await outbox.relayOnce()).toBe(0)
+      expect(await outbox.prune(86_400_000)).toEqual({ inbox: 0, outbox: 0 })
+    } finally {
+      setSystemTime()
+    }
+    const [row] = (await database.db.execute(sql`select sent_at from profile.outbox where id = ${committed[0]!.id}`)) as unknown as { sent_at: string | null }[]
+    expect(row!.sent_at).toBeNull()
+    await database.db.execute(sql`update profile.outbox set sent_at = now() where sent_at is null`)
   })
 
   test('prune removes inbox rows and sent outbox rows past the retention', async () => {

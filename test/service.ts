@@ -4,7 +4,7 @@ import type { Connection } from 'rabbitmq-client'
 import { ApiConfig } from '../api/kit/config.ts'
 import { signToken, type Role } from '../api/kit/jwt.ts'
 import { startApi, type ApiDefinition, type RunningApi } from '../api/kit/start.ts'
-import { createPublisher, DEFAULT_RETRY_TIERS, deleteTopology, parseConfig, silentLogger, type EventPublisher } from '../core/index.ts'
+import { createPublisher, DEFAULT_RETRY_TIERS, deleteTopology, listDeadLetters, parseConfig, silentLogger, type DeadLetter, type EventPublisher } from '../core/index.ts'
 import { commandBindings } from '../schemas/commands/index.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { retryTiers, WorkerConfig } from '../workers/kit/config.ts'
@@ -46,6 +46,8 @@ export interface Service {
   startWorker(): Promise<RunningWorker>
   /** How many events of `type` the worker has finished with (applied, or found to be duplicates). */
   handled(type: string): Promise<number>
+  /** The dead letters of the service's worker (or API), oldest first. */
+  deadLetters(): Promise<DeadLetter[]>
   /** Publishes as `service` would; closed with the service. */
   publisher(service: string): EventPublisher<typeof catalogue>
   /** Keeps every event published under the namespace that matches `pattern`; closed with the service. */
@@ -81,6 +83,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       const line = (await service.worker.metrics.render()).split('\n').find((l) => l.startsWith(`medtrack_messages_total{queue="events",type="${type}",outcome="handled"}`))
       return line ? Number(line.split(' ').pop()) : 0
     },
+    deadLetters: () => listDeadLetters({ connection, service: (o.worker ?? o.api)!.service, namespace }),
     publisher(as) {
       const publisher = createPublisher({ connection, catalogue, service: as, namespace })
       closing.push(() => publisher.close())

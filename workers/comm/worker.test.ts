@@ -74,8 +74,36 @@ describe('student.created', () => {
   })
 })
 
+describe('who a student is, whatever arrives', () => {
+  test('student.created arriving after student.deleted (out of order): no welcome, nothing emitted, the student stays deleted', async () => {
+    const student = newStudent('Late')
+    await publisher.publish('student.deleted', { student_id: student.student_id, user_id: student.user_id })
+    const row = () => database.db.select().from(commStudents).where(eq(commStudents.studentId, student.student_id))
+    await waitFor(async () => (await row())[0]?.deletedAt != null, 10_000, 'the tombstone')
+    const before = await handled('student.created')
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await handled('student.created')) > before, 10_000, 'the late student.created handled')
+    await Bun.sleep(300)
+    expect(await welcomes(student.student_id)).toEqual([])
+    expect(announced(student.user_id)).toEqual([])
+  })
+
+  test('student.created naming another account for a known student (an outside publisher taking it over): dead-lettered with the reason; the link and the welcome stay the first account\'s', async () => {
+    const student = newStudent()
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await welcomes(student.student_id)).length === 1, 10_000, 'the student known')
+    const attacker = crypto.randomUUID()
+    const taken = await publisher.publish('student.created', { ...student, user_id: attacker })
+    let letter: { error: string } | undefined
+    await waitFor(async () => (letter = (await s.deadLetters()).find((d) => d.messageId === taken.event_id)) !== undefined, 10_000, 'the dead letter')
+    expect(letter!.error).toContain('belongs to another account')
+    expect((await database.db.select().from(commStudents).where(eq(commStudents.studentId, student.student_id)))[0]).toMatchObject({ userId: student.user_id })
+    expect(announced(attacker)).toEqual([])
+  })
+})
+
 describe('the students read model', () => {
-  test('student.updated with an email changes it, without one changes nothing; student.deleted removes the row and keeps the notification', async () => {
+  test('student.updated with an email changes it, without one changes nothing; student.deleted marks the row deleted (a tombstone) and keeps the notification', async () => {
     const student = newStudent()
     await publisher.publish('student.created', student)
     await waitFor(async () => (await welcomes(student.student_id)).length === 1, 10_000, 'the student known')
@@ -91,7 +119,7 @@ describe('the students read model', () => {
     await waitFor(async () => (await row())[0]?.email === 'renamed@example.org', 10_000, 'the new email')
 
     await publisher.publish('student.deleted', { student_id: student.student_id, user_id: student.user_id })
-    await waitFor(async () => (await row()).length === 0, 10_000, 'the row removed')
+    await waitFor(async () => (await row())[0]?.deletedAt != null, 10_000, 'the row marked deleted')
     expect(await welcomes(student.student_id)).toHaveLength(1)
   })
 

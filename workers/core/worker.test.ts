@@ -72,7 +72,7 @@ describe('student.created', () => {
 })
 
 describe('the student directory', () => {
-  test('student.updated with an email changes it, without one changes nothing; student.deleted removes the row and keeps the tracking', async () => {
+  test('student.updated with an email changes it, without one changes nothing; student.deleted marks the row deleted (a tombstone) and keeps the tracking', async () => {
     const student = newStudent()
     await publisher.publish('student.created', student)
     await waitFor(async () => (await tracking(student.student_id)).length === 1, 10_000, 'the student known')
@@ -87,8 +87,33 @@ describe('the student directory', () => {
     await waitFor(async () => (await directory(student.student_id))[0]?.email === 'renamed@example.org', 10_000, 'the new email')
 
     await publisher.publish('student.deleted', { student_id: student.student_id, user_id: student.user_id })
-    await waitFor(async () => (await directory(student.student_id)).length === 0, 10_000, 'the row removed')
+    await waitFor(async () => (await directory(student.student_id))[0]?.deletedAt != null, 10_000, 'the row marked deleted')
     expect(await tracking(student.student_id)).toHaveLength(1)
+  })
+
+  test('student.created arriving after student.deleted (out of order): nothing comes back, no tracking, nothing emitted', async () => {
+    const student = newStudent()
+    await publisher.publish('student.deleted', { student_id: student.student_id, user_id: student.user_id })
+    await waitFor(async () => (await directory(student.student_id))[0]?.deletedAt != null, 10_000, 'the tombstone')
+    const before = await handled('student.created')
+    await publisher.publish('student.created', student)
+    await waitFor(async () => (await handled('student.created')) > before, 10_000, 'the late student.created handled')
+    await Bun.sleep(300)
+    expect(await tracking(student.student_id)).toEqual([])
+    expect(announced(student.student_id)).toEqual([])
+    expect((await directory(student.student_id))[0]!.deletedAt).not.toBeNull()
+  })
+
+  test('student.created naming another account for a known student: dead-lettered with the reason; the student keeps their account', async () => {
+    const student = newStudent()
+    await publisher.publish('student.created', student)
+    await waitFor(async () => announced(student.student_id).length === 1, 10_000, 'the first student.created')
+    const taken = await publisher.publish('student.created', { ...student, user_id: crypto.randomUUID() })
+    let letter: { error: string } | undefined
+    await waitFor(async () => (letter = (await s.deadLetters()).find((d) => d.messageId === taken.event_id)) !== undefined, 10_000, 'the dead letter')
+    expect(letter!.error).toContain('belongs to another account')
+    expect((await directory(student.student_id))[0]).toMatchObject({ userId: student.user_id })
+    expect(announced(student.student_id)).toHaveLength(1)
   })
 
   test('an email update for a student core has not met yet is retried, and applies once student.created arrives', async () => {

@@ -18,6 +18,8 @@ export const WorkerConfig = Type.Object({
   /** Retry delays in milliseconds, comma-separated; empty for 1s,5s,30s,2m,10m. */
   RETRY_TIERS: Type.String({ default: '', pattern: '^(\\d+(,\\d+)*)?$' }),
   RELAY_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1_000 }),
+  /** Committed events not yet confirmed by the broker past which the worker takes no more messages until it catches up. @default 2000 */
+  OUTBOX_MAX_PENDING: Type.Integer({ minimum: 1, default: 2_000 }),
   /** Outbox rows unsent for this long are republished by the relay. */
   RELAY_AFTER_MS: Type.Integer({ minimum: 0, default: 5_000 }),
   /**

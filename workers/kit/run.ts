@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { AsyncMessage } from 'rabbitmq-client'
 import {
@@ -111,10 +110,12 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
     maxSize: config.PREFETCH,
     maxConcurrent: config.BATCH_CONCURRENCY,
     async run(items) {
+      // While the broker confirms less than is committed, no more is taken: the messages wait unacked, and the broker sends no more.
+      await outbox.room(config.OUTBOX_MAX_PENDING)
       batchSize({}, items.length)
       const { outcomes, committed } = await uow.run(items)
       // Replies and acks go first, the events right after them, in the same write (BrokerConnection).
-      setImmediate(() => outbox.publishCommitted(committed))
+      outbox.publishCommitted(committed)
       return outcomes
     },
   })
@@ -299,6 +300,8 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
     await Promise.all([...consumers.map((c) => c.close()), ...stopBackground.map((stop) => stop())])
     await batcher.idle()
     await Promise.all([stopRelay(), stopPrune()])
+    // One more try for what was committed; should the broker take nothing now, it is the next relay's.
+    outbox.close()
     await outbox.idle()
     await publisher.close()
     http.stop()

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import { forbidden, notFound, type Database } from '../../../core/index.ts'
 import { stageTracking, studentDirectory } from '../../../schemas/db/core.ts'
 import type { Caller } from '../../kit/service-api.ts'
@@ -26,7 +26,7 @@ export async function getTracking(db: Database, caller: Caller, studentId: strin
   if (!row) throw notFound('stage tracking')
   if (caller.role === 'encadrant') throw forbidden('an encadrant sees only the students they supervise')
   if (caller.role === 'student') {
-    const [student] = await db.select({ userId: studentDirectory.userId }).from(studentDirectory).where(eq(studentDirectory.studentId, studentId))
+    const [student] = await db.select({ userId: studentDirectory.userId }).from(studentDirectory).where(and(eq(studentDirectory.studentId, studentId), isNull(studentDirectory.deletedAt)))
     if (student?.userId !== caller.user_id) throw forbidden('a student sees only their own tracking')
   }
   return trackingView(row)

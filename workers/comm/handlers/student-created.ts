@@ -1,5 +1,6 @@
 import { commStudents, notifications } from '../../../schemas/db/comm.ts'
 import type { EventHandlers } from '../../kit/define.ts'
+import { rememberStudent } from '../../kit/student-directory.ts'
 
 /** The welcome notification's title and body, greeting the student by first name when known. */
 function welcomeText(firstName?: string | null): { title: string; body: string } {
@@ -13,14 +14,13 @@ function welcomeText(firstName?: string | null): { title: string; body: string }
 /**
  * Remembers the student's account (student_id → user_id) and welcomes them,
  * once per student: the notification's `dedupe_key` is `welcome:<student_id>`,
- * so another `student.created` for the same student creates and emits nothing.
+ * so another `student.created` for the same student creates and emits nothing;
+ * a student already deleted is not welcomed, and an event naming another
+ * account than the student's is refused.
  */
-export const studentCreated: NonNullable<EventHandlers['student.created']> = async (event, { tx, emit }) => {
-  const { student_id, user_id, email, first_name } = event.payload
-  await tx
-    .insert(commStudents)
-    .values({ studentId: student_id, userId: user_id, email })
-    .onConflictDoUpdate({ target: commStudents.studentId, set: { userId: user_id, email, updatedAt: new Date() } })
+export const studentCreated: NonNullable<EventHandlers['student.created']> = async (event, { tx, emit, log }) => {
+  if ((await rememberStudent(tx, commStudents, event, log)) === 'deleted') return
+  const { student_id, user_id, first_name } = event.payload
 
   const { title, body } = welcomeText(first_name)
   const [created] = await tx

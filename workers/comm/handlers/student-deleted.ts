@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm'
 import { commStudents } from '../../../schemas/db/comm.ts'
 import type { EventHandlers } from '../../kit/define.ts'
+import { forgetStudent } from '../../kit/student-directory.ts'
 
-/** Forgets the student's account; their notifications stay with the user they were for. */
+/** Marks the student's account forgotten (a tombstone); their notifications stay with the user they were for. */
 export const studentDeleted: NonNullable<EventHandlers['student.deleted']> = async (event, { tx }) => {
-  await tx.delete(commStudents).where(eq(commStudents.studentId, event.payload.student_id))
+  await forgetStudent(tx, commStudents, event.payload)
 }

@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm'
 import { studentDirectory } from '../../../schemas/db/core.ts'
 import type { EventHandlers } from '../../kit/define.ts'
+import { forgetStudent } from '../../kit/student-directory.ts'
 
-/** Removes the student from the directory; their stage tracking is kept as a record. */
+/** Marks the student deleted in the directory (a tombstone); their stage tracking is kept as a record. */
 export const studentDeleted: NonNullable<EventHandlers['student.deleted']> = async (event, { tx }) => {
-  await tx.delete(studentDirectory).where(eq(studentDirectory.studentId, event.payload.student_id))
+  await forgetStudent(tx, studentDirectory, event.payload)
 }
