@@ -6,6 +6,8 @@ import {
   createEventConsumer,
   deleteTopology,
   createPublisher,
+  createQueueConsumer,
+  declareTopology,
   HEADER,
   listDeadLetters,
   Names,
@@ -217,5 +219,71 @@ describe('consumer', () => {
     expect(finished.sort()).toEqual(sent.map((e) => e.event_id).sort())
     await b.publisher.close()
     await b.raw.close()
+  })
+
+  test('a message the broker gives up on (past a delivery limit, as RabbitMQ 4 quorum queues have by default) reaches S.dead instead of vanishing', async () => {
+    const b = await bus({}, [1_000])
+    await b.consumer.close()
+    const queue = b.names.eventQueue(SERVICE)
+    const policy = `delivery-limit-${b.namespace}`
+    const rabbitmqctl = (...args: string[]) => Bun.spawn(['rabbitmqctl', '-q', ...args], { stdout: 'ignore', stderr: 'ignore' }).exited
+    expect(await rabbitmqctl('set_policy', '--apply-to', 'queues', policy, `^${queue.replace(/\./g, '\\.')}$`, '{"delivery-limit":1}')).toBe(0)
+    try {
+      await Bun.sleep(500)
+      const sent = await b.publisher.publish('student.created', b.student())
+      // A consumer that hands the message back again and again (as one that cannot route its failure does).
+      const ch = await b.connection.acquire()
+      for (let i = 0; i < 5; i++) {
+        const m = await ch.basicGet({ queue })
+        if (!m) break
+        await ch.basicNack({ deliveryTag: m.deliveryTag, requeue: true })
+      }
+      await ch.close()
+      await waitFor(async () => (await messageCount(b.connection, b.names.deadQueue(SERVICE))) === 1, 5_000, 'the message in S.dead')
+      const [letter] = await listDeadLetters({ connection: b.connection, service: SERVICE, namespace: b.namespace })
+      expect(letter!.messageId).toBe(sent.event_id)
+      expect(await messageCount(b.connection, queue)).toBe(0)
+    } finally {
+      await rabbitmqctl('clear_policy', policy)
+      await b.publisher.close()
+      await b.raw.close()
+    }
+  })
+
+  test('a message that cannot be set aside yet (recording its failure fails) comes back through a retry tier, not handed back at once; set aside once that works', async () => {
+    const namespace = testNamespace('consumer')
+    const connection = connect()
+    const tiers = [200, 400]
+    const entry = { connection, namespace, tiers, consumers: [] as QueueConsumer[] }
+    open.push(entry)
+    const declared = await declareTopology(connection, { namespace, services: [SERVICE], retryTiers: tiers })
+    const names = new Names(namespace)
+    const deliveries: { redelivered: boolean; attempts: unknown }[] = []
+    let recordFails = 2
+    const consumer = createQueueConsumer({
+      connection,
+      service: SERVICE,
+      queue: names.commandQueue(SERVICE),
+      queueArguments: declared.queues.find((q) => q.queue === names.commandQueue(SERVICE))!.arguments,
+      namespace,
+      retryTiers: tiers,
+      async process({ message }) {
+        deliveries.push({ redelivered: message.redelivered === true, attempts: message.headers?.[HEADER.attempts] })
+        throw new PermanentError('REFUSED', 'never applies')
+      },
+      async beforeDeadLetter() {
+        if (recordFails-- > 0) throw new Error('database unavailable')
+      },
+    })
+    entry.consumers.push(consumer)
+    await consumer.ready
+    const raw = connection.createPublisher({ confirm: true })
+    await raw.send({ routingKey: names.commandQueue(SERVICE), messageId: 'cmd-1', durable: true }, Buffer.from('{}'))
+    await raw.close()
+    await waitFor(async () => (await messageCount(connection, names.deadQueue(SERVICE))) === 1, 10_000, 'the message set aside')
+    expect(deliveries.map((d) => d.redelivered)).toEqual([false, false, false])
+    expect(deliveries.map((d) => d.attempts)).toEqual([undefined, 1, 2])
+    const [letter] = await listDeadLetters({ connection, service: SERVICE, namespace })
+    expect(letter).toMatchObject({ messageId: 'cmd-1', attempts: 3, errorClass: 'permanent', error: 'never applies' })
   })
 })

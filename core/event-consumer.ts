@@ -5,7 +5,7 @@ import { assertValid, parseEnvelope, type Envelope } from './envelope.ts'
 import { silentLogger, type Logger } from './logger.ts'
 import { ValidationError } from './errors.ts'
 import { createQueueConsumer, type Outcome, type QueueConsumer } from './queue-consumer.ts'
-import { declareTopology, Names, topology, type TopologyOptions } from './topology.ts'
+import { declareTopology, Names, olderQueueWarning, type TopologyOptions } from './topology.ts'
 import type { AsyncMessage } from 'rabbitmq-client'
 
 export interface HandlerContext {
@@ -54,9 +54,9 @@ export async function createEventConsumer<C extends Catalogue>(o: EventConsumerO
   const validator = o.validator ?? compileCatalogue(o.catalogue)
   const log = o.logger ?? silentLogger
   const topo = { ...o.topology, namespace: o.namespace, services: [o.service] }
-  await declareTopology(o.connection, topo)
+  const declared = await declareTopology(o.connection, { ...topo, onOlderQueue: olderQueueWarning(log) })
   const queue = new Names(o.namespace).eventQueue(o.service)
-  const spec = topology(topo).queues.find((q) => q.queue === queue)
+  const spec = declared.queues.find((q) => q.queue === queue)
   const handlers = o.handlers as Record<string, EventHandler | undefined>
 
   return createQueueConsumer({

@@ -19,7 +19,7 @@ export type { EventPublisher, PublisherOptions, PublishOptions } from './publish
 export { createQueueConsumer } from './queue-consumer.ts'
 export type { Delivery, Outcome, QueueConsumer, QueueConsumerOptions } from './queue-consumer.ts'
 export { apiPort, GATEWAY_PORT, workerPort } from './ports.ts'
-export { DEFAULT_RETRY_TIERS, declareTopology, deleteTopology, EVENT_BINDINGS, Names, SERVICES, tierName, topology } from './topology.ts'
+export { DEFAULT_RETRY_TIERS, declareTopology, deleteTopology, EVENT_BINDINGS, Names, olderQueueWarning, SERVICES, tierName, topology } from './topology.ts'
 export type { QueueSpec, Service, Topology, TopologyOptions } from './topology.ts'
 export { listDeadLetters, purgeDeadLetters, replayDeadLetters } from './dead-letters.ts'
 export type { DeadLetter, DeadLetterOptions } from './dead-letters.ts'

@@ -90,9 +90,18 @@ export function createQueueConsumer(o: QueueConsumerOptions): QueueConsumer {
     try {
       outcome = await o.process({ message, attempt: failedBefore + 1, reply })
     } catch (err) {
-      const route = routeFailure(err, failedBefore, tiers)
+      let route = routeFailure(err, failedBefore, tiers)
       try {
-        if (route.to === 'dead') await o.beforeDeadLetter?.(message)
+        if (route.to === 'dead') {
+          try {
+            await o.beforeDeadLetter?.(message)
+          } catch (beforeErr) {
+            // It cannot be set aside yet (the database is away, say): it comes back after a retry tier, not at once.
+            const delayMs = tiers[Math.min(failedBefore, tiers.length - 1)]
+            if (delayMs === undefined) throw beforeErr
+            route = { to: 'retry', delayMs, attempts: route.attempts, errorClass: 'transient', error: `could not be set aside: ${describe(beforeErr)}; it failed with: ${route.error}` }
+          }
+        }
         await forward(message, route)
       } catch (forwardErr) {
         log.error('could not route a failed message; handing it back', { queue: o.queue, error: describe(forwardErr) })

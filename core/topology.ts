@@ -79,7 +79,14 @@ export interface Topology {
   queues: QueueSpec[]
 }
 
-const QUORUM = { 'x-queue-type': 'quorum' }
+const QUORUM = { 'x-queue-type': 'quorum' } as const
+
+/**
+ * A service queue's arguments: a message the broker gives up on (past a
+ * delivery limit, as RabbitMQ 4's quorum queues have by default) goes to the
+ * service's dead-letter queue instead of vanishing.
+ */
+const serviceQueue = (dead: string) => ({ ...QUORUM, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': dead, 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' })
 
 /** The whole declared topology as data: what `declareTopology` creates and `bun run topology` prints. */
 export function topology(o: TopologyOptions = {}): Topology {
@@ -98,13 +105,14 @@ export function topology(o: TopologyOptions = {}): Topology {
     const retry = names.retryExchange(s)
     exchanges.push({ exchange: retry, type: 'headers' })
     const back = (queue: string) => ({ exchange: retry, routingKey: '', arguments: { 'x-match': 'all-with-x', [HEADER.originalQueue]: queue } })
+    const dead = names.deadQueue(s)
     queues.push({
       queue: events,
-      arguments: QUORUM,
+      arguments: serviceQueue(dead),
       bindings: [...(bindings[s] ?? []).map((routingKey) => ({ exchange: names.events, routingKey })), back(events)],
     })
     const commandKeys = (o.commands?.[s] ?? []).map((routingKey) => ({ exchange: names.commands, routingKey }))
-    queues.push({ queue: commands, arguments: QUORUM, bindings: [...commandKeys, back(commands)] })
+    queues.push({ queue: commands, arguments: serviceQueue(dead), bindings: [...commandKeys, back(commands)] })
     for (const ms of tiers) {
       queues.push({
         queue: names.retryQueue(s, ms),
@@ -123,15 +131,34 @@ export function topology(o: TopologyOptions = {}): Topology {
   return { exchanges, queues }
 }
 
-/** Declares exchanges, queues and bindings; safe to run any number of times with the same options. */
-export async function declareTopology(connection: Connection, o: TopologyOptions = {}): Promise<Topology> {
+/**
+ * Declares exchanges, queues and bindings; safe to run any number of times
+ * with the same options. A service queue an older version declared without
+ * its dead-letter arguments is kept as it is (the broker cannot change a
+ * queue's arguments), said once through `onOlderQueue`, and answered with the
+ * arguments it has, for its consumer to declare it with again.
+ */
+export async function declareTopology(connection: Connection, o: TopologyOptions & { onOlderQueue?: (queue: string) => void } = {}): Promise<Topology> {
   const t = topology(o)
   for (const e of t.exchanges) await connection.exchangeDeclare({ ...e, durable: true })
   for (const q of t.queues) {
-    await connection.queueDeclare({ queue: q.queue, durable: true, arguments: q.arguments })
+    try {
+      await connection.queueDeclare({ queue: q.queue, durable: true, arguments: q.arguments })
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'PRECONDITION_FAILED' || !('x-dead-letter-routing-key' in q.arguments)) throw err
+      await connection.queueDeclare({ queue: q.queue, durable: true, arguments: QUORUM })
+      q.arguments = QUORUM
+      o.onOlderQueue?.(q.queue)
+    }
     for (const b of q.bindings) await connection.queueBind({ queue: q.queue, ...b })
   }
   return t
+}
+
+/** What an operator is told of a queue declared by an older version (see `declareTopology`). */
+export function olderQueueWarning(log: { warn(message: string, fields?: Record<string, unknown>): void }) {
+  return (queue: string) =>
+    log.warn('queue declared by an older version, without its dead-letter arguments: a message the broker gives up on (past a delivery limit) is dropped, not dead-lettered; once it is empty, delete it (rabbitmqctl delete_queue) and restart the worker to declare it anew', { queue })
 }
 
 /** Removes everything `topology(o)` names: for tests and namespaces being retired. */

@@ -57,6 +57,14 @@ describe('a worker process', () => {
     expect(await second.exited).toBe(0)
   }, 60_000)
 
+  test('an INBOX_RETENTION_MS shorter than the retry chain plus a day to replay is refused at start, naming the setting (exit 1)', async () => {
+    const child = spawnEntry('test/fixtures/ledger-worker.ts', { ...env(), RETRY_TIERS: '', INBOX_RETENTION_MS: String(24 * 3_600_000) })
+    expect(await child.exited).toBe(1)
+    const line = await child.waitForLine(/INBOX_RETENTION_MS/, 1_000)
+    expect(line).toContain('invalid configuration')
+    expect(line).toContain('must be at least 87156000')
+  })
+
   test('SIGTERM with messages in hand: they finish, are acked, and the process exits 0', async () => {
     await database.db.execute(sql`truncate eval.fixture_ledger`)
     const worker = spawnEntry('test/fixtures/ledger-worker.ts', { ...env(), FIXTURE_DELAY_MS: '400', PREFETCH: '5' })

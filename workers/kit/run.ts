@@ -14,13 +14,13 @@ import {
   describe,
   isMessageId,
   Names,
+  olderQueueWarning,
   UNKNOWN_ACTOR,
   openDatabase,
   parseCommand,
   PermanentError,
   problemsOf,
   readinessProblems,
-  topology,
   unprocessable,
   type CommandReply,
   type CommandResult,
@@ -100,7 +100,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   connection.on('error', (err) => log.warn('broker connection error', { error: describe(err) }))
 
   const topo = { namespace, services: [def.service], retryTiers: tiers, commands: commandBindings() }
-  await declareTopology(connection, topo)
+  const declared = await declareTopology(connection, { ...topo, onOlderQueue: olderQueueWarning(log) })
   const publisher = createPublisher({ connection, catalogue, service: def.service, namespace, validator })
   const outbox = createOutbox({ db, tables: def.tables, publisher, logger: log, relayAfterMs: config.RELAY_AFTER_MS })
   const uow = createUnitOfWork({ db, tables: def.tables, catalogue, validator, service: def.service })
@@ -199,7 +199,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
         connection,
         service: def.service,
         queue,
-        queueArguments: topology(topo).queues.find((q) => q.queue === queue)?.arguments,
+        queueArguments: declared.queues.find((q) => q.queue === queue)?.arguments,
         namespace,
         retryTiers: tiers,
         prefetch: config.PREFETCH,
