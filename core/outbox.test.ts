@@ -84,12 +84,15 @@ describe('outbox', () => {
 
   test('a publish that fails (a confirm timeout) holds back the rows after it: the broker sees every row in commit order, once the relay has sent the failed one', async () => {
     seen.length = 0
-    // A stub only in front of the real publisher: a broker cannot be made to time out on one chosen message.
+    // A stub only in front of the real publisher, as a broker cannot be made to stall on one chosen message:
+    // from that message on, for a moment, nothing published reaches the broker and each publish times out.
     const failing = new Set<string>()
+    let stalledUntil = 0
     const flaky: EventPublisher<typeof catalogue> = {
       ...publisher,
       async publishEnvelope(envelope: Envelope, options?: { validated?: boolean }) {
-        if (failing.delete(envelope.event_id)) throw new PublishTimeoutError(50)
+        if (failing.delete(envelope.event_id)) stalledUntil = Date.now() + 30
+        if (Date.now() < stalledUntil) throw new PublishTimeoutError(30)
         return publisher.publishEnvelope(envelope, options)
       },
     }

@@ -72,8 +72,16 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
 
   /** Rows handed over and not yet confirmed, oldest first; the first ones may be in flight. */
   let queue: Handed[] = []
-  /** Set when a row could not go out by the fast path: the queue then drains through the database, in order. */
-  let stalled = false
+  /**
+   * Set when a row could not go out by the fast path: the queue then drains
+   * through the database, in order. Set at first too: what a process hands
+   * over first follows every row its service left unsent before (a worker that
+   * died between commit and publish), so a restarted worker never overtakes
+   * its predecessor's events.
+   */
+  let stalled = true
+  /** Whether the fast path stalled on a failure (said in the log when it resumes). */
+  let failed = false
   let closed = false
   let draining: Promise<void> | undefined
   const waitingForRoom: { limit: number; resolve: () => void }[] = []
@@ -127,7 +135,7 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
     if (confirmed.length >= MARK_SENT_BATCH) await flushSent()
     else if (confirmed.length > 0) markTimer ??= setTimeout(() => void flushSent(), MARK_SENT_EVERY_MS)
     if (done.error !== undefined) {
-      stalled = true
+      stalled = failed = true
       log.warn('outbox publish failed; this worker\'s events go out through the relay, in order, until it has caught up', { rows: queue.length, error: describe(done.error) })
     }
   }
@@ -157,7 +165,8 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
     queue = queue.filter((r) => r.id > upTo)
     if (queue.length === 0) {
       stalled = false
-      log.info('outbox caught up; events go out at once again')
+      if (failed) log.info('outbox caught up; events go out at once again')
+      failed = false
     }
   }
 
@@ -178,7 +187,7 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
       try {
         while (queue.length > 0) {
           if (!stalled && Date.now() - queue[0]!.at > freshForMs) {
-            stalled = true
+            stalled = failed = true
             log.warn('outbox rows waited too long for the fast path; they go out through the relay, in order', { rows: queue.length })
           }
           try {
