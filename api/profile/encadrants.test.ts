@@ -31,7 +31,7 @@ describe('/encadrants', () => {
     const [row] = await s.database.db.select().from(encadrants).where(eq(encadrants.id, res.body.id))
     expect(row).toMatchObject({ userId: res.body.user_id, email, establishmentId: hospitalId })
     const event = await s.waitForEvent('encadrant.created', (p) => p.encadrant_id === res.body.id)
-    expect(event.payload).toEqual({ encadrant_id: res.body.id, user_id: res.body.user_id, email, first_name: 'Gregory', last_name: 'House' })
+    expect(event.payload).toEqual({ encadrant_id: res.body.id, user_id: res.body.user_id, email, first_name: 'Gregory', last_name: 'House', establishment_id: hospitalId })
   })
 
   test('creating: non-admins → 403, no token → 401, bad body → 422 with paths, unknown establishment → 422, a taken email → 409', async () => {
@@ -90,7 +90,7 @@ describe('/encadrants', () => {
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ email: encadrant.email, speciality: 'cardiology', phone: '+212600000010', establishment_id: hospitalId })
     const event = await s.waitForEvent('encadrant.updated', (p) => p.encadrant_id === encadrant.id)
-    expect(event.payload).toEqual({ encadrant_id: encadrant.id, updated_fields: ['phone', 'establishment_id'] })
+    expect(event.payload).toEqual({ encadrant_id: encadrant.id, updated_fields: ['phone', 'establishment_id'], user_id: encadrant.user_id, establishment_id: hospitalId })
     expect(await self.patch(path, { phone: '+212600000010' })).toEqual({ status: 200, body: res.body })
 
     expect((await admin().patch(path, { first_name: 'Meredith' })).body.first_name).toBe('Meredith')
@@ -137,7 +137,7 @@ describe('/encadrants', () => {
     expect(res.body.establishment_id).toBeNull()
     expect((await admin().get(path)).body.establishment_id).toBeNull()
     const event = await s.waitForEvent('encadrant.updated', (p) => p.encadrant_id === encadrant.id)
-    expect(event.payload).toEqual({ encadrant_id: encadrant.id, updated_fields: ['establishment_id'] })
+    expect(event.payload).toEqual({ encadrant_id: encadrant.id, updated_fields: ['establishment_id'], user_id: encadrant.user_id, establishment_id: null })
     // Detached already: nothing changes, nothing is emitted.
     expect(await admin().patch(path, { establishment_id: null })).toEqual({ status: 200, body: res.body })
     expect(await s.emitted('encadrant.updated', (p) => p.encadrant_id === encadrant.id)).toHaveLength(1)

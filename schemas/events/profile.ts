@@ -28,6 +28,9 @@ export const StudentDeleted = Type.Object(
 )
 export type StudentDeleted = Static<typeof StudentDeleted>
 
+/** The establishment an encadrant is attached to, `null` for none: whose stages they may accept. */
+const EncadrantEstablishment = Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'the establishment the encadrant is attached to; null for none' }))
+
 export const EncadrantCreated = Type.Object(
   {
     encadrant_id: Uuid,
@@ -36,13 +39,14 @@ export const EncadrantCreated = Type.Object(
     phone: OptionalText(),
     first_name: OptionalText(),
     last_name: OptionalText(),
+    establishment_id: EncadrantEstablishment,
   },
   { description: 'A supervisor (encadrant) profile was created.' },
 )
 export type EncadrantCreated = Static<typeof EncadrantCreated>
 
 export const EncadrantUpdated = Type.Object(
-  { encadrant_id: Uuid, updated_fields: UpdatedFields },
+  { encadrant_id: Uuid, updated_fields: UpdatedFields, user_id: Type.Optional(Uuid), establishment_id: EncadrantEstablishment },
   { description: 'Fields of an encadrant profile changed.' },
 )
 export type EncadrantUpdated = Static<typeof EncadrantUpdated>

@@ -56,7 +56,7 @@ describe('user.created', () => {
     expect(row).toMatchObject({ userId: user.user_id, email: user.email, firstName: 'Fatima', lastName: 'Zahra' })
     expect(await studentsOf(user.user_id)).toHaveLength(0)
     const created = await s.waitForEvent('encadrant.created', (p) => p.user_id === user.user_id)
-    expect(created.payload).toEqual({ encadrant_id: row!.id, user_id: user.user_id, email: user.email, first_name: 'Fatima', last_name: 'Zahra' })
+    expect(created.payload).toEqual({ encadrant_id: row!.id, user_id: user.user_id, email: user.email, first_name: 'Fatima', last_name: 'Zahra', establishment_id: null })
     expect(await s.emitted('encadrant.created', (p) => p.user_id === user.user_id)).toHaveLength(1)
 
     const adminUser = account('admin')

@@ -122,6 +122,7 @@ export function encadrantCreated(e: EncadrantRow): EncadrantCreated {
     ...(e.phone ? { phone: e.phone } : {}),
     ...(e.firstName ? { first_name: e.firstName } : {}),
     ...(e.lastName ? { last_name: e.lastName } : {}),
+    establishment_id: e.establishmentId ?? null,
   }
 }
 

@@ -29,6 +29,6 @@ export const updateEncadrant: NonNullable<CommandHandlers['profile.update_encadr
     () => tx.update(encadrants).set({ ...set, updatedAt: new Date() }).where(eq(encadrants.id, row.id)).returning(),
     unknownEstablishment,
   )
-  emit('encadrant.updated', { encadrant_id: row.id, updated_fields: names })
+  emit('encadrant.updated', { encadrant_id: row.id, updated_fields: names, user_id: updated!.userId, establishment_id: updated!.establishmentId ?? null })
   return { status: 200, body: encadrantView(updated!) }
 }
