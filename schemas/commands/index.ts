@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { ChangePassword, DeleteUser, RegisterUser, SetPassword, VerifyEmail } from './auth.ts'
 import { MarkNotificationRead } from './comm.ts'
+import { CreateOffer, CreateStage, MoveStage, UpdateOffer } from './core.ts'
 import {
   CreateEncadrant,
   CreateEstablishment,
@@ -36,6 +37,10 @@ export const commands = {
   'profile.update_establishment': { service: 'profile', payload: UpdateEstablishment },
   'profile.delete_establishment': { service: 'profile', payload: DeleteEstablishment },
   'comm.mark_notification_read': { service: 'comm', payload: MarkNotificationRead },
+  'core.create_offer': { service: 'core', payload: CreateOffer },
+  'core.update_offer': { service: 'core', payload: UpdateOffer },
+  'core.create_stage': { service: 'core', payload: CreateStage },
+  'core.move_stage': { service: 'core', payload: MoveStage },
 } as const satisfies Record<string, CommandDefinition>
 
 export type CommandType = keyof typeof commands
@@ -49,4 +54,5 @@ export function commandBindings(): Record<string, string[]> {
 
 export * from './auth.ts'
 export * from './comm.ts'
+export * from './core.ts'
 export * from './profile.ts'

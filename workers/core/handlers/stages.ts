@@ -1,0 +1,134 @@
+import { and, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm'
+import { DomainError, notFound, unprocessable, type Actor, type Emit, type Tx } from '../../../core/index.ts'
+import { coreEncadrants, offers, stageHistory, stages, stageTracking, studentDirectory } from '../../../schemas/db/core.ts'
+import { HOLDS_A_PLACE, judgeTransition, STAGE_TRANSITIONS, type StageAction, type StageRelation, type StageStatus } from '../../../schemas/domain/stages.ts'
+import { stageView, type StageRow } from '../../../schemas/views/core.ts'
+import type { Catalogue, CommandHandlers } from '../../kit/define.ts'
+import { relationsTo, encadrantOf } from '../relations.ts'
+import { assertPeriod } from './offers.ts'
+
+/** Today's date by the database's clock. */
+const today = sql<string>`current_date::text`
+
+/** What every `stage.*` event carries beside its own fields, so that consumers need no lookup. */
+const context = (s: StageRow) => ({ student_id: s.studentId, offer_id: s.offerId, establishment_id: s.establishmentId, ...(s.encadrantId ? { encadrant_id: s.encadrantId } : {}) })
+
+async function record(tx: Tx, stageId: string, status: StageStatus, actor: Actor | undefined, reason?: string) {
+  await tx.insert(stageHistory).values({ stageId, status, byUserId: actor?.user_id ?? null, byRole: actor?.role ?? 'core', reason: reason ?? null })
+}
+
+/**
+ * Assigns a student to an offer (admin). The offer's row is locked first, so
+ * that the count of its places and the new stage are one step however many
+ * admins and core workers assign at once: never more stages than places.
+ */
+export const createStage: NonNullable<CommandHandlers['core.create_stage']> = async ({ payload: p, actor }, { tx, emit }) => {
+  const [offer] = await tx.select().from(offers).where(eq(offers.id, p.offer_id)).for('update')
+  if (!offer) throw unprocessable('unknown offer', [{ path: '/offer_id', message: 'no offer has this id' }])
+  const [student] = await tx.select().from(studentDirectory).where(eq(studentDirectory.studentId, p.student_id))
+  if (!student || student.deletedAt) throw unprocessable('unknown student', [{ path: '/student_id', message: 'no student has this id' }])
+  const startDate = p.start_date ?? offer.startDate
+  const endDate = p.end_date ?? offer.endDate
+  assertPeriod(startDate, endDate, p.end_date ? '/end_date' : '/start_date')
+  if (offer.status !== 'open') throw new DomainError(409, 'OFFER_CLOSED', 'the offer is closed: it takes no new stage', [{ path: '/offer_id', message: 'the offer is closed' }])
+  if (offer.placesTaken >= offer.capacity) throw new DomainError(409, 'OFFER_FULL', `the offer's ${offer.capacity} places are all taken`, [{ path: '/offer_id', message: 'no place is left' }])
+  const [overlapping] = await tx
+    .select({ id: stages.id, status: stages.status })
+    .from(stages)
+    .where(and(eq(stages.studentId, p.student_id), ne(stages.status, 'cancelled'), lte(stages.startDate, endDate), gte(stages.endDate, startDate)))
+    .limit(1)
+  if (overlapping) {
+    throw new DomainError(409, 'STAGE_OVERLAP', `the student already has a stage (${overlapping.id}, ${overlapping.status}) in those dates`, [{ path: '/student_id', message: 'already has a stage overlapping those dates' }])
+  }
+  await tx.update(offers).set({ placesTaken: sql`${offers.placesTaken} + 1`, updatedAt: sql`now()` }).where(eq(offers.id, offer.id))
+  const [row] = await tx
+    .insert(stages)
+    .values({ id: crypto.randomUUID(), studentId: p.student_id, offerId: offer.id, establishmentId: offer.establishmentId, status: 'created', startDate, endDate })
+    .returning()
+  const stage = row!
+  await record(tx, stage.id, 'created', actor)
+  emit('stage.created', { ...context(stage), stage_id: stage.id, student_id: stage.studentId, offer_id: stage.offerId, start_date: stage.startDate, end_date: stage.endDate })
+  return { status: 201, body: await stageView(tx, stage.id) }
+}
+
+/** Refusals of a move, as the table of STAGE_TRANSITIONS says. */
+function refusal(action: StageAction, stage: StageRow, verdict: 'wrong_status' | 'not_theirs'): DomainError {
+  if (verdict === 'not_theirs') return new DomainError(403, 'FORBIDDEN', `you may not ${action} this stage`)
+  return new DomainError(409, 'INVALID_TRANSITION', `the stage is ${stage.status}: it cannot be ${action === 'cancel' ? 'cancelled' : `${action}ed`} from there by you`, [{ path: '/status', message: `is ${stage.status}` }])
+}
+
+/**
+ * Moves a stage along (accept, start, complete, cancel) as STAGE_TRANSITIONS
+ * allows: a stage the caller has nothing to do with is a 404 (it is not
+ * theirs to know of), an action that is not theirs a 403, a status it cannot
+ * be taken from a 409 naming the status. `actor` undefined is core itself.
+ */
+export async function moveStage(
+  tx: Tx,
+  emit: Emit<Catalogue>,
+  actor: Actor | undefined,
+  p: { stage_id: string; action: StageAction; encadrant_id?: string; reason?: string },
+): Promise<StageRow> {
+  const [stage] = await tx.select().from(stages).where(eq(stages.id, p.stage_id)).for('update')
+  if (!stage) throw notFound('stage')
+  const relations: Set<StageRelation> = actor ? await relationsTo(tx, actor, stage) : new Set(['core'])
+  if (relations.size === 0) throw notFound('stage')
+  const verdict = judgeTransition(p.action, stage.status as StageStatus, relations)
+  if (verdict !== 'allowed') throw refusal(p.action, stage, verdict)
+  const to = STAGE_TRANSITIONS[p.action].to
+  const set: Partial<StageRow> = { status: to }
+
+  if (p.action === 'accept') set.encadrantId = await acceptingEncadrant(tx, actor!, relations, stage, p.encadrant_id)
+  if (p.action === 'cancel') {
+    if (!p.reason) throw unprocessable('a cancellation needs its reason', [{ path: '/reason', message: 'is required' }])
+    set.cancelReason = p.reason
+    if (HOLDS_A_PLACE.includes(stage.status as StageStatus)) await tx.update(offers).set({ placesTaken: sql`${offers.placesTaken} - 1`, updatedAt: sql`now()` }).where(eq(offers.id, stage.offerId))
+  }
+  const [updated] = await tx
+    .update(stages)
+    .set({
+      ...set,
+      ...(p.action === 'start' ? { actualStartDate: today } : {}),
+      ...(p.action === 'complete' ? { completionDate: today } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(stages.id, stage.id))
+    .returning()
+  const moved = updated!
+  await record(tx, moved.id, to, actor, p.reason)
+  await keepTracking(tx, moved)
+
+  const extra = context(moved)
+  if (p.action === 'accept') emit('stage.accepted', { ...extra, stage_id: moved.id, student_id: moved.studentId, encadrant_id: moved.encadrantId! })
+  if (p.action === 'start') emit('stage.started', { ...extra, stage_id: moved.id, actual_start_date: moved.actualStartDate! })
+  if (p.action === 'complete') emit('stage.completed', { ...extra, stage_id: moved.id, completion_date: moved.completionDate! })
+  if (p.action === 'cancel') emit('stage.cancelled', { ...extra, stage_id: moved.id, reason: p.reason!, status_before: stage.status })
+  return moved
+}
+
+/** Who becomes the stage's encadrant: the accepting encadrant themself, or the one an admin names (of the stage's establishment). */
+async function acceptingEncadrant(tx: Tx, actor: Actor, relations: Set<StageRelation>, stage: StageRow, named: string | undefined): Promise<string> {
+  if (relations.has('establishment_encadrant') && !relations.has('admin')) return (await encadrantOf(tx, actor.user_id))!.encadrantId
+  if (!named) throw unprocessable('an admin accepting a stage names its encadrant', [{ path: '/encadrant_id', message: 'is required' }])
+  const [encadrant] = await tx.select().from(coreEncadrants).where(eq(coreEncadrants.encadrantId, named))
+  if (!encadrant) throw unprocessable('unknown encadrant', [{ path: '/encadrant_id', message: 'no encadrant has this id' }])
+  if (encadrant.establishmentId !== stage.establishmentId) throw unprocessable('the encadrant is not of the stage\'s establishment', [{ path: '/encadrant_id', message: "is not an encadrant of the stage's establishment" }])
+  return named
+}
+
+/** The student's tracking follows their stages: in progress while one runs, completed stages counted. */
+async function keepTracking(tx: Tx, stage: StageRow) {
+  const counts = await tx
+    .select({ status: stages.status, n: sql<number>`count(*)::int` })
+    .from(stages)
+    .where(and(eq(stages.studentId, stage.studentId), inArray(stages.status, ['started', 'completed'])))
+    .groupBy(stages.status)
+  const of = (status: string) => counts.find((c) => c.status === status)?.n ?? 0
+  const status = of('started') > 0 ? 'in_progress' : of('completed') > 0 ? 'completed' : 'not_started'
+  await tx.update(stageTracking).set({ status, stagesCompleted: of('completed'), updatedAt: sql`now()` }).where(eq(stageTracking.studentId, stage.studentId))
+}
+
+export const moveStageCommand: NonNullable<CommandHandlers['core.move_stage']> = async ({ payload, actor }, { tx, emit }) => {
+  const moved = await moveStage(tx, emit, actor, payload)
+  return { status: 200, body: await stageView(tx, moved.id) }
+}
