@@ -64,7 +64,7 @@ afterAll(async () => {
 })
 
 describe('POST /events/publish', () => {
-  test('an allowed, valid event is published once, as an envelope from service_name with the request id as correlation id: 202', async () => {
+  test('an allowed, valid event is published once, as an envelope from the key (external:<key name>) with the request id as correlation id: 202', async () => {
     const payload = student()
     const res = await post({ event_type: 'student.created', payload, service_name: 'hospital-sync' }, { key: keys.students, headers: { 'x-request-id': 'ext-req-1' } })
     expect(res.status).toBe(202)
@@ -78,7 +78,7 @@ describe('POST /events/publish', () => {
       event_id: body.event_id,
       event_type: 'student.created',
       version: '1.0',
-      service: 'hospital-sync',
+      service: 'external:students',
       timestamp: expect.any(String),
       correlation_id: 'ext-req-1',
       causation_id: null,
@@ -98,7 +98,7 @@ describe('POST /events/publish', () => {
     expect(res.status).toBe(202)
     const { event_id } = await res.json()
     expect(await queued()).toBe(1)
-    expect((await take()).envelope).toMatchObject({ event_id, event_type: 'grade.assigned', service: 'exam-board' })
+    expect((await take()).envelope).toMatchObject({ event_id, event_type: 'grade.assigned', service: 'external:everything' })
   })
 
   test('the same Idempotency-Key publishes the same event id, so consumers apply a retried event once', async () => {
@@ -131,6 +131,15 @@ describe('POST /events/publish', () => {
     ])
   })
 
+  test("a body naming one of the platform's services as its producer is still the key's event: service is external:<key name>", async () => {
+    for (const service_name of ['profile-service', 'auth-service', 'profile']) {
+      const res = await post({ event_type: 'student.created', payload: student(), service_name }, { key: keys.students })
+      expect(res.status).toBe(202)
+      expect((await take()).envelope.service).toBe('external:students')
+    }
+    expect(await queued()).toBe(0)
+  })
+
   test('a body nesting deeper than 64 levels: 422 at its field, never a 503 inviting a retry or a 500', async () => {
     for (const depth of [65, 100_000]) {
       const body = `{"event_type":"grade.assigned","service_name":"exam-board","payload":{"student_id":"${crypto.randomUUID()}","stage_id":"${crypto.randomUUID()}","final_grade":12,"note":${'['.repeat(depth)}${']'.repeat(depth)}}}`
@@ -159,7 +168,7 @@ describe('DESIGN.md §5 cascade 4', () => {
       expect(res.status).toBe(202)
       const { event_id } = await res.json()
       await waitFor(() => received.length === 1, 5_000, 'core consumed the event')
-      expect(received[0]).toMatchObject({ event_id, event_type: 'student.created', service: 'hospital-sync', correlation_id: 'ext-cascade-1', payload })
+      expect(received[0]).toMatchObject({ event_id, event_type: 'student.created', service: 'external:students', correlation_id: 'ext-cascade-1', payload })
       expect(consumer.stats.dead).toBe(0)
     } finally {
       await consumer.close()
@@ -232,6 +241,15 @@ describe('refused: nothing is published', () => {
       const res = await post({ event_type: 'student.graduated', payload: {}, service_name: 'hospital-sync' }, { key })
       expect(res.status).toBe(422)
       expect(await res.json()).toEqual({ error: 'VALIDATION_FAILED', message: "unknown event type 'student.graduated'", problems: [{ path: '/event_type', message: "unknown event type 'student.graduated'" }] })
+    }
+    expect(await queued()).toBe(0)
+  })
+
+  test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])("an event type named like a property every object has (%s): 422 at /event_type, not a 403 or a 500", async (type) => {
+    for (const key of [keys.everything, keys.students]) {
+      const res = await post({ event_type: type, payload: {}, service_name: 'hospital-sync' }, { key })
+      expect(res.status).toBe(422)
+      expect(await res.json()).toEqual({ error: 'VALIDATION_FAILED', message: `unknown event type '${type}'`, problems: [{ path: '/event_type', message: `unknown event type '${type}'` }] })
     }
     expect(await queued()).toBe(0)
   })

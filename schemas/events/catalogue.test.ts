@@ -163,6 +163,15 @@ describe('catalogue', () => {
   test('an unknown type is a problem at /event_type', () => {
     expect(paths('user.renamed', {})).toEqual(['/event_type'])
   })
+
+  test("a name every object has (constructor, __proto__, toString) is no event type: no definition, a problem at /event_type", () => {
+    for (const type of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(validator.definition(type)).toBeUndefined()
+      expect(validator.has(type)).toBe(false)
+      expect(paths(type, {})).toEqual(['/event_type'])
+    }
+    expect(validator.definition('user.created')).toBe(catalogue['user.created'])
+  })
 })
 
 for (const type of TYPES) {
