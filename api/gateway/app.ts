@@ -35,6 +35,15 @@ function corsOrigins(setting: string): (origin: string) => boolean {
   return origins.has('*') ? () => true : (origin) => origins.has(origin)
 }
 
+/** An address as written in TRUSTED_PROXIES or seen on a socket: an IPv4 address mapped into IPv6 is the IPv4 one. */
+const plainAddress = (address: string) => address.trim().toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1')
+
+/** TRUSTED_PROXIES as a test of a peer's address. */
+function trustedProxies(setting: string): (address: string | undefined) => boolean {
+  const trusted = new Set(setting.split(',').map(plainAddress).filter(Boolean))
+  return (address) => address !== undefined && trusted.has(plainAddress(address))
+}
+
 /** A caller's X-Request-Id when it is a sane token, else a new one. */
 function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id')
@@ -105,13 +114,15 @@ export function createGateway(deps: GatewayDeps) {
       const body = errorBody('UNAUTHENTICATED', 'this token is no longer valid; log in again')
       return new Response(JSON.stringify(body), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
     }
-    const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp: server?.requestIP(request)?.address, log })
+    const clientIp = server?.requestIP(request)?.address
+    const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp, trustedPeer: isTrustedProxy(clientIp), log })
     // An answer's own Vary wins over the gateway's: Origin is added to it.
     const vary = answer.headers.get('vary')
     if (corsOn && vary && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) answer.headers.set('vary', `${vary}, Origin`)
     return answer
   }
 
+  const isTrustedProxy = trustedProxies(config.TRUSTED_PROXIES)
   const corsAllows = corsOrigins(config.CORS_ORIGINS)
   const corsOn = config.CORS_ORIGINS.trim() !== ''
 
