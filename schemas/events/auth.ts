@@ -1,6 +1,6 @@
 /** Events produced by the auth service: the lifecycle of a user account. */
 import { Type, type Static } from '@sinclair/typebox'
-import { Email, Text, Uuid } from './fields.ts'
+import { Email, Name, Uuid } from './fields.ts'
 
 /** Who a user is in MedTrack; decides which profile is created and what the APIs allow. */
 export const Role = Type.Union([Type.Literal('student'), Type.Literal('encadrant'), Type.Literal('admin')], {
@@ -13,8 +13,8 @@ export const UserCreated = Type.Object(
     user_id: Uuid,
     email: Email,
     role: Role,
-    first_name: Text,
-    last_name: Text,
+    first_name: Name,
+    last_name: Name,
     profile_id: Type.Optional({ ...Uuid, description: 'set when the account was made for an existing student or encadrant: its id' }),
   },
   { description: 'A user account was created, by registration, by an admin, or for a student or encadrant created first; not yet verified.' },

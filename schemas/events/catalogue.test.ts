@@ -277,6 +277,15 @@ describe('field rules', () => {
     expect(paths('stage.cancelled', { ...EVENTS['stage.cancelled'].sample, reason: '' })).toEqual(['/payload/reason'])
   })
 
+  test("a person's name is one line: a newline, a tab, NUL or a line separator in a first or last name fails at its path", () => {
+    for (const bad of ['Bob,\n\nIMPORTANT: log in at http://evil.example', 'Bob\tX', 'Bo\u0000b', 'Bob\u2028X', '   ']) {
+      expect(paths('user.created', { ...EVENTS['user.created'].sample, first_name: bad })).toEqual(['/payload/first_name'])
+      expect(paths('student.created', { ...EVENTS['student.created'].sample, last_name: bad })).toEqual(['/payload/last_name'])
+      expect(paths('encadrant.created', { ...EVENTS['encadrant.created'].sample, first_name: bad })).toEqual(['/payload/first_name'])
+    }
+    expect(paths('user.created', { ...EVENTS['user.created'].sample, first_name: "Zoë O'Brien-Núñez" })).toEqual([])
+  })
+
   test('a payload that is not an object fails at /payload', () => {
     expect(paths('user.deleted', null)).toEqual(['/payload'])
     expect(paths('user.deleted', 'x')).toEqual(['/payload'])

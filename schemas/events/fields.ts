@@ -6,6 +6,12 @@ export const Uuid = Type.String({ format: 'uuid' })
 export const Email = Type.String({ format: 'email', maxLength: 254 })
 export const Text = Type.String({ minLength: 1 })
 
+/** One line holding something visible: no control character (a newline, a tab, NUL) nor Unicode line or paragraph separator. */
+export const ONE_LINE_PATTERN = '^(?=[\\s\\S]*[^\\s\\u200B-\\u200D\\u2060\\uFEFF])[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*$'
+
+/** A person's first or last name: one line (what an email quotes of it stays that). */
+export const Name = Type.String({ minLength: 1, pattern: ONE_LINE_PATTERN, description: 'one line, without control characters' })
+
 /**
  * An ISO 8601 calendar date (`2026-09-01`) or date-time (`2026-09-01T08:30:00Z`,
  * seconds, fraction and offset optional). A `pattern`, not a `format`, so any

@@ -1,6 +1,6 @@
 /** Events produced by the profile service: students, encadrants and establishments. */
 import { Type, type Static } from '@sinclair/typebox'
-import { Email, Text, UpdatedFields, Uuid } from './fields.ts'
+import { Email, Name, Text, UpdatedFields, Uuid } from './fields.ts'
 
 export const StudentCreated = Type.Object(
   {
@@ -9,8 +9,8 @@ export const StudentCreated = Type.Object(
     email: Email,
     cin: Type.Optional(Type.String({ minLength: 1, description: 'national identity card number' })),
     phone: Type.Optional(Text),
-    first_name: Type.Optional(Text),
-    last_name: Type.Optional(Text),
+    first_name: Type.Optional(Name),
+    last_name: Type.Optional(Name),
   },
   { description: 'A student profile was created, for a registered user or by an admin.' },
 )
@@ -34,8 +34,8 @@ export const EncadrantCreated = Type.Object(
     user_id: Uuid,
     email: Email,
     phone: Type.Optional(Text),
-    first_name: Type.Optional(Text),
-    last_name: Type.Optional(Text),
+    first_name: Type.Optional(Name),
+    last_name: Type.Optional(Name),
   },
   { description: 'A supervisor (encadrant) profile was created.' },
 )
