@@ -5,7 +5,7 @@ import { userView } from '../../workers/auth/view.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { ChangePassword, Login, Register, SetPassword, UserParams, Verify } from './users/model.ts'
 import { assertStrong, checkPassword, hashPassword } from './users/passwords.ts'
-import { currentUser, getUser, login } from './users/read.ts'
+import { authAccounts, currentUser, getUser, login } from './users/read.ts'
 
 /** Access tokens are short-lived: 15 minutes. */
 export const TOKEN_TTL_SECONDS = 900
@@ -13,6 +13,7 @@ export const TOKEN_TTL_SECONDS = 900
 export const authApi: ApiDefinition = {
   service: 'auth',
   tables: authRuntime,
+  accounts: authAccounts,
   routes: (app, { db, config }) =>
     app
       .post(

@@ -19,6 +19,9 @@ export interface GatewayDeps {
   brokerReady?: () => boolean
 }
 
+/** When to try again after a token could not be checked (auth did not answer). */
+const SESSION_RETRY_AFTER_SECONDS = 2
+
 /** What a page of an allowed origin may read of an answer. */
 const CORS_HEADERS = { 'access-control-expose-headers': 'Allow, Location, Retry-After, X-Request-Id' }
 
@@ -110,9 +113,15 @@ export function createGateway(deps: GatewayDeps) {
     const requestId = String(set.headers['x-request-id'])
     if (!upstream) return notFound(request, requestId)
     const authorization = request.headers.get('authorization')
-    if (params.service !== 'auth' && bearerToken(authorization) && (await sessions(authorization!)) === 'revoked') {
+    const session = params.service !== 'auth' && bearerToken(authorization) ? await sessions(authorization!) : 'valid'
+    if (session === 'revoked') {
       const body = errorBody('UNAUTHENTICATED', 'this token is no longer valid; log in again')
       return new Response(JSON.stringify(body), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
+    }
+    // A token that cannot be checked is not waved through.
+    if (session === 'unknown') {
+      const body = errorBody('SERVICE_UNAVAILABLE', 'this token cannot be checked right now; try again')
+      return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json', 'x-request-id': requestId, 'retry-after': String(SESSION_RETRY_AFTER_SECONDS) } })
     }
     const clientIp = server?.requestIP(request)?.address
     const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp, trustedPeer: isTrustedProxy(clientIp), log })

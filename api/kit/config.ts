@@ -13,6 +13,8 @@ export const ApiConfig = Type.Object({
   MEDTRACK_NAMESPACE: Type.String({ default: '' }),
   JWT_SECRET: Type.String({ minLength: 16, default: DEV_JWT_SECRET }),
   COMMAND_WAIT_MS: Type.Integer({ minimum: 0, default: 3_000 }),
+  /** How long what the API knows of an account (its token version, role) is reused: a retired token is refused within this time. @default 1000 */
+  ACCOUNT_CACHE_MS: Type.Integer({ minimum: 0, default: 1_000 }),
   LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
 })
 export type ApiConfig = Static<typeof ApiConfig>

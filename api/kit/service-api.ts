@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, publicReadiness, registerFormats, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
+import { tokenRefusal, type AccountLookup } from './accounts.ts'
 import type { ApiConfig } from './config.ts'
 import { answerFor, declaresTooLarge, errorBody, isJsonType, MAX_BODY_BYTES, noRoute, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
 import { bearerToken, verifyToken, type Claims, type Role } from './jwt.ts'
@@ -15,6 +16,8 @@ export interface ServiceApiOptions {
   dispatcher: CommandDispatcher
   db: Database
   tables: RuntimeTables
+  /** What the API knows of the account a token names, to refuse a token that is no longer the account's. */
+  accounts: AccountLookup
   log: Logger
   /** Whether the broker is reachable, for /health. */
   brokerReady(): boolean
@@ -63,6 +66,18 @@ export function createServiceApi(o: ServiceApiOptions) {
       return { status: 202, location: `${prefix}/operations/${commandId}`, body: { operation_id: commandId, status: 'pending' } }
     }
     return { status: outcome.reply.status, location: undefined, body: outcome.reply.body }
+  }
+
+  /**
+   * The caller a bearer token names: when its signature is valid, it has not expired and it is still
+   * its account's (`refused` says why not). The account lookup failing is the request's failure (503).
+   */
+  async function authenticate(authorization: string | undefined): Promise<{ caller?: Caller; refused?: string }> {
+    const token = bearerToken(authorization)
+    const claims = token ? await verifyToken(o.config.JWT_SECRET, token) : undefined
+    if (!claims) return {}
+    const refused = tokenRefusal(claims, await o.accounts(claims.sub))
+    return refused ? { refused } : { caller: callerOf(claims) }
   }
 
   const allowed = routeMethods(() => app.routes)
@@ -115,9 +130,7 @@ export function createServiceApi(o: ServiceApiOptions) {
       if (fields && typeof fields === 'object' && typeof fields.email === 'string') fields.email = fields.email.trim()
     })
     .derive({ as: 'global' }, async ({ headers, request, set, body, query, params }) => {
-      const token = bearerToken(headers.authorization)
-      const claims = token ? await verifyToken(o.config.JWT_SECRET, token) : undefined
-      const caller = claims ? callerOf(claims) : undefined
+      const { caller, refused } = await authenticate(headers.authorization)
       const requestId = String(set.headers['x-request-id'])
       const key = request.headers.get('idempotency-key')
       // Taken now, before validation trims the body.
@@ -131,7 +144,7 @@ export function createServiceApi(o: ServiceApiOptions) {
         if (answer.location) set.headers.location = answer.location
         return answer.body
       }
-      return { caller, requestId, send, nul }
+      return { caller, refused, requestId, send, nul }
     })
     .onBeforeHandle({ as: 'global' }, ({ nul }) => {
       if (nul.length > 0) throw new DomainError(422, 'VALIDATION_FAILED', 'text must not contain the NUL character', nul)
@@ -139,8 +152,8 @@ export function createServiceApi(o: ServiceApiOptions) {
     .macro({
       /** Requires a valid token (401) and, with roles, one of them (403), before the body is even validated. */
       auth: (roles: true | Role[]) => ({
-        transform({ caller }) {
-          if (!caller) throw new DomainError(401, 'UNAUTHENTICATED', 'a valid bearer token is required')
+        transform({ caller, refused }) {
+          if (!caller) throw new DomainError(401, 'UNAUTHENTICATED', refused ?? 'a valid bearer token is required')
           if (roles !== true && !roles.includes(caller.role)) throw new DomainError(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`)
         },
         resolve: ({ caller }) => ({ user: caller! }),

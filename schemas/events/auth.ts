@@ -28,8 +28,13 @@ export const UserVerified = Type.Object(
 export type UserVerified = Static<typeof UserVerified>
 
 export const UserPasswordChanged = Type.Object(
-  { user_id: Uuid },
-  { description: 'The user set or changed their password. Never carries the password.' },
+  {
+    user_id: Uuid,
+    token_version: Type.Optional(
+      Type.Integer({ minimum: 0, description: "the account's token version from now on: tokens issued with an older one are retired (absent: one more than before)" }),
+    ),
+  },
+  { description: 'The user set or changed their password; the tokens issued before stop working. Never carries the password.' },
 )
 export type UserPasswordChanged = Static<typeof UserPasswordChanged>
 

@@ -24,7 +24,7 @@ const EVENTS: { [T in EventType]: { required: string[]; sample: EventPayload<T> 
     sample: { user_id: ID.user, email: 'amina@example.org', role: 'student', first_name: 'Amina', last_name: 'Benali' },
   },
   'user.verified': { required: ['user_id', 'email'], sample: { user_id: ID.user, email: 'amina@example.org' } },
-  'user.password_changed': { required: ['user_id'], sample: { user_id: ID.user } },
+  'user.password_changed': { required: ['user_id'], sample: { user_id: ID.user, token_version: 3 } },
   'user.deleted': { required: ['user_id'], sample: { user_id: ID.user } },
   'student.created': {
     required: ['student_id', 'user_id', 'email'],

@@ -82,6 +82,8 @@ export async function startPlatform(label: string) {
     database,
     smtp,
     gateway,
+    /** Where each service API listens, to reach it straight, without the gateway. */
+    apis: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<(typeof SERVICES)[number], string>,
     running,
     start,
     stop,
