@@ -14,7 +14,7 @@ export const authApi: ApiDefinition = {
   service: 'auth',
   tables: authRuntime,
   accounts: authAccounts,
-  routes: (app, { db, config }) =>
+  routes: (app, { db, jwtSecret }) =>
     app
       .post(
         '/register',
@@ -26,7 +26,7 @@ export const authApi: ApiDefinition = {
         },
         { body: Register },
       )
-      .post('/login', ({ body }) => login(db, config.JWT_SECRET, TOKEN_TTL_SECONDS, body.email, body.password), { body: Login })
+      .post('/login', ({ body }) => login(db, jwtSecret, TOKEN_TTL_SECONDS, body.email, body.password), { body: Login })
       .post('/verify', ({ body, send }) => send('auth.verify_email', { token_hash: hashToken(body.token) }), { body: Verify })
       .post(
         '/password',

@@ -13,6 +13,8 @@ import { bearerToken, verifyToken, type Claims, type Role } from './jwt.ts'
 export interface ServiceApiOptions {
   service: string
   config: ApiConfig
+  /** The key access tokens are signed with: JWT_SECRET, or the platform's own. */
+  jwtSecret: string
   dispatcher: CommandDispatcher
   db: Database
   tables: RuntimeTables
@@ -74,7 +76,7 @@ export function createServiceApi(o: ServiceApiOptions) {
    */
   async function authenticate(authorization: string | undefined): Promise<{ caller?: Caller; refused?: string }> {
     const token = bearerToken(authorization)
-    const claims = token ? await verifyToken(o.config.JWT_SECRET, token) : undefined
+    const claims = token ? await verifyToken(o.jwtSecret, token) : undefined
     if (!claims) return {}
     const refused = tokenRefusal(claims, await o.accounts(claims.sub))
     return refused ? { refused } : { caller: callerOf(claims) }
