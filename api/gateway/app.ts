@@ -1,7 +1,8 @@
 import { Elysia } from 'elysia'
 import { compileCatalogue, describe, MedTrackError, newId, Names, publicReadiness, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
-import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, noRoute, payloadTooLarge } from '../kit/errors.ts'
+import { DEFAULT_BODY_LIMIT, readBody } from '../kit/body.ts'
+import { answerFor, declaresTooLarge, errorBody, noRoute, payloadTooLarge } from '../kit/errors.ts'
 import { bearerToken } from '../kit/jwt.ts'
 import { routeMethods } from '../kit/service-api.ts'
 import { upstreamUrls, type GatewayConfig } from './config.ts'
@@ -90,21 +91,17 @@ export function createGateway(deps: GatewayDeps) {
   const document = asyncApiDocument(catalogue, { exchange: new Names(config.MEDTRACK_NAMESPACE).events, serverUrl: config.RABBITMQ_URL })
   const brokerReady = deps.brokerReady ?? (() => true)
 
-  const publish = async ({ request, set }: { request: Request; set: { status?: number | string; headers: Record<string, string | number> } }) => {
-    // A body that declares its length was measured on arrival; one sent chunked is measured here.
-    const bytes = await request.arrayBuffer()
-    if (bytes.byteLength > MAX_BODY_BYTES) throw payloadTooLarge()
-    return reply(
+  const publish = async ({ request, set }: { request: Request; set: { status?: number | string; headers: Record<string, string | number> } }) =>
+    reply(
       set,
       await publishExternalEvent(publishDeps, {
         authorization: request.headers.get('authorization'),
         contentType: request.headers.get('content-type'),
-        body: new TextDecoder().decode(bytes),
+        readBody: async () => new TextDecoder().decode(await readBody(request, DEFAULT_BODY_LIMIT)),
         requestId: String(set.headers['x-request-id']),
         idempotencyKey: request.headers.get('idempotency-key'),
       }),
     )
-  }
 
   const sessions = createSessionCheck({ authUrl: upstreams.get('auth')!, cacheMs: config.SESSION_CACHE_MS, log })
 

@@ -16,8 +16,8 @@ export interface PublishDeps {
 export interface ExternalPublish {
   authorization: string | null
   contentType: string | null
-  /** The request body, as sent. */
-  body: string
+  /** Reads the request body as sent, refusing (413) one over what the endpoint takes; called once the key is checked. */
+  readBody(): Promise<string>
   /** Becomes the event's correlation id. */
   requestId: string
   /** The same key from the same API key publishes the same event id, so consumers apply a retried event once. */
@@ -37,7 +37,8 @@ export const externalService = (keyName: string) => `external:${keyName}`
 const RETRY_AFTER_SECONDS = 5
 
 /**
- * Checks, in this order, the API key (401), that the body is sent as JSON (415), the body (400, 422), the event type
+ * Checks, in this order, the API key (401, before the body is read at all), that the body is sent as JSON (415),
+ * its size (413 over 64 KiB), the body (400, 422), the event type
  * against the catalogue (422 at `/event_type`), the key's patterns (403) and the
  * payload (422 at `/payload/...`); then publishes, the envelope's `service` being
  * `external:<key name>` (`service_name` is only logged), and answers 202 once the broker
@@ -59,9 +60,11 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
     return { status: refusal.status, body: errorBody(refusal.code, refusal.message, refusal.problems) }
   }
 
+  // Only now, for a known key, is the body read at all.
+  const text = await req.readBody()
   let data: unknown
   try {
-    data = JSON.parse(req.body)
+    data = JSON.parse(text)
   } catch {
     return { status: 400, body: errorBody('MALFORMED_JSON', 'the request body is not valid JSON') }
   }
