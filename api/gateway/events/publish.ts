@@ -33,7 +33,7 @@ export interface Answer {
 const requestCheck = TypeCompiler.Compile(PublishRequest)
 
 /** The producer an external event's envelope names: the API key it was published with, never what its body says. */
-export const externalService = (keyName: string) => `external:${keyName}`
+const externalService = (keyName: string) => `external:${keyName}`
 const RETRY_AFTER_SECONDS = 5
 
 /**
