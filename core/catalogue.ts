@@ -18,6 +18,8 @@ export interface PayloadValidator {
   /** Problems of `payload` against the schema of `type`; empty when valid. Unknown types are a problem at `/event_type`. */
   check(type: string, payload: unknown): Problem[]
   has(type: string): boolean
+  /** The definition of `type`, an own entry of the catalogue only: `constructor` or `__proto__` is no event type. */
+  definition(type: string): EventDefinition | undefined
   catalogue: Catalogue
 }
 
@@ -28,6 +30,7 @@ export function compileCatalogue(catalogue: Catalogue): PayloadValidator {
   return {
     catalogue,
     has: (type) => checks.has(type),
+    definition: (type) => (Object.hasOwn(catalogue, type) ? catalogue[type] : undefined),
     check(type, payload) {
       const check = checks.get(type)
       if (!check) return [{ path: '/event_type', message: `unknown event type '${type}'` }]

@@ -7,10 +7,11 @@ export type Service = (typeof SERVICES)[number]
 /** The single source of which events each service's queue receives (DESIGN.md §3). */
 export const EVENT_BINDINGS: Readonly<Record<Service, readonly string[]>> = {
   auth: ['user.*', 'student.*', 'encadrant.*'],
-  profile: ['user.created', 'user.verified', 'user.deleted', 'stage.accepted', 'stage.cancelled'],
-  comm: ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*'],
-  core: ['student.*', 'encadrant.*', 'establishment.*', 'grade.assigned'],
-  eval: ['stage.*', 'student.*', 'encadrant.*'],
+  // Every service with an API also binds the account events its token versions are kept from.
+  profile: ['user.created', 'user.verified', 'user.deleted', 'user.password_changed', 'stage.accepted', 'stage.cancelled'],
+  comm: ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted'],
+  core: ['student.*', 'encadrant.*', 'establishment.*', 'grade.assigned', 'user.created', 'user.password_changed', 'user.deleted'],
+  eval: ['stage.*', 'student.*', 'encadrant.*', 'user.created', 'user.password_changed', 'user.deleted'],
 }
 
 /** Delays of the retry tiers, in milliseconds: 1 s, 5 s, 30 s, 2 min, 10 min. */

@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { Connection } from 'rabbitmq-client'
-import { deleteTopology, dropDatabase } from '../core/index.ts'
+import { eq } from 'drizzle-orm'
+import { verifyToken } from '../api/kit/jwt.ts'
+import { deleteTopology, dropDatabase, openDatabase } from '../core/index.ts'
+import { secrets } from '../schemas/db/platform.ts'
 import { commandBindings } from '../schemas/commands/index.ts'
 import { RABBITMQ_URL, testNamespace, waitFor } from '../test/broker.ts'
 import { spawnEntry } from '../test/processes.ts'
@@ -18,7 +21,7 @@ afterAll(async () => {
 
 describe('bun run dev', () => {
   test('migrates, starts the gateway and every API and worker on its port, runs a registration, and stops them all on Ctrl-C', async () => {
-    const dev = spawnEntry('scripts/dev.ts', { DATABASE_URL: databaseUrl, MEDTRACK_NAMESPACE: namespace })
+    const dev = spawnEntry('scripts/dev.ts', { DATABASE_URL: databaseUrl, MEDTRACK_NAMESPACE: namespace, JWT_SECRET: '' })
     const specs = existingProcesses()
     expect(specs.map((s) => s.name)).toEqual(expect.arrayContaining(['gateway', 'auth-api', 'auth-worker', 'profile-api', 'profile-worker', 'core-api', 'core-worker', 'comm-api', 'comm-worker']))
     for (const s of specs) await dev.waitForLine(new RegExp(`^${s.name}\\s*\\| .*"(api listening|worker started)"`), 20_000)
@@ -33,6 +36,11 @@ describe('bun run dev', () => {
     expect(registered.status).toBe(201)
     const login = await fetch('http://127.0.0.1:8080/auth/api/login', { method: 'POST', headers: json, body: JSON.stringify({ email: address, password: 'correct horse 42' }) })
     const { access_token: token } = await login.json()
+    // With no JWT_SECRET given, the token is signed with the platform's own secret, made by migrate.
+    const db = openDatabase(databaseUrl, { max: 1 })
+    const [secret] = await db.select().from(secrets).where(eq(secrets.name, 'jwt'))
+    await db.$client.end()
+    expect(await verifyToken(secret!.value, token)).toMatchObject({ role: 'student' })
     const auth = { authorization: `Bearer ${token}` }
     await waitFor(async () => (await fetch('http://127.0.0.1:8080/profile/api/students/me', { headers: auth })).status === 200, 10_000, 'the profile')
     await waitFor(async () => (await (await fetch('http://127.0.0.1:8080/comm/api/notifications', { headers: auth })).json()).items?.length === 1, 10_000, 'the welcome')

@@ -8,7 +8,7 @@
 import type { Subprocess } from 'bun'
 import { noArgumentsOrExit } from './cli.ts'
 import { forEachLine } from './lines.ts'
-import { existingProcesses, type ProcessSpec } from './processes.ts'
+import { childEnvironment, existingProcesses, type ProcessSpec } from './processes.ts'
 
 const USAGE = 'usage: bun run dev   (migrates the database, then runs every API, worker and the gateway until Ctrl-C; settings from the environment, see README.md)'
 noArgumentsOrExit(process.argv.slice(2), USAGE)
@@ -25,7 +25,7 @@ function prefix(name: string, i: number): string {
 function start(spec: ProcessSpec, i: number): Subprocess<'ignore', 'pipe', 'pipe'> {
   const child = Bun.spawn(['bun', spec.entry], {
     cwd: root,
-    env: { ...process.env, PORT: String(spec.port) },
+    env: childEnvironment(spec, process.env),
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',

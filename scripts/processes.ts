@@ -21,3 +21,11 @@ export const PROCESSES: readonly ProcessSpec[] = [
 export function existingProcesses(root = ROOT): ProcessSpec[] {
   return PROCESSES.filter((p) => existsSync(`${root}/${p.entry}`))
 }
+
+/**
+ * The environment `bun run dev` gives a child: its own, and the child's PORT. Nothing else, no secret
+ * of its own above all: without JWT_SECRET the APIs read the platform's, which migrate made.
+ */
+export function childEnvironment(spec: ProcessSpec, env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...env, PORT: String(spec.port) }
+}

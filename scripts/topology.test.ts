@@ -5,12 +5,12 @@ import { commandBindings } from '../schemas/commands/index.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
 
-/** The queue table of DESIGN.md §3, copied from the document rather than from code. */
+/** The design's queue table, copied rather than read from code, with the account events each service's token versions are kept from. */
 const DESIGN_BINDINGS: Record<string, string[]> = {
   'auth.events': ['user.*', 'student.*', 'encadrant.*'],
-  'profile.events': ['user.created', 'user.verified', 'user.deleted'],
-  'comm.events': ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*'],
-  'core.events': ['student.*', 'encadrant.*'],
+  'profile.events': ['user.created', 'user.verified', 'user.deleted', 'user.password_changed'],
+  'comm.events': ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted'],
+  'core.events': ['student.*', 'encadrant.*', 'user.created', 'user.password_changed', 'user.deleted'],
   'eval.events': ['stage.*', 'student.*'],
 }
 

@@ -6,8 +6,10 @@ export interface ReceivedMail {
   subject: string
   /** The `Message-ID` header. */
   messageId: string
-  /** The decoded text body. */
+  /** The decoded text body (of a multipart message, its text/plain part). */
   text: string
+  /** The decoded text/html part, when the message has one. */
+  html?: string
   raw: string
 }
 
@@ -17,14 +19,37 @@ function decodeQuotedPrintable(s: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8')
 }
 
-function parse(raw: string, from: string, to: string[]): ReceivedMail {
+/** One entity of a message (the message itself, or a part of a multipart one): its headers and decoded body. */
+interface Entity {
+  header(name: string): string
+  body: string
+}
+
+function entity(raw: string): Entity {
   const [head = '', ...rest] = raw.split(/\r?\n\r?\n/)
   const headers = head.replace(/\r?\n[ \t]+/g, ' ')
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(headers)?.[1]?.trim() ?? ''
   let body = rest.join('\n\n')
   if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) body = decodeQuotedPrintable(body)
   if (/base64/i.test(header('Content-Transfer-Encoding'))) body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
-  return { from, to, subject: header('Subject'), messageId: header('Message-ID'), text: body, raw }
+  return { header, body }
+}
+
+/** The leaf parts of a multipart entity (alternatives nested in a mixed message included), or the entity itself. */
+function leaves(e: Entity): Entity[] {
+  const boundary = /^multipart\/.*boundary="?([^";]+)"?/i.exec(e.header('Content-Type'))?.[1]
+  if (!boundary) return [e]
+  const parts = e.body.split(`--${boundary}`).slice(1)
+  return parts.filter((p) => !p.startsWith('--')).flatMap((p) => leaves(entity(p.replace(/^\r?\n/, '').replace(/\r?\n$/, ''))))
+}
+
+function parse(raw: string, from: string, to: string[]): ReceivedMail {
+  const message = entity(raw)
+  const parts = leaves(message)
+  const of = (type: string) => parts.find((p) => p.header('Content-Type').toLowerCase().startsWith(type))?.body
+  const text = of('text/plain') ?? (parts.length === 1 ? message.body : '')
+  const html = of('text/html')
+  return { from, to, subject: message.header('Subject'), messageId: message.header('Message-ID'), text, ...(html === undefined ? {} : { html }), raw }
 }
 
 /**

@@ -5,7 +5,7 @@ import { userView } from '../../workers/auth/view.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { ChangePassword, Login, Register, SetPassword, UserParams, Verify } from './users/model.ts'
 import { assertStrong, checkPassword, hashPassword } from './users/passwords.ts'
-import { currentUser, getUser, login } from './users/read.ts'
+import { assertSetPasswordToken, authAccounts, currentUser, getUser, login } from './users/read.ts'
 
 /** Access tokens are short-lived: 15 minutes. */
 export const TOKEN_TTL_SECONDS = 900
@@ -13,7 +13,8 @@ export const TOKEN_TTL_SECONDS = 900
 export const authApi: ApiDefinition = {
   service: 'auth',
   tables: authRuntime,
-  routes: (app, { db, config }) =>
+  accounts: authAccounts,
+  routes: (app, { db, jwtSecret }) =>
     app
       .post(
         '/register',
@@ -25,7 +26,7 @@ export const authApi: ApiDefinition = {
         },
         { body: Register },
       )
-      .post('/login', ({ body }) => login(db, config.JWT_SECRET, TOKEN_TTL_SECONDS, body.email, body.password), { body: Login })
+      .post('/login', ({ body }) => login(db, jwtSecret, TOKEN_TTL_SECONDS, body.email, body.password), { body: Login })
       .post('/verify', ({ body, send }) => send('auth.verify_email', { token_hash: hashToken(body.token) }), { body: Verify })
       .post(
         '/password',
@@ -43,7 +44,10 @@ export const authApi: ApiDefinition = {
         '/password/set',
         async ({ body, send }) => {
           assertStrong(body.password)
-          return send('auth.set_password', { token_hash: hashToken(body.token), password_hash: await hashPassword(body.password) })
+          // The link's token first: nobody without one makes this API hash a password.
+          const tokenHash = hashToken(body.token)
+          await assertSetPasswordToken(db, tokenHash)
+          return send('auth.set_password', { token_hash: tokenHash, password_hash: await hashPassword(body.password) })
         },
         { body: SetPassword },
       )

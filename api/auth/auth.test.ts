@@ -9,7 +9,8 @@ import type { TestDatabase } from '../../test/database.ts'
 import { bearer, post as postJson, startService, tokenFor, type Service } from '../../test/service.ts'
 import { linkToken, startSmtpSink } from '../../test/smtp.ts'
 import { AuthSettings } from '../../workers/auth/settings.ts'
-import { hashToken } from '../../workers/auth/tokens.ts'
+import { queueTokenEmail } from '../../workers/auth/mail.ts'
+import { hashToken, SET_PASSWORD } from '../../workers/auth/tokens.ts'
 import { authWorker } from '../../workers/auth/worker.ts'
 import { authApi } from './app.ts'
 
@@ -148,6 +149,49 @@ describe('auth', () => {
     expect((await again.json()).problems[0].path).toBe('/email')
     expect((await post('/login', { email: address, password: 'wrong password 1' })).status).toBe(401)
     expect((await post('/login', { email: email('nobody'), password: 'whatever 123' })).status).toBe(401)
+  })
+
+  test("a name is one line: one holding a newline, a tab or another control character → 422 naming the field; no account, no email", async () => {
+    const phishing = 'Bob,\n\nIMPORTANT: your account is suspended, log in at http://evil.example'
+    for (const [field, value] of [['first_name', phishing], ['last_name', 'Diallo\r\nBcc: someone@evil.example'], ['first_name', 'Ana\tMaria'], ['last_name', 'x\u2028y']] as const) {
+      const address = email('oneline')
+      const res = await post('/register', { email: address, password: 'correct horse 42', role: 'student', first_name: 'Ana', last_name: 'Diallo', [field]: value })
+      expect(res.status).toBe(422)
+      expect(await res.json()).toEqual({
+        error: 'VALIDATION_FAILED',
+        message: 'invalid body',
+        problems: [{ path: `/${field}`, message: 'must be one line, without control characters (a newline, a tab)' }],
+      })
+      expect(await database.db.select().from(users).where(eq(users.email, address))).toHaveLength(0)
+    }
+    await Bun.sleep(300)
+    expect(smtp.mails.filter((m) => m.to.some((to) => to.startsWith('oneline-')))).toHaveLength(0)
+  })
+
+  test('the name a person typed is set apart in the email: quoted in the text, escaped in the HTML, never read as the email\'s own words or markup', async () => {
+    const address = email('markup')
+    const name = `Zoë <a href="http://evil.example">click</a> & 'co'`
+    expect((await post('/register', { email: address, password: 'correct horse 42', role: 'student', first_name: name, last_name: 'Diallo' })).status).toBe(201)
+    await waitFor(() => smtp.to(address).length === 1, 10_000, 'the verification email')
+    const [mail] = smtp.to(address)
+    expect(mail!.text.startsWith(`Hello “${name}”,\n\nWelcome to MedTrack.`)).toBe(true)
+    expect(mail!.html).toContain('<p>Hello “<span class="typed">Zoë &lt;a href=&quot;http://evil.example&quot;&gt;click&lt;/a&gt; &amp; &#39;co&#39;</span>”,</p>')
+    expect(mail!.html).not.toContain('<a href="http://evil.example">')
+    // The link is ours, and works.
+    expect(mail!.html).toContain(`<a href="https://medtrack.example.org/verify?token=${linkToken(mail!)}">`)
+    expect((await post('/verify', { token: linkToken(mail!) })).status).toBe(200)
+
+    // A name stored before names were one line (or that came another way) is still shown on one line, quoted.
+    const legacy = email('legacy')
+    const id = crypto.randomUUID()
+    await database.db.transaction(async (tx) => {
+      await tx.insert(users).values({ id, email: legacy, role: 'student', firstName: 'Bob,\n\nIMPORTANT: your account is suspended', lastName: 'X' })
+      await queueTokenEmail(tx, { PUBLIC_URL: 'https://medtrack.example.org' }, { id, email: legacy, firstName: 'Bob,\n\nIMPORTANT: your account is suspended' }, SET_PASSWORD)
+    })
+    await waitFor(() => smtp.to(legacy).length === 1, 10_000, 'the set-password email')
+    const [old] = smtp.to(legacy)
+    expect(old!.text.split('\n')[0]).toBe('Hello “Bob, IMPORTANT: your account is suspended”,')
+    expect(old!.html).toContain('<p>Hello “<span class="typed">Bob, IMPORTANT: your account is suspended</span>”,</p>')
   })
 
   test('changing the password: the old token stops working, the new password logs in, the old does not', async () => {

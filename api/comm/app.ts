@@ -1,4 +1,4 @@
-import { commRuntime } from '../../schemas/db/comm.ts'
+import { commRuntime, commTokenVersions } from '../../schemas/db/comm.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { filterOf, NotificationParams, NotificationQuery } from './notifications/model.ts'
 import { listNotifications } from './notifications/read.ts'
@@ -6,6 +6,7 @@ import { listNotifications } from './notifications/read.ts'
 export const commApi: ApiDefinition = {
   service: 'comm',
   tables: commRuntime,
+  accounts: commTokenVersions,
   routes: (app, { db }) =>
     app
       .get('/notifications', ({ query, user }) => listNotifications(db, user, filterOf(query)), { auth: true, query: NotificationQuery })

@@ -1,7 +1,8 @@
 import { Elysia } from 'elysia'
 import { compileCatalogue, describe, MedTrackError, Names, requestIdFrom, publicReadiness, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
-import { answerFor, declaresTooLarge, errorBody, MAX_BODY_BYTES, noRoute, payloadTooLarge } from '../kit/errors.ts'
+import { DEFAULT_BODY_LIMIT, readBody } from '../kit/body.ts'
+import { answerFor, declaresTooLarge, errorBody, noRoute, payloadTooLarge } from '../kit/errors.ts'
 import { bearerToken } from '../kit/jwt.ts'
 import { routeMethods } from '../kit/service-api.ts'
 import { upstreamUrls, type GatewayConfig } from './config.ts'
@@ -20,6 +21,9 @@ export interface GatewayDeps {
   brokerReady?: () => boolean
 }
 
+/** When to try again after a token could not be checked (auth did not answer). */
+const SESSION_RETRY_AFTER_SECONDS = 2
+
 /** What a page of an allowed origin may read of an answer. */
 const CORS_HEADERS = { 'access-control-expose-headers': 'Allow, Location, Retry-After, X-Request-Id' }
 
@@ -34,6 +38,15 @@ const CORS_PREFLIGHT_HEADERS = {
 function corsOrigins(setting: string): (origin: string) => boolean {
   const origins = new Set(setting.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
   return origins.has('*') ? () => true : (origin) => origins.has(origin)
+}
+
+/** An address as written in TRUSTED_PROXIES or seen on a socket: an IPv4 address mapped into IPv6 is the IPv4 one. */
+const plainAddress = (address: string) => address.trim().toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1')
+
+/** TRUSTED_PROXIES as a test of a peer's address. */
+function trustedProxies(setting: string): (address: string | undefined) => boolean {
+  const trusted = new Set(setting.split(',').map(plainAddress).filter(Boolean))
+  return (address) => address !== undefined && trusted.has(plainAddress(address))
 }
 
 const requestIdOf = (request: Request): string => requestIdFrom(request.headers.get('x-request-id'))
@@ -76,21 +89,17 @@ export function createGateway(deps: GatewayDeps) {
   const document = asyncApiDocument(catalogue, { exchange: new Names(config.MEDTRACK_NAMESPACE).events, serverUrl: config.RABBITMQ_URL })
   const brokerReady = deps.brokerReady ?? (() => true)
 
-  const publish = async ({ request, set }: { request: Request; set: { status?: number | string; headers: Record<string, string | number> } }) => {
-    // A body that declares its length was measured on arrival; one sent chunked is measured here.
-    const bytes = await request.arrayBuffer()
-    if (bytes.byteLength > MAX_BODY_BYTES) throw payloadTooLarge()
-    return reply(
+  const publish = async ({ request, set }: { request: Request; set: { status?: number | string; headers: Record<string, string | number> } }) =>
+    reply(
       set,
       await publishExternalEvent(publishDeps, {
         authorization: request.headers.get('authorization'),
         contentType: request.headers.get('content-type'),
-        body: new TextDecoder().decode(bytes),
+        readBody: async () => new TextDecoder().decode(await readBody(request, DEFAULT_BODY_LIMIT)),
         requestId: String(set.headers['x-request-id']),
         idempotencyKey: request.headers.get('idempotency-key'),
       }),
     )
-  }
 
   const sessions = createSessionCheck({ authUrl: upstreams.get('auth')!, cacheMs: config.SESSION_CACHE_MS, log })
 
@@ -99,17 +108,25 @@ export function createGateway(deps: GatewayDeps) {
     const requestId = String(set.headers['x-request-id'])
     if (!upstream) return notFound(request, requestId)
     const authorization = request.headers.get('authorization')
-    if (params.service !== 'auth' && bearerToken(authorization) && (await sessions(authorization!)) === 'revoked') {
+    const session = params.service !== 'auth' && bearerToken(authorization) ? await sessions(authorization!) : 'valid'
+    if (session === 'revoked') {
       const body = errorBody('UNAUTHENTICATED', 'this token is no longer valid; log in again')
       return new Response(JSON.stringify(body), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': requestId } })
     }
-    const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp: server?.requestIP(request)?.address, log })
+    // A token that cannot be checked is not waved through.
+    if (session === 'unknown') {
+      const body = errorBody('SERVICE_UNAVAILABLE', 'this token cannot be checked right now; try again')
+      return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json', 'x-request-id': requestId, 'retry-after': String(SESSION_RETRY_AFTER_SECONDS) } })
+    }
+    const clientIp = server?.requestIP(request)?.address
+    const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp, trustedPeer: isTrustedProxy(clientIp), log })
     // An answer's own Vary wins over the gateway's: Origin is added to it.
     const vary = answer.headers.get('vary')
     if (corsOn && vary && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) answer.headers.set('vary', `${vary}, Origin`)
     return answer
   }
 
+  const isTrustedProxy = trustedProxies(config.TRUSTED_PROXIES)
   const corsAllows = corsOrigins(config.CORS_ORIGINS)
   const corsOn = config.CORS_ORIGINS.trim() !== ''
 

@@ -24,6 +24,12 @@ export const GatewayConfig = Type.Object({
    * (`http://localhost:5173,https://app.example.org`) or `*`. Empty (the default): same origin only.
    */
   CORS_ORIGINS: Type.String({ default: '' }),
+  /**
+   * Addresses of the proxies in front of the gateway (a load balancer, say), comma-separated:
+   * a request from one of them keeps its X-Forwarded-For, the gateway appending the proxy's address.
+   * From anyone else X-Forwarded-For is what the gateway saw: the socket's address. @default '' (none)
+   */
+  TRUSTED_PROXIES: Type.String({ default: '' }),
   /** How long an upstream API may take to start answering before the gateway answers 504. @default 30000 */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
   /** How long an API key lookup is reused: a revoked key stops working within this time. @default 2000 */

@@ -4,6 +4,7 @@ import { openDatabase, parseConfig, PublishTimeoutError, SERVICES, silentLogger 
 import { catalogue } from '../../schemas/events/index.ts'
 import { closedPort } from '../../test/service.ts'
 import { MAX_BODY_BYTES } from '../kit/errors.ts'
+import { signToken, type Role } from '../kit/jwt.ts'
 import { createGateway } from './app.ts'
 import { GatewayConfig } from './config.ts'
 
@@ -15,6 +16,10 @@ interface Seen {
   headers: Record<string, string>
   body: string
 }
+
+/** Tokens of the test: auth (its stand-in) knows `current`, has retired `retired`, and fails to check `unanswered`. */
+const tokenOf = (role: Role) => signToken('gateway-test-secret-0123456789abcdef', { sub: crypto.randomUUID(), role })
+const [current, retired, unanswered] = await Promise.all([tokenOf('admin'), tokenOf('student'), tokenOf('student')])
 
 const seen: Record<string, Seen[]> = {}
 const upstreams: Record<string, Server<undefined>> = {}
@@ -32,8 +37,14 @@ function standIn(service: string): Server<undefined> {
       const record: Seen = { method: req.method, path: url.pathname, search: url.search, headers: Object.fromEntries(req.headers), body: await req.text() }
       seen[service]!.push(record)
       const requestId = req.headers.get('x-request-id') ?? ''
-      // auth's session check: a token retired by a password change is refused.
-      if (url.pathname === '/auth/api/me' && req.headers.get('authorization')?.endsWith(' retired')) return Response.json({ error: 'UNAUTHENTICATED' }, { status: 401 })
+      // auth's session check: a token retired by a password change is refused; one it cannot check fails.
+      if (url.pathname === '/auth/api/me' && req.headers.has('authorization')) {
+        const token = req.headers.get('authorization')!.split(/\s+/)[1]!
+        if (token === retired) return Response.json({ error: 'UNAUTHENTICATED' }, { status: 401 })
+        if (token === unanswered) return Response.json({ error: 'INTERNAL' }, { status: 500 })
+        const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+        return Response.json({ id: claims.sub, role: claims.role })
+      }
       switch (url.pathname.replace(`/${service}/api`, '')) {
         case '/students':
           return Response.json({ student_id: 'st-1', received: record.body }, { status: 201, headers: { location: `/${service}/api/students/st-1`, 'x-request-id': requestId } })
@@ -107,7 +118,7 @@ describe('forwarding /S/api/* to the service APIs', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: 'Bearer some.jwt.token',
+        authorization: `Bearer ${current}`,
         'idempotency-key': 'create-ana-1',
         'x-request-id': 'req-from-client-1',
         'accept-language': 'fr',
@@ -125,7 +136,7 @@ describe('forwarding /S/api/* to the service APIs', () => {
     expect(req).toMatchObject({ method: 'POST', path: '/profile/api/students', search: '?notify=true', body })
     expect(req.headers).toMatchObject({
       'content-type': 'application/json',
-      authorization: 'Bearer some.jwt.token',
+      authorization: `Bearer ${current}`,
       'idempotency-key': 'create-ana-1',
       'x-request-id': 'req-from-client-1',
       'accept-language': 'fr',
@@ -243,6 +254,33 @@ describe('forwarding /S/api/* to the service APIs', () => {
     expect((await download.text()).length).toBe(3 * 1024 * 1024)
   })
 
+  test("X-Forwarded-For is the address the gateway saw: a client's own (or X-Real-IP, Forwarded) is dropped, unless it comes through a proxy in TRUSTED_PROXIES", async () => {
+    const claims = { 'x-forwarded-for': '203.0.113.9', 'x-real-ip': '203.0.113.9', forwarded: 'for=203.0.113.9' }
+    await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/where`, { headers: claims })
+    expect(last('comm').headers['x-forwarded-for']).toBe('127.0.0.1')
+    expect(last('comm').headers['x-real-ip']).toBeUndefined()
+    expect(last('comm').headers.forwarded).toBeUndefined()
+
+    // In-process (no socket), nothing is known of the caller: no X-Forwarded-For at all.
+    await call('/comm/api/where', { headers: claims })
+    expect(last('comm').headers['x-forwarded-for']).toBeUndefined()
+
+    const env = Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${upstreams[s]!.port}`]))
+    for (const [trusted, seenFor] of [
+      ['10.0.0.7, 127.0.0.1', '203.0.113.9, 127.0.0.1'],
+      ['::ffff:127.0.0.1', '203.0.113.9, 127.0.0.1'],
+      ['10.0.0.7', '127.0.0.1'],
+    ] as const) {
+      const behindProxy = gatewayFor({ ...env, TRUSTED_PROXIES: trusted }).listen({ port: 0, hostname: '127.0.0.1' })
+      try {
+        await fetch(`http://127.0.0.1:${behindProxy.server!.port}/comm/api/where`, { headers: { 'x-forwarded-for': '203.0.113.9' } })
+        expect(last('comm').headers['x-forwarded-for']).toBe(seenFor)
+      } finally {
+        await behindProxy.stop()
+      }
+    }
+  })
+
   test('a body declared over 10 MiB → 413 in JSON; the service API never sees it', async () => {
     const before = seen.comm!.length
     const res = await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/echo-size`, { method: 'POST', body: 'x'.repeat(MAX_BODY_BYTES + 1), headers: { 'content-type': 'text/plain', 'x-request-id': 'req-big' } })
@@ -292,13 +330,30 @@ describe('the gateway itself', () => {
   test("a token auth has retired is refused at the gateway, whatever the case of the scheme; the service never sees the request", async () => {
     for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
       const before = seen.profile!.length
-      const res = await call('/profile/api/students', { headers: { authorization: `${scheme} retired` } })
+      const res = await call('/profile/api/students', { headers: { authorization: `${scheme} ${retired}` } })
       expect(res.status).toBe(401)
       expect(await res.json()).toEqual({ error: 'UNAUTHENTICATED', message: 'this token is no longer valid; log in again' })
       expect(seen.profile!.length).toBe(before)
     }
-    const current = await call('/profile/api/students', { method: 'POST', headers: { authorization: 'bearer current' } })
-    expect(current.status).toBe(201)
+    const ok = await call('/profile/api/students', { method: 'POST', headers: { authorization: `bearer ${current}` } })
+    expect(ok.status).toBe(201)
+  })
+
+  test('a token auth cannot check (it fails, or does not answer) → 503 with Retry-After, never waved through; the service never sees the request', async () => {
+    const before = seen.profile!.length
+    const res = await call('/profile/api/students', { method: 'POST', headers: { authorization: `Bearer ${unanswered}`, 'content-type': 'application/json' }, body: '{}' })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('2')
+    expect(await res.json()).toEqual({ error: 'SERVICE_UNAVAILABLE', message: 'this token cannot be checked right now; try again' })
+
+    const env = Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${upstreams[s]!.port}`]))
+    const authDown = gatewayFor({ ...env, AUTH_API_URL: `http://127.0.0.1:${await closedPort()}` })
+    const down = await authDown.handle(new Request('http://localhost/profile/api/students', { headers: { authorization: `Bearer ${await tokenOf('student')}` } }))
+    expect(down.status).toBe(503)
+    expect(down.headers.get('retry-after')).toBe('2')
+    expect(seen.profile!.length).toBe(before)
+    // Without a token nothing needs checking: the request goes on (the service answers for itself).
+    expect((await authDown.handle(new Request('http://localhost/profile/api/things'))).status).toBe(200)
   })
 
   test("a method the gateway's own paths do not take → 405 with Allow, in JSON; an unknown path stays a 404", async () => {

@@ -8,8 +8,13 @@ export interface ForwardOptions {
   timeoutMs: number
   /** Sent upstream as X-Request-Id and returned to the caller. */
   requestId: string
-  /** The caller's address, appended to X-Forwarded-For when known. */
+  /**
+   * The address the request came from (the socket's peer), sent upstream as X-Forwarded-For.
+   * Undefined (a request handed to the app in-process) sends none.
+   */
   clientIp?: string
+  /** Whether `clientIp` is a proxy of ours, whose X-Forwarded-For is kept (and `clientIp` appended). @default false */
+  trustedPeer?: boolean
   log: Logger
 }
 
@@ -46,7 +51,10 @@ export async function forward(request: Request, o: ForwardOptions): Promise<Resp
   headers.set('x-request-id', o.requestId)
   headers.set('x-forwarded-host', request.headers.get('host') ?? url.host)
   headers.set('x-forwarded-proto', url.protocol.replace(/:$/, ''))
-  if (o.clientIp) headers.set('x-forwarded-for', [request.headers.get('x-forwarded-for'), o.clientIp].filter(Boolean).join(', '))
+  // What a client says of where it came from is not believed: only the socket's address, or a trusted proxy's chain.
+  const chain = o.trustedPeer ? request.headers.get('x-forwarded-for') : null
+  for (const claimed of ['x-forwarded-for', 'x-real-ip', 'forwarded']) headers.delete(claimed)
+  if (o.clientIp) headers.set('x-forwarded-for', [chain, o.clientIp].filter(Boolean).join(', '))
 
   const timeout = new AbortController()
   const timer = setTimeout(() => timeout.abort(), o.timeoutMs)

@@ -64,7 +64,7 @@ afterAll(async () => {
 })
 
 describe('POST /events/publish', () => {
-  test('an allowed, valid event is published once, as an envelope from service_name with the request id as correlation id: 202', async () => {
+  test('an allowed, valid event is published once, as an envelope from the key (external:<key name>) with the request id as correlation id: 202', async () => {
     const payload = student()
     const res = await post({ event_type: 'student.created', payload, service_name: 'hospital-sync' }, { key: keys.students, headers: { 'x-request-id': 'ext-req-1' } })
     expect(res.status).toBe(202)
@@ -78,7 +78,7 @@ describe('POST /events/publish', () => {
       event_id: body.event_id,
       event_type: 'student.created',
       version: '1.0',
-      service: 'hospital-sync',
+      service: 'external:students',
       timestamp: expect.any(String),
       correlation_id: 'ext-req-1',
       causation_id: null,
@@ -98,7 +98,7 @@ describe('POST /events/publish', () => {
     expect(res.status).toBe(202)
     const { event_id } = await res.json()
     expect(await queued()).toBe(1)
-    expect((await take()).envelope).toMatchObject({ event_id, event_type: 'grade.assigned', service: 'exam-board' })
+    expect((await take()).envelope).toMatchObject({ event_id, event_type: 'grade.assigned', service: 'external:everything' })
   })
 
   test('a retry with the same Idempotency-Key is answered with the same event id and not published again, however long after (consumers forget event ids; the gateway does not)', async () => {
@@ -134,8 +134,18 @@ describe('POST /events/publish', () => {
     ])
   })
 
+  test("a body naming one of the platform's services as its producer is still the key's event: service is external:<key name>", async () => {
+    for (const service_name of ['profile-service', 'auth-service', 'profile']) {
+      const res = await post({ event_type: 'student.created', payload: student(), service_name }, { key: keys.students })
+      expect(res.status).toBe(202)
+      expect((await take()).envelope.service).toBe('external:students')
+    }
+    expect(await queued()).toBe(0)
+  })
+
   test('a body nesting deeper than 64 levels: 422 at its field, never a 503 inviting a retry or a 500', async () => {
-    for (const depth of [65, 100_000]) {
+    // 30,000 levels fit in the endpoint's 64 KiB.
+    for (const depth of [65, 30_000]) {
       const body = `{"event_type":"grade.assigned","service_name":"exam-board","payload":{"student_id":"${crypto.randomUUID()}","stage_id":"${crypto.randomUUID()}","final_grade":12,"note":${'['.repeat(depth)}${']'.repeat(depth)}}}`
       const res = await post(body, { key: keys.grades })
       expect(res.status).toBe(422)
@@ -162,7 +172,7 @@ describe('DESIGN.md §5 cascade 4', () => {
       expect(res.status).toBe(202)
       const { event_id } = await res.json()
       await waitFor(() => received.length === 1, 5_000, 'core consumed the event')
-      expect(received[0]).toMatchObject({ event_id, event_type: 'student.created', service: 'hospital-sync', correlation_id: 'ext-cascade-1', payload })
+      expect(received[0]).toMatchObject({ event_id, event_type: 'student.created', service: 'external:students', correlation_id: 'ext-cascade-1', payload })
       expect(consumer.stats.dead).toBe(0)
     } finally {
       await consumer.close()
@@ -196,6 +206,41 @@ describe('refused: nothing is published', () => {
   test('the key is checked before the body: a bad body without a key is a 401', async () => {
     expect((await post('{not json')).status).toBe(401)
     expect((await post({})).status).toBe(401)
+  })
+
+  test('the key is checked before the body is read at all: without a valid key, not one byte of it is taken', async () => {
+    let pulled = 0
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          pulled++
+          c.enqueue(new TextEncoder().encode(' '.repeat(1024 * 1024)))
+          if (pulled === 9) c.close()
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    for (const authorization of [undefined, 'Bearer mtk_not-a-key', `Bearer ${generateKey()}`]) {
+      const res = await gateway.handle(new Request('http://localhost/events/publish', { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body, duplex: 'half' } as RequestInit))
+      expect(res.status).toBe(401)
+    }
+    expect(pulled).toBe(0)
+  })
+
+  test('a body over 64 KiB, declared or sent chunked: 413 naming the limit, with a valid key; nothing published', async () => {
+    const big = JSON.stringify({ ...valid(), padding: 'x'.repeat(64 * 1024) })
+    const declared = await post(big, { key: keys.students })
+    expect(declared.status).toBe(413)
+    expect(await declared.json()).toEqual({ error: 'PAYLOAD_TOO_LARGE', message: 'the request body is larger than 65536 bytes, the most this route takes', problems: [{ path: '/', message: 'must be at most 65536 bytes' }] })
+    const chunked = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < big.length; i += 8 * 1024) c.enqueue(new TextEncoder().encode(big.slice(i, i + 8 * 1024)))
+        c.close()
+      },
+    })
+    const streamed = await gateway.handle(new Request('http://localhost/events/publish', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.students}` }, body: chunked, duplex: 'half' } as RequestInit))
+    expect(streamed.status).toBe(413)
+    expect(await queued()).toBe(0)
   })
 
   test('a body not sent as JSON (a form, plain text, no content-type): 415 naming the content-type, after the key is checked', async () => {
@@ -235,6 +280,15 @@ describe('refused: nothing is published', () => {
       const res = await post({ event_type: 'student.graduated', payload: {}, service_name: 'hospital-sync' }, { key })
       expect(res.status).toBe(422)
       expect(await res.json()).toEqual({ error: 'VALIDATION_FAILED', message: "unknown event type 'student.graduated'", problems: [{ path: '/event_type', message: "unknown event type 'student.graduated'" }] })
+    }
+    expect(await queued()).toBe(0)
+  })
+
+  test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])("an event type named like a property every object has (%s): 422 at /event_type, not a 403 or a 500", async (type) => {
+    for (const key of [keys.everything, keys.students]) {
+      const res = await post({ event_type: type, payload: {}, service_name: 'hospital-sync' }, { key })
+      expect(res.status).toBe(422)
+      expect(await res.json()).toEqual({ error: 'VALIDATION_FAILED', message: `unknown event type '${type}'`, problems: [{ path: '/event_type', message: `unknown event type '${type}'` }] })
     }
     expect(await queued()).toBe(0)
   })

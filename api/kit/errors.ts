@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DomainError, hasErrorCode, jsonPointer, MedTrackError, type Problem } from '../../core/index.ts'
-import { NON_BLANK } from './fields.ts'
+import { NON_BLANK, ONE_LINE } from './fields.ts'
 
 /** The JSON body of every error answer: a code, a sentence, and the offending fields when there are some. */
 export interface ErrorBody {
@@ -32,6 +32,9 @@ export function noRoute(request: Request, allowed: (path: string) => string[], s
 
 /** What the validator says of a text field holding only spaces (fields.ts), said plainly instead. */
 const BLANK_MESSAGE = `Expected string to match '${NON_BLANK}'`
+/** What it says of a one-line field (a name) that is blank or holds a control character. */
+const ONE_LINE_MESSAGE = `Expected string to match '${ONE_LINE}'`
+const CONTROL = /[\u0001-\u001F\u007F-\u009F\u2028\u2029]/
 
 /** One error of the validator (TypeBox's ValueError): where, what it says, and the schema and value it was about. */
 interface ValueProblem {
@@ -44,11 +47,14 @@ interface ValueProblem {
 /**
  * What the validator says, said plainly where it says too little: a missing
  * field is required, a choice names its options, a flag is true or false,
- * text holding only spaces must not be blank.
+ * text holding only spaces must not be blank, a name must be one line.
  */
 function plainMessage(e: ValueProblem): string {
   if (e.value === undefined) return 'is required'
   if (e.message === BLANK_MESSAGE) return 'must not be blank'
+  if (e.message === ONE_LINE_MESSAGE) {
+    return typeof e.value === 'string' && CONTROL.test(e.value) ? 'must be one line, without control characters (a newline, a tab)' : 'must not be blank'
+  }
   const options = e.schema?.anyOf
   if (!options || e.message !== 'Expected union value') return e.message
   if (options.every((o) => o.const !== undefined)) return `must be one of ${options.map((o) => JSON.stringify(o.const)).join(', ')}`

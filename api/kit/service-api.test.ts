@@ -9,6 +9,7 @@ import { startProxy } from '../../test/tcp-proxy.ts'
 import { profileWorker } from '../../workers/profile/worker.ts'
 import { profileApi } from '../profile/app.ts'
 import { ApiConfig } from './config.ts'
+import { DEFAULT_BODY_LIMIT } from './body.ts'
 import { MAX_BODY_BYTES, SERVER_BODY_CAP } from './errors.ts'
 import { signToken } from './jwt.ts'
 import { startApi } from './start.ts'
@@ -211,39 +212,80 @@ describe('with the worker running', () => {
     expect((await s.connection.queueDeclare({ queue: new Names(s.namespace).commandQueue('profile'), passive: true })).messageCount).toBe(0)
   })
 
-  test('a body over 10 MiB → 413 in JSON, declared or sent chunked, before any of it is used; one at the limit is taken', async () => {
+  test("a body over what its route takes (64 KiB) → 413 naming the limit, declared or sent chunked, before any of it is used; one at the limit is taken; over 10 MiB the kit's own 413", async () => {
     const token = await admin()
     const email = uniqueEmail('big')
-    const sized = (bytes: number) => {
-      const head = JSON.stringify({ email, padding: '' })
+    const sized = (bytes: number, address = email) => {
+      const head = JSON.stringify({ email: address, padding: '' })
       return `${head.slice(0, -2)}${'x'.repeat(bytes - head.length)}"}`
     }
-    const tooLarge = sized(MAX_BODY_BYTES + 1)
-    expect(tooLarge.length).toBe(MAX_BODY_BYTES + 1)
+    const tooLarge = sized(DEFAULT_BODY_LIMIT + 1)
+    expect(tooLarge.length).toBe(DEFAULT_BODY_LIMIT + 1)
+    const overRoute = {
+      error: 'PAYLOAD_TOO_LARGE',
+      message: 'the request body is larger than 65536 bytes, the most this route takes',
+      problems: [{ path: '/', message: 'must be at most 65536 bytes' }],
+    }
 
     const declared = await post(s.url('/profile/api/students'), tooLarge, bearer(token))
     expect(declared.status).toBe(413)
-    expect(await json(declared)).toEqual({ error: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining(String(MAX_BODY_BYTES)) })
+    expect(await json(declared)).toEqual(overRoute)
 
-    const stream = new ReadableStream({
-      start(c) {
-        for (let i = 0; i < tooLarge.length; i += 1024 * 1024) c.enqueue(new TextEncoder().encode(tooLarge.slice(i, i + 1024 * 1024)))
-        c.close()
-      },
-    })
-    const chunked = await fetch(s.url('/profile/api/students'), { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit)
+    const chunks = (text: string) =>
+      new ReadableStream({
+        start(c) {
+          for (let i = 0; i < text.length; i += 16 * 1024) c.enqueue(new TextEncoder().encode(text.slice(i, i + 16 * 1024)))
+          c.close()
+        },
+      })
+    const chunked = await fetch(s.url('/profile/api/students'), { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: chunks(tooLarge), duplex: 'half' } as RequestInit)
     expect(chunked.status).toBe(413)
-    expect((await json(chunked)).error).toBe('PAYLOAD_TOO_LARGE')
+    expect(await json(chunked)).toEqual(overRoute)
 
+    const overKit = await post(s.url('/profile/api/students'), sized(MAX_BODY_BYTES + 1), bearer(token))
+    expect(overKit.status).toBe(413)
+    expect(await json(overKit)).toEqual({ error: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining(String(MAX_BODY_BYTES)) })
     // Past the server's own cap Bun refuses the body itself (an empty 413): still never taken.
     const huge = await post(s.url('/profile/api/students'), `${tooLarge}${' '.repeat(SERVER_BODY_CAP)}`, bearer(token))
     expect(huge.status).toBe(413)
     expect(await studentRows(s, email)).toHaveLength(0)
 
-    const atLimit = await post(s.url('/profile/api/students'), sized(MAX_BODY_BYTES), bearer(token))
+    const atLimit = await post(s.url('/profile/api/students'), sized(DEFAULT_BODY_LIMIT), bearer(token))
     expect(atLimit.status).toBe(201)
     expect(await studentRows(s, email)).toHaveLength(1)
+    const chunkedAtLimit = await fetch(s.url('/profile/api/students'), { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json' }, body: chunks(sized(DEFAULT_BODY_LIMIT, uniqueEmail('chunk'))), duplex: 'half' } as RequestInit)
+    expect(chunkedAtLimit.status).toBe(201)
   }, 20_000)
+
+  test('authentication first: an anonymous 9 MiB body to a route that needs a token gets its 401 at once, before the body has even arrived; a student (403) alike', async () => {
+    const url = new URL(s.url('/profile/api/students'))
+    /** Sends the head and 1 KiB of a body declared 9 MiB long, and resolves with the answer's status line and body, never sending the rest. */
+    const halfSent = (authorization?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connectTcp(Number(url.port), url.hostname, () => {
+          const head = [`POST ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, 'Content-Type: application/json', `Content-Length: ${9 * 1024 * 1024}`, ...(authorization ? [`Authorization: ${authorization}`] : []), '', '']
+          socket.write(head.join('\r\n'))
+          socket.write(`{"email":"x@example.org","padding":"${'x'.repeat(1024)}`)
+        })
+        let answer = ''
+        socket.on('data', (d) => {
+          answer += d.toString()
+          if (/\r\n\r\n[\s\S]*\}$/.test(answer)) {
+            socket.destroy()
+            resolve(answer)
+          }
+        })
+        socket.on('error', reject)
+        setTimeout(() => (socket.destroy(), reject(new Error(`no answer while the body was still coming: ${answer}`))), 3_000)
+      })
+    const anonymous = await halfSent()
+    expect(anonymous.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized')
+    expect(JSON.parse(anonymous.slice(anonymous.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'UNAUTHENTICATED', message: 'a valid bearer token is required' })
+    const student = await halfSent(`Bearer ${await studentToken()}`)
+    expect(student.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden')
+    const badToken = await halfSent('Bearer not.a.token')
+    expect(badToken.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized')
+  })
 
   test('no token → 401, a student → 403, an expired or tampered token → 401, all JSON and before the body is validated', async () => {
     const url = s.url('/profile/api/students')
@@ -370,7 +412,8 @@ describe('with the worker running', () => {
 
   test('a body nesting deeper than 64 levels → 422 at the field that does, at any depth (never 500); an email over 254 characters → 422', async () => {
     const token = await admin()
-    for (const depth of [65, 5_000, 200_000]) {
+    // 30,000 levels fit in the route's 64 KiB.
+    for (const depth of [65, 5_000, 30_000]) {
       const res = await post(s.url('/profile/api/students'), `{"email":${'['.repeat(depth)}${']'.repeat(depth)},"first_name":"Deep"}`, bearer(token))
       expect(res.status).toBe(422)
       expect(await json(res)).toMatchObject({ error: 'VALIDATION_FAILED', problems: [{ path: '/email', message: 'must not nest arrays or objects more than 64 levels deep' }] })

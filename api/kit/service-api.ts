@@ -5,16 +5,22 @@ import { createHash } from 'node:crypto'
 import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, publicReadiness, registerFormats, requestIdFrom, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
+import { tokenRefusal, type AccountLookup } from './accounts.ts'
 import type { ApiConfig } from './config.ts'
+import { DEFAULT_BODY_LIMIT, readBody } from './body.ts'
 import { answerFor, declaresTooLarge, errorBody, isJsonType, MAX_BODY_BYTES, noRoute, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
 import { bearerToken, verifyToken, type Claims, type Role } from './jwt.ts'
 
 export interface ServiceApiOptions {
   service: string
   config: ApiConfig
+  /** The key access tokens are signed with: JWT_SECRET, or the platform's own. */
+  jwtSecret: string
   dispatcher: CommandDispatcher
   db: Database
   tables: RuntimeTables
+  /** What the API knows of the account a token names, to refuse a token that is no longer the account's. */
+  accounts: AccountLookup
   log: Logger
   /** Whether the broker is reachable, for /health. */
   brokerReady(): boolean
@@ -42,13 +48,60 @@ interface Idempotency {
 }
 
 
+/** What a route's macros say of its body, found on the route's own hooks (see `routePolicies`). */
+const ROLES = Symbol('roles')
+const BODY_LIMIT = Symbol('bodyLimit')
+
+/** A hook function marked with what a macro was given. */
+const marked = <F extends (...args: never[]) => unknown>(fn: F, mark: symbol, value: unknown): F => Object.assign(fn, { [mark]: value })
+
+/** Who may send a route a body and how large: its `auth` roles (none: anyone) and its `bodyLimit`. */
+interface RoutePolicy {
+  roles?: true | Role[]
+  maxBytes: number
+}
+
+/**
+ * Each route's policy, read from the app's routes when first asked (once every
+ * feature has added its own): the `auth` and `bodyLimit` macros mark the hooks
+ * they add. A route not found has the default: no token needed, DEFAULT_BODY_LIMIT.
+ */
+function routePolicies(routes: () => { method: string; path: string; hooks?: Record<string, unknown> }[]): (method: string, path: string) => RoutePolicy {
+  let policies: Map<string, RoutePolicy> | undefined
+  const fnsOf = (hook: unknown): Record<symbol, unknown>[] =>
+    (Array.isArray(hook) ? hook : hook === undefined ? [] : [hook]).map((h) => (typeof h === 'function' ? h : (h as { fn?: unknown })?.fn) as Record<symbol, unknown>).filter(Boolean)
+  return (method, path) => {
+    policies ??= new Map(
+      routes().map((r) => {
+        const marks = fnsOf(r.hooks?.transform)
+        const roles = marks.find((f) => f[ROLES] !== undefined)?.[ROLES] as RoutePolicy['roles']
+        const maxBytes = (marks.find((f) => f[BODY_LIMIT] !== undefined)?.[BODY_LIMIT] as number | undefined) ?? DEFAULT_BODY_LIMIT
+        return [`${r.method} ${r.path}`, { roles, maxBytes }]
+      }),
+    )
+    return policies.get(`${method} ${path}`) ?? { maxBytes: DEFAULT_BODY_LIMIT }
+  }
+}
+
+/** The caller of a request, authenticated once: by the body's parser for a route that needs one, else when derived. */
+type Authentication = { caller?: Caller; refused?: string }
+
+/** 401 without a caller (saying why a valid token was refused), 403 without one of the roles. */
+function authorise(who: Authentication, roles: true | Role[]): void {
+  if (!who.caller) throw new DomainError(401, 'UNAUTHENTICATED', who.refused ?? 'a valid bearer token is required')
+  if (roles !== true && !roles.includes(who.caller.role)) throw new DomainError(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`)
+}
+
 /**
  * The Elysia app of one service under `/S/api`: request ids, JWT roles,
  * JSON errors (422 with field paths, also for text holding a NUL character or
  * a body nesting too deeply; 400 for malformed JSON, 404 for unknown routes,
- * 413 for a body over 10 MiB, 415 for a body that is not JSON,
+ * 413 for a body over what its route takes (64 KiB unless it says more with
+ * `bodyLimit`; 10 MiB at most), 415 for a body that is not JSON,
  * 503 with Retry-After when the broker or the database is away), command
  * dispatch with idempotency keys, `/operations/:id`, `/health`, `/ready` (the database and the broker reachable) and OpenAPI at `/docs`.
+ * A route that needs a token (`auth`) checks it before its body is read: an
+ * anonymous caller's body is never parsed, walked or hashed.
  */
 export function createServiceApi(o: ServiceApiOptions) {
   const prefix = `/${o.service}/api`
@@ -65,7 +118,23 @@ export function createServiceApi(o: ServiceApiOptions) {
     return { status: outcome.reply.status, location: undefined, body: outcome.reply.body }
   }
 
+  /**
+   * The caller a bearer token names: when its signature is valid, it has not expired and it is still
+   * its account's (`refused` says why not). The account lookup failing is the request's failure (503).
+   */
+  async function authenticate(authorization: string | null | undefined): Promise<Authentication> {
+    const token = bearerToken(authorization)
+    const claims = token ? await verifyToken(o.jwtSecret, token) : undefined
+    if (!claims) return {}
+    const refused = tokenRefusal(claims, await o.accounts(claims.sub))
+    return refused ? { refused } : { caller: callerOf(claims) }
+  }
+  /** Requests already authenticated (by the body's parser), so the token and its account are looked at once. */
+  const authenticated = new WeakMap<Request, Authentication>()
+  const authenticationOf = async (request: Request) => authenticated.get(request) ?? (await authenticate(request.headers.get('authorization')))
+
   const allowed = routeMethods(() => app.routes)
+  const policyOf = routePolicies(() => app.routes as never)
 
   const app = new Elysia({ prefix })
     .use(openapi({ path: '/docs', documentation: { info: { title: `MedTrack ${o.service} API`, version: '1.0.0' } } }))
@@ -73,13 +142,19 @@ export function createServiceApi(o: ServiceApiOptions) {
       set.headers['x-request-id'] = requestIdFrom(request.headers.get('x-request-id'))
       if (declaresTooLarge(request)) throw payloadTooLarge()
     })
-    // Every body is JSON, read here: one that declares its length was measured above, one sent chunked is
-    // measured once read; then how deep it nests, before anything walks it.
-    .onParse({ as: 'global' }, async ({ request, contentType }) => {
+    // Every body is JSON, read here once its route's caller is known to be allowed: at most what the
+    // route takes (refused from its declared length, or as soon as it passes it); then how deep it
+    // nests, before anything walks it.
+    .onParse({ as: 'global' }, async ({ request, contentType, route }) => {
       if (request.body === null || request.headers.get('content-length') === '0') return
+      const policy = policyOf(request.method, route)
+      if (policy.roles) {
+        const who = await authenticate(request.headers.get('authorization'))
+        authenticated.set(request, who)
+        authorise(who, policy.roles)
+      }
       if (!isJsonType(contentType ?? '')) throw unsupportedMediaType(contentType ?? '')
-      const bytes = await request.arrayBuffer()
-      if (bytes.byteLength > MAX_BODY_BYTES) throw payloadTooLarge()
+      const bytes = await readBody(request, policy.maxBytes)
       const body: unknown = JSON.parse(new TextDecoder().decode(bytes))
       const deep = depthProblem(body)
       if (deep) throw new DomainError(422, 'VALIDATION_FAILED', 'the body nests too deeply', [deep])
@@ -114,10 +189,8 @@ export function createServiceApi(o: ServiceApiOptions) {
       const fields = body as Record<string, unknown> | null | undefined
       if (fields && typeof fields === 'object' && typeof fields.email === 'string') fields.email = fields.email.trim()
     })
-    .derive({ as: 'global' }, async ({ headers, request, set, body, query, params }) => {
-      const token = bearerToken(headers.authorization)
-      const claims = token ? await verifyToken(o.config.JWT_SECRET, token) : undefined
-      const caller = claims ? callerOf(claims) : undefined
+    .derive({ as: 'global' }, async ({ request, set, body, query, params }) => {
+      const { caller, refused } = await authenticationOf(request)
       const requestId = String(set.headers['x-request-id'])
       const key = request.headers.get('idempotency-key')
       // Taken now, before validation trims the body.
@@ -131,20 +204,19 @@ export function createServiceApi(o: ServiceApiOptions) {
         if (answer.location) set.headers.location = answer.location
         return answer.body
       }
-      return { caller, requestId, send, nul }
+      return { caller, refused, requestId, send, nul }
     })
     .onBeforeHandle({ as: 'global' }, ({ nul }) => {
       if (nul.length > 0) throw new DomainError(422, 'VALIDATION_FAILED', 'text must not contain the NUL character', nul)
     })
     .macro({
-      /** Requires a valid token (401) and, with roles, one of them (403), before the body is even validated. */
+      /** Requires a valid token (401) and, with roles, one of them (403), before the body is even read. */
       auth: (roles: true | Role[]) => ({
-        transform({ caller }) {
-          if (!caller) throw new DomainError(401, 'UNAUTHENTICATED', 'a valid bearer token is required')
-          if (roles !== true && !roles.includes(caller.role)) throw new DomainError(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`)
-        },
+        transform: marked(({ caller, refused }: Authentication) => authorise({ caller, refused }, roles), ROLES, roles),
         resolve: ({ caller }) => ({ user: caller! }),
       }),
+      /** The most a route's JSON body may hold, in bytes, when it takes more than DEFAULT_BODY_LIMIT (up to MAX_BODY_BYTES). */
+      bodyLimit: (bytes: number) => ({ transform: marked(() => {}, BODY_LIMIT, Math.min(bytes, MAX_BODY_BYTES)) }),
     })
     .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }))
     // The process runs (/health); it can also do its work (/ready): what an orchestrator routes traffic by.

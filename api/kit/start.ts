@@ -1,14 +1,21 @@
 import type { AnyElysia } from 'elysia'
-import { apiPort, BrokerConnection, createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, withTimeout, type Logger } from '../../core/index.ts'
+import { apiPort, BrokerConnection, createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, withTimeout, type Database, type Logger } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
-import type { RuntimeTables } from '../../schemas/db/runtime.ts'
+import type { RuntimeTables, TokenVersionsTable } from '../../schemas/db/runtime.ts'
+import { tokenVersionLookup, type AccountLookup } from './accounts.ts'
 import type { ApiConfig } from './config.ts'
 import { SERVER_BODY_CAP } from './errors.ts'
+import { sharedJwtSecret } from './secret.ts'
 import { createServiceApi, type ServiceApiOptions } from './service-api.ts'
 
 export interface ApiDefinition {
   service: string
   tables: RuntimeTables
+  /**
+   * Where the API learns whether a token is still its account's: the token versions its worker keeps
+   * (read with ACCOUNT_CACHE_MS), or a lookup of its own (auth reads its users).
+   */
+  accounts: TokenVersionsTable | ((db: Database) => AccountLookup)
   /** Adds the service's routes to the kit's app. */
   routes(app: ReturnType<typeof createServiceApi>, deps: ServiceApiOptions): AnyElysia
 }
@@ -38,7 +45,10 @@ export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: L
   // Listen once the queues exist; with the broker away, listen anyway after a moment (commands get 503).
   await withTimeout(declared, STARTUP_WAIT_MS).catch(() => log.warn('broker not reachable at start; commands answer 503 until it is'))
   const dispatcher = createCommandDispatcher({ connection, namespace: config.MEDTRACK_NAMESPACE, waitMs: config.COMMAND_WAIT_MS })
-  const deps: ServiceApiOptions = { service: def.service, config, dispatcher, db, tables: def.tables, log, brokerReady: () => connection.ready }
+  // Read before listening: an API that cannot tell whose tokens are valid does not start.
+  const jwtSecret = config.JWT_SECRET ?? (await sharedJwtSecret(db))
+  const accounts = typeof def.accounts === 'function' ? def.accounts(db) : tokenVersionLookup(db, def.accounts, { cacheMs: config.ACCOUNT_CACHE_MS })
+  const deps: ServiceApiOptions = { service: def.service, config, jwtSecret, dispatcher, db, tables: def.tables, accounts, log, brokerReady: () => connection.ready }
   const app = def.routes(createServiceApi(deps), deps)
   app.listen({ port: config.PORT ?? apiPort(def.service), hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })
   const port = app.server!.port!

@@ -1,4 +1,4 @@
-import { profileRuntime } from '../../schemas/db/profile.ts'
+import { profileRuntime, profileTokenVersions } from '../../schemas/db/profile.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { encadrantRoutes } from './encadrants/routes.ts'
 import { establishmentRoutes } from './establishments/routes.ts'
@@ -7,6 +7,7 @@ import { studentRoutes } from './students/routes.ts'
 export const profileApi: ApiDefinition = {
   service: 'profile',
   tables: profileRuntime,
+  accounts: profileTokenVersions,
   // Each feature adds its routes to the one kit app (Elysia's route methods add to the instance they are called on).
   routes: (app, { db }) => {
     studentRoutes(app, db)

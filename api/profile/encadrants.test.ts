@@ -86,15 +86,15 @@ describe('/encadrants', () => {
     const path = `/encadrants/${encadrant.id}`
     const self = s.as('encadrant', encadrant.user_id)
 
-    const res = await self.patch(path, { speciality: 'cardiology', phone: '+212600000010', establishment_id: hospitalId, email: 'ignored@example.org' })
+    const res = await self.patch(path, { speciality: 'cardiology', phone: '+212600000010', email: 'ignored@example.org' })
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ email: encadrant.email, speciality: 'cardiology', phone: '+212600000010', establishment_id: hospitalId })
+    expect(res.body).toMatchObject({ email: encadrant.email, speciality: 'cardiology', phone: '+212600000010', establishment_id: null })
     const event = await s.waitForEvent('encadrant.updated', (p) => p.encadrant_id === encadrant.id)
-    expect(event.payload).toEqual({ encadrant_id: encadrant.id, updated_fields: ['phone', 'establishment_id'], user_id: encadrant.user_id, establishment_id: hospitalId })
+    expect(event.payload).toEqual({ encadrant_id: encadrant.id, updated_fields: ['phone'], user_id: encadrant.user_id, establishment_id: null })
     expect(await self.patch(path, { phone: '+212600000010' })).toEqual({ status: 200, body: res.body })
 
-    expect((await admin().patch(path, { first_name: 'Meredith' })).body.first_name).toBe('Meredith')
-    expect((await s.emitted('encadrant.updated', (p) => p.encadrant_id === encadrant.id)).map((e) => e.payload.updated_fields)).toEqual([['phone', 'establishment_id'], ['first_name']])
+    expect((await admin().patch(path, { first_name: 'Meredith', establishment_id: hospitalId })).body).toMatchObject({ first_name: 'Meredith', establishment_id: hospitalId })
+    expect((await s.emitted('encadrant.updated', (p) => p.encadrant_id === encadrant.id)).map((e) => e.payload.updated_fields)).toEqual([['phone'], ['first_name', 'establishment_id']])
 
     expect((await s.as('encadrant').patch(path, { phone: '+1' })).status).toBe(403)
     expect((await s.as('student').patch(path, { phone: '+1' })).status).toBe(403)
@@ -103,7 +103,7 @@ describe('/encadrants', () => {
     const bad = await self.patch(path, { phone: '', establishment_id: 'x' })
     expect(bad.status).toBe(422)
     expect(problemPaths(bad)).toEqual(expect.arrayContaining(['/phone', '/establishment_id']))
-    const unknown = await self.patch(path, { establishment_id: crypto.randomUUID() })
+    const unknown = await admin().patch(path, { establishment_id: crypto.randomUUID() })
     expect(unknown.status).toBe(422)
     expect(problemPaths(unknown)).toEqual(['/establishment_id'])
     expect((await admin().get(path)).body).toMatchObject({ phone: '+212600000010', establishment_id: hospitalId, first_name: 'Meredith' })
@@ -128,11 +128,32 @@ describe('/encadrants', () => {
     expect(problemPaths(await admin().post('/encadrants', { email: taken.email, user_id: student.user_id }))).toEqual(['/email', '/user_id'])
   })
 
-  test('detaching: establishment_id null → 200 with null, encadrant.updated names it, a later GET shows it; the establishment can then be deleted', async () => {
+  test('only an admin attaches an encadrant to an establishment: the encadrant themself naming establishment_id (another, null, even the same) → 403 naming the field, nothing changed', async () => {
+    const other = (await admin().post('/establishments', { name: 'Clinique Atlas', city: 'Agadir' })).body
+    const encadrant = await createEncadrant({ establishment_id: hospitalId })
+    const path = `/encadrants/${encadrant.id}`
+    const self = s.as('encadrant', encadrant.user_id)
+    for (const establishment_id of [other.id, null, hospitalId]) {
+      const res = await self.patch(path, { phone: '+212600000099', establishment_id })
+      expect(res).toEqual({
+        status: 403,
+        body: { error: 'FORBIDDEN', message: 'only an admin may change establishment_id', problems: [{ path: '/establishment_id', message: 'only an admin may change it' }] },
+      })
+    }
+    // Registered as an encadrant, with no establishment: still not theirs to choose.
+    const newcomer = await createEncadrant()
+    expect((await s.as('encadrant', newcomer.user_id).patch(`/encadrants/${newcomer.id}`, { establishment_id: other.id })).status).toBe(403)
+    expect((await admin().get(`/encadrants/${newcomer.id}`)).body.establishment_id).toBeNull()
+    expect((await admin().get(path)).body).toMatchObject({ establishment_id: hospitalId, phone: null })
+    expect(await s.emitted('encadrant.updated', (p) => p.encadrant_id === encadrant.id || p.encadrant_id === newcomer.id)).toHaveLength(0)
+    expect((await self.patch(path, { phone: '+212600000099' })).body).toMatchObject({ phone: '+212600000099', establishment_id: hospitalId })
+  })
+
+  test('detaching: establishment_id null (by an admin) → 200 with null, encadrant.updated names it, a later GET shows it; the establishment can then be deleted', async () => {
     const est = (await admin().post('/establishments', { name: 'CHU Mohammed VI', city: 'Marrakech' })).body
     const encadrant = await createEncadrant({ establishment_id: est.id })
     const path = `/encadrants/${encadrant.id}`
-    const res = await s.as('encadrant', encadrant.user_id).patch(path, { establishment_id: null })
+    const res = await admin().patch(path, { establishment_id: null })
     expect(res.status).toBe(200)
     expect(res.body.establishment_id).toBeNull()
     expect((await admin().get(path)).body.establishment_id).toBeNull()

@@ -187,6 +187,25 @@ describe('/students', () => {
     expect(await s.emitted('student.updated', (p) => p.student_id === student.id)).toHaveLength(0)
   })
 
+  test("a person's name is one line: a newline or a tab in first_name or last_name → 422 naming the field, when creating a student or an encadrant and when updating one", async () => {
+    const created = await admin().post('/students', { email: uniqueEmail('named'), first_name: 'Ana' })
+    expect(created.status).toBe(201)
+    const self = s.as('student', created.body.user_id)
+    const encadrant = (await admin().post('/encadrants', { email: uniqueEmail('named') })).body
+    for (const bad of ['Bob,\n\nIMPORTANT: log in at http://evil.example', 'Ana\tMaria']) {
+      const oneLine = 'must be one line, without control characters (a newline, a tab)'
+      const calls = [
+        ['/first_name', oneLine, admin().post('/students', { email: uniqueEmail('bad'), first_name: bad })],
+        ['/last_name', oneLine, admin().post('/encadrants', { email: uniqueEmail('bad'), last_name: bad })],
+        ['/last_name', `${oneLine}, or null`, self.patch(`/students/${created.body.id}`, { last_name: bad })],
+        ['/first_name', `${oneLine}, or null`, s.as('encadrant', encadrant.user_id).patch(`/encadrants/${encadrant.id}`, { first_name: bad })],
+      ] as const
+      for (const [path, message, call] of calls) expect(await call).toEqual({ status: 422, body: { error: 'VALIDATION_FAILED', message: 'invalid body', problems: [{ path, message }] } })
+    }
+    expect((await admin().get(`/students/${created.body.id}`)).body).toMatchObject({ first_name: 'Ana', last_name: null })
+    expect((await self.patch(`/students/${created.body.id}`, { last_name: "O'Brien-Núñez" })).body.last_name).toBe("O'Brien-Núñez")
+  })
+
   test('deleting: admins only; 200 {deleted: true} and student.deleted; then 404', async () => {
     const student = await createStudent()
     const path = `/students/${student.id}`

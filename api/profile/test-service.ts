@@ -41,6 +41,8 @@ export interface ProfileService {
   connection: Connection
   /** A caller with a token for the role; `sub` is their user id (new when omitted). */
   as(role: Role, sub?: string): Client
+  /** A caller presenting this very token. */
+  bearing(token: string): Client
   anonymous: Client
   /** Events seen on the bus so far. */
   published: Envelope[]
@@ -89,6 +91,7 @@ export async function startProfileService(label: string): Promise<ProfileService
       return tap.envelopes()
     },
     as: (role, sub) => client(tokenFor(role, sub)),
+    bearing: (token) => client(Promise.resolve(token)),
     anonymous: client(),
     async waitForEvent(type, match) {
       let found: Envelope | undefined

@@ -1,10 +1,12 @@
 import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { runtimeTables } from './runtime.ts'
+import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 
 export const commSchema = pgSchema('comm')
 /** Inbox, outbox and command results of comm: exported one by one so drizzle-kit sees them. */
 export const commRuntime = runtimeTables(commSchema)
 export const { inbox: commInbox, outbox: commOutbox, commandResults: commCommandResults } = commRuntime
+/** The accounts' token versions and roles, kept by the comm worker from auth's events, checked by the comm API. */
+export const commTokenVersions = tokenVersionsTable(commSchema)
 
 export const notifications = commSchema.table(
   'notifications',

@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm'
 import { bigint, check, date, index, integer, numeric, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core'
-import { runtimeTables } from './runtime.ts'
+import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 
 export const coreSchema = pgSchema('core')
 /** Inbox, outbox and command results of core: exported one by one so drizzle-kit sees them. */
 export const coreRuntime = runtimeTables(coreSchema)
 export const { inbox: coreInbox, outbox: coreOutbox, commandResults: coreCommandResults } = coreRuntime
+/** The accounts' token versions and roles, kept by the core worker from auth's events, checked by the core API. */
+export const coreTokenVersions = tokenVersionsTable(coreSchema)
 
 /** The students core knows of, kept from `student.*` events. */
 export const studentDirectory = coreSchema.table('student_directory', {

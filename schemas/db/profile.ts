@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm'
 import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
-import { runtimeTables } from './runtime.ts'
+import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 
 export const profileSchema = pgSchema('profile')
 /** Inbox, outbox and command results of profile: exported one by one so drizzle-kit sees them. */
 export const profileRuntime = runtimeTables(profileSchema)
 export const { inbox: profileInbox, outbox: profileOutbox, commandResults: profileCommandResults } = profileRuntime
+/** The accounts' token versions and roles, kept by the profile worker from auth's events, checked by the profile API. */
+export const profileTokenVersions = tokenVersionsTable(profileSchema)
 
 export const students = profileSchema.table(
   'students',

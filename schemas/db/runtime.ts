@@ -1,4 +1,4 @@
-import { bigint, index, integer, json, jsonb, primaryKey, text, timestamp, type PgSchema } from 'drizzle-orm/pg-core'
+import { bigint, index, integer, json, jsonb, primaryKey, text, timestamp, uuid, type PgSchema } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
 
 /**
@@ -47,3 +47,25 @@ export function runtimeTables<S extends string>(schema: PgSchema<S>) {
 }
 
 export type RuntimeTables = ReturnType<typeof runtimeTables>
+
+/**
+ * What a service knows of each account from auth's events (`user.created`,
+ * `user.password_changed`, `user.deleted`): the token version a token must
+ * carry at least, the role it must carry, and whether the account is gone.
+ * The service's API refuses, on its own, a token that is retired, of another
+ * role, or of a deleted account.
+ */
+export function tokenVersionsTable<S extends string>(schema: PgSchema<S>) {
+  return schema.table('token_versions', {
+    userId: uuid('user_id').primaryKey(),
+    /** `student`, `encadrant` or `admin`; null until `user.created` says it (a later event can be heard first). */
+    role: text('role'),
+    /** Tokens issued with an older version are retired. */
+    tokenVersion: integer('token_version').notNull().default(0),
+    /** Set by `user.deleted`, for good: the account's tokens are all refused. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  })
+}
+
+export type TokenVersionsTable = ReturnType<typeof tokenVersionsTable>

@@ -24,7 +24,7 @@ const EVENTS: { [T in EventType]: { required: string[]; sample: EventPayload<T> 
     sample: { user_id: ID.user, email: 'amina@example.org', role: 'student', first_name: 'Amina', last_name: 'Benali' },
   },
   'user.verified': { required: ['user_id', 'email'], sample: { user_id: ID.user, email: 'amina@example.org' } },
-  'user.password_changed': { required: ['user_id'], sample: { user_id: ID.user } },
+  'user.password_changed': { required: ['user_id'], sample: { user_id: ID.user, token_version: 3 } },
   'user.deleted': { required: ['user_id'], sample: { user_id: ID.user } },
   'student.created': {
     required: ['student_id', 'user_id', 'email'],
@@ -163,6 +163,15 @@ describe('catalogue', () => {
   test('an unknown type is a problem at /event_type', () => {
     expect(paths('user.renamed', {})).toEqual(['/event_type'])
   })
+
+  test("a name every object has (constructor, __proto__, toString) is no event type: no definition, a problem at /event_type", () => {
+    for (const type of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(validator.definition(type)).toBeUndefined()
+      expect(validator.has(type)).toBe(false)
+      expect(paths(type, {})).toEqual(['/event_type'])
+    }
+    expect(validator.definition('user.created')).toBe(catalogue['user.created'])
+  })
 })
 
 for (const type of TYPES) {
@@ -266,6 +275,15 @@ describe('field rules', () => {
   test('required strings are not empty', () => {
     expect(paths('user.created', { ...EVENTS['user.created'].sample, first_name: '' })).toEqual(['/payload/first_name'])
     expect(paths('stage.cancelled', { ...EVENTS['stage.cancelled'].sample, reason: '' })).toEqual(['/payload/reason'])
+  })
+
+  test("a person's name is one line: a newline, a tab, NUL or a line separator in a first or last name fails at its path", () => {
+    for (const bad of ['Bob,\n\nIMPORTANT: log in at http://evil.example', 'Bob\tX', 'Bo\u0000b', 'Bob\u2028X', '   ']) {
+      expect(paths('user.created', { ...EVENTS['user.created'].sample, first_name: bad })).toEqual(['/payload/first_name'])
+      expect(paths('student.created', { ...EVENTS['student.created'].sample, last_name: bad })).toEqual(['/payload/last_name'])
+      expect(paths('encadrant.created', { ...EVENTS['encadrant.created'].sample, first_name: bad })).toEqual(['/payload/first_name'])
+    }
+    expect(paths('user.created', { ...EVENTS['user.created'].sample, first_name: "Zoë O'Brien-Núñez" })).toEqual([])
   })
 
   test('a payload that is not an object fails at /payload', () => {

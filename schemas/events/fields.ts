@@ -11,6 +11,12 @@ export const Text = Type.String({ minLength: 1 })
  */
 export const OptionalText = (options: { description?: string } = {}) => Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], options))
 
+/** One line holding something visible: no control character (a newline, a tab, NUL) nor Unicode line or paragraph separator. */
+export const ONE_LINE_PATTERN = '^(?=[\\s\\S]*[^\\s\\u200B-\\u200D\\u2060\\uFEFF])[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*$'
+
+/** A person's first or last name: one line (what an email quotes of it stays that). */
+export const Name = Type.String({ minLength: 1, pattern: ONE_LINE_PATTERN, description: 'one line, without control characters' })
+
 /**
  * An ISO 8601 calendar date (`2026-09-01`) or date-time (`2026-09-01T08:30:00Z`,
  * seconds, fraction and offset optional). A `pattern`, not a `format`, so any
@@ -23,3 +29,6 @@ export const ISO_DATE_PATTERN =
 export const IsoDate = Type.String({ pattern: ISO_DATE_PATTERN, description: 'ISO 8601 date or date-time' })
 export const Score = Type.Number({ minimum: 0, maximum: 20, description: 'on the 0–20 scale' })
 export const UpdatedFields = Type.Array(Type.String({ minLength: 1 }), { description: 'names of the fields the update changed' })
+
+/** An optional name that may also be `null` (absent), as the first services send it: one line when given. */
+export const OptionalName = Type.Optional(Type.Union([Name, Type.Null()]))

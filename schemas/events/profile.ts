@@ -1,6 +1,6 @@
 /** Events produced by the profile service: students, encadrants and establishments. */
 import { Type, type Static } from '@sinclair/typebox'
-import { Email, OptionalText, Text, UpdatedFields, Uuid } from './fields.ts'
+import { Email, OptionalName, OptionalText, Text, UpdatedFields, Uuid } from './fields.ts'
 
 export const StudentCreated = Type.Object(
   {
@@ -9,8 +9,8 @@ export const StudentCreated = Type.Object(
     email: Email,
     cin: OptionalText({ description: 'national identity card number' }),
     phone: OptionalText(),
-    first_name: OptionalText(),
-    last_name: OptionalText(),
+    first_name: OptionalName,
+    last_name: OptionalName,
   },
   { description: 'A student profile was created, for a registered user or by an admin.' },
 )
@@ -37,8 +37,8 @@ export const EncadrantCreated = Type.Object(
     user_id: Uuid,
     email: Email,
     phone: OptionalText(),
-    first_name: OptionalText(),
-    last_name: OptionalText(),
+    first_name: OptionalName,
+    last_name: OptionalName,
     establishment_id: EncadrantEstablishment,
   },
   { description: 'A supervisor (encadrant) profile was created.' },

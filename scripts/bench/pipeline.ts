@@ -14,7 +14,6 @@
 import { sql } from 'drizzle-orm'
 import { Connection } from 'rabbitmq-client'
 import { signToken } from '../../api/kit/jwt.ts'
-import { DEV_JWT_SECRET } from '../../api/kit/config.ts'
 import { deleteTopology, dropDatabase, migrateDatabase, openDatabase } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
 import { MIGRATIONS } from '../migrate.ts'
@@ -87,7 +86,9 @@ export async function benchPipeline(o: PipelineOptions) {
   await migrateDatabase(databaseUrl, MIGRATIONS)
   // The workers' tuning (PREFETCH, BATCH_CONCURRENCY) passes through from the bench's environment.
   const tuning = Object.fromEntries(['PREFETCH', 'BATCH_CONCURRENCY'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])))
-  const env = { ...tuning, DATABASE_URL: databaseUrl, RABBITMQ_URL: o.rabbitUrl, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'warn', PORT: '0', JWT_SECRET: DEV_JWT_SECRET }
+  // A secret of this run alone: the bench signs its own token with it.
+  const jwtSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
+  const env = { ...tuning, DATABASE_URL: databaseUrl, RABBITMQ_URL: o.rabbitUrl, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'warn', PORT: '0', JWT_SECRET: jwtSecret }
   const children: Child[] = []
   const db = openDatabase(databaseUrl, { max: 1 })
   try {
@@ -96,7 +97,7 @@ export async function benchPipeline(o: PipelineOptions) {
     const port = JSON.parse(await api.waitForLine(/api listening/)).port as number
     await Promise.all(children.slice(1).map((c) => c.waitForLine(/worker started/)))
 
-    const token = await signToken(DEV_JWT_SECRET, { sub: crypto.randomUUID(), role: 'admin' }, 3_600)
+    const token = await signToken(jwtSecret, { sub: crypto.randomUUID(), role: 'admin' }, 3_600)
     const headers = { authorization: `Bearer ${token}` }
     let sent = 0
     const run = (count: number, concurrency: number) =>

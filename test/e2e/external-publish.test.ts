@@ -63,7 +63,7 @@ describe('an external system publishes through the gateway', () => {
     expect((await db.select({ n: count() }).from(stageTracking).where(eq(stageTracking.studentId, studentId)))[0]!.n).toBe(1)
     expect(platform.smtp.to(address)).toHaveLength(1)
     const first = seen.find((m) => m.messageId === res.body.event_id)!
-    expect((first.body as { service: string }).service).toBe('registrar-system')
+    expect((first.body as { service: string }).service).toBe('external:registrar')
   }, 40_000)
 
   test('wrong key 401, a type the key may not publish 403, a bad payload 422 with paths, an unknown type 422; nothing published in those cases', async () => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { Connection } from 'rabbitmq-client'
 import { signToken } from '../../api/kit/jwt.ts'
+import { sharedJwtSecret } from '../../api/kit/secret.ts'
 import { deleteTopology, SERVICES } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
 import { ensureAdmin } from '../../workers/auth/admin.ts'
@@ -11,7 +12,6 @@ import { spawnEntry, type Child } from '../processes.ts'
 import { startSmtpSink } from '../smtp.ts'
 
 const RETRY_TIERS = [200, 400, 800, 1_600, 3_200]
-const JWT_SECRET = 'e2e-secret-0123456789abcdef0123456789'
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -30,6 +30,8 @@ export type ProcessName = 'gateway' | `${(typeof SERVICES)[number]}-api` | `${(t
 export async function startPlatform(label: string) {
   const namespace = testNamespace(label)
   const database: TestDatabase = await createTestDatabase(label)
+  // As a default deployment runs: no JWT_SECRET, the platform's own made once (migrate's job) and read by every API.
+  const jwtSecret = await sharedJwtSecret(database.db)
   const smtp = await startSmtpSink()
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<(typeof SERVICES)[number], number>
   const gatewayPort = await freePort()
@@ -37,7 +39,7 @@ export async function startPlatform(label: string) {
     DATABASE_URL: database.url,
     RABBITMQ_URL,
     MEDTRACK_NAMESPACE: namespace,
-    JWT_SECRET,
+    JWT_SECRET: '',
     SMTP_URL: smtp.url,
     PUBLIC_URL: 'https://medtrack.example.org',
     EMAIL_RETRY_MS: '300,600,1200,2400,4800',
@@ -82,6 +84,8 @@ export async function startPlatform(label: string) {
     database,
     smtp,
     gateway,
+    /** Where each service API listens, to reach it straight, without the gateway. */
+    apis: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<(typeof SERVICES)[number], string>,
     running,
     start,
     stop,
@@ -93,8 +97,8 @@ export async function startPlatform(label: string) {
       const body = await res.json()
       return { id: body.user.id, token: body.access_token }
     },
-    /** A token signed like auth's, for a user that need not exist. */
-    token: (sub: string, role: 'student' | 'encadrant' | 'admin') => signToken(JWT_SECRET, { sub, role }),
+    /** A token signed like auth's (with the platform's secret), for a user that need not exist. */
+    token: (sub: string, role: 'student' | 'encadrant' | 'admin') => signToken(jwtSecret, { sub, role }),
     async close(): Promise<void> {
       await Promise.all([...running.keys()].map((n) => stop(n as ProcessName)))
       const connection = new Connection(RABBITMQ_URL)

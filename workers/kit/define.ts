@@ -53,6 +53,9 @@ export interface CommandBatchHandler<P> {
 /** The payload of a command type. */
 export type CommandPayload<K extends keyof Commands> = Static<Commands[K]['payload']>
 
+/** A handler of the events of type `T` one at a time. */
+export type EventFunction<T extends keyof Catalogue> = (event: Envelope<Static<Catalogue[T]['payload']>>, ctx: EventContext) => Promise<void>
+
 export type EventHandlers = {
   [T in keyof Catalogue]?: ((event: Envelope<Static<Catalogue[T]['payload']>>, ctx: EventContext) => Promise<void>) | EventBatchHandler<Static<Catalogue[T]['payload']>>
 }

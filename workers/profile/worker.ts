@@ -1,5 +1,6 @@
-import { profileRuntime } from '../../schemas/db/profile.ts'
+import { profileRuntime, profileTokenVersions } from '../../schemas/db/profile.ts'
 import { defineWorker } from '../kit/define.ts'
+import { inTurn, tokenVersionHandlers } from '../kit/token-versions.ts'
 import { createEncadrant } from './handlers/create-encadrant.ts'
 import { createEstablishment } from './handlers/create-establishment.ts'
 import { createStudent } from './handlers/create-student.ts'
@@ -12,7 +13,12 @@ import { updateStudent } from './handlers/update-student.ts'
 import { userCreated } from './handlers/user-created.ts'
 import { userDeleted } from './handlers/user-deleted.ts'
 
-/** Students, encadrants and establishments; a profile for each new account, removed with it. `user.verified` is acked unhandled. */
+const accounts = tokenVersionHandlers(profileTokenVersions)
+
+/**
+ * Students, encadrants and establishments; a profile for each new account, removed with it; the
+ * accounts' token versions, for the API. `user.verified` is acked unhandled.
+ */
 export const profileWorker = defineWorker({
   service: 'profile',
   tables: profileRuntime,
@@ -28,7 +34,8 @@ export const profileWorker = defineWorker({
     'profile.delete_establishment': deleteEstablishment,
   },
   events: {
-    'user.created': userCreated,
-    'user.deleted': userDeleted,
+    'user.created': inTurn(userCreated, accounts['user.created']),
+    'user.password_changed': accounts['user.password_changed'],
+    'user.deleted': inTurn(userDeleted, accounts['user.deleted']),
   },
 })

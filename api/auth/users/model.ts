@@ -1,8 +1,8 @@
 import { t } from 'elysia'
-import { text } from '../../kit/fields.ts'
+import { personName } from '../../kit/fields.ts'
 
 const Password = t.String({ minLength: 1, maxLength: 200 })
-const Name = text(100)
+const Name = personName(100)
 
 export const Register = t.Object({
   email: t.String({ format: 'email', maxLength: 254 }),

@@ -8,7 +8,7 @@ export const PublishRequest = Type.Object({
     minLength: 1,
     maxLength: 100,
     pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-    description: "the producer named in the envelope's service, e.g. hospital-sync",
+    description: "the sending system, e.g. hospital-sync; logged with the event, whose envelope names the API key as its producer (external:<key name>)",
   }),
 })
 export type PublishRequest = Static<typeof PublishRequest>

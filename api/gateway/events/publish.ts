@@ -19,8 +19,8 @@ export interface PublishDeps {
 export interface ExternalPublish {
   authorization: string | null
   contentType: string | null
-  /** The request body, as sent. */
-  body: string
+  /** Reads the request body as sent, refusing (413) one over what the endpoint takes; called once the key is checked. */
+  readBody(): Promise<string>
   /** Becomes the event's correlation id. */
   requestId: string
   /** The same key from the same API key publishes the same event id, so consumers apply a retried event once. */
@@ -34,12 +34,17 @@ export interface Answer {
 }
 
 const requestCheck = TypeCompiler.Compile(PublishRequest)
+
+/** The producer an external event's envelope names: the API key it was published with, never what its body says. */
+const externalService = (keyName: string) => `external:${keyName}`
 const RETRY_AFTER_SECONDS = 5
 
 /**
- * Checks, in this order, the API key (401), that the body is sent as JSON (415), the body (400, 422), the event type
+ * Checks, in this order, the API key (401, before the body is read at all), that the body is sent as JSON (415),
+ * its size (413 over 64 KiB), the body (400, 422), the event type
  * against the catalogue (422 at `/event_type`), the key's patterns (403) and the
- * payload (422 at `/payload/...`); then publishes and answers 202 once the broker
+ * payload (422 at `/payload/...`); then publishes, the envelope's `service` being
+ * `external:<key name>` (`service_name` is only logged), and answers 202 once the broker
  * confirmed, or 503 with Retry-After when it did not. Nothing is published on any error.
  */
 export async function publishExternalEvent(deps: PublishDeps, req: ExternalPublish): Promise<Answer> {
@@ -58,9 +63,11 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
     return { status: refusal.status, body: errorBody(refusal.code, refusal.message, refusal.problems) }
   }
 
+  // Only now, for a known key, is the body read at all.
+  const text = await req.readBody()
   let data: unknown
   try {
-    data = JSON.parse(req.body)
+    data = JSON.parse(text)
   } catch {
     return { status: 400, body: errorBody('MALFORMED_JSON', 'the request body is not valid JSON') }
   }
@@ -71,7 +78,7 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
     return { status: 422, body: errorBody('VALIDATION_FAILED', 'invalid body', problemsOf(requestCheck, data)) }
   }
   const { event_type: type, payload, service_name: serviceName } = data
-  const definition = deps.validator.catalogue[type]
+  const definition = deps.validator.definition(type)
   if (!definition) {
     return { status: 422, body: errorBody('VALIDATION_FAILED', `unknown event type '${type}'`, deps.validator.check(type, payload)) }
   }
@@ -93,7 +100,8 @@ export async function publishExternalEvent(deps: PublishDeps, req: ExternalPubli
     type,
     payload,
     version: definition.version,
-    service: serviceName,
+    // Whatever the body names, the event is the key's: consumers and the audit trail can tell it came from outside.
+    service: externalService(key.name),
     correlationId: req.requestId,
     // A retry (the same key, the same event) is the same event id, which consumers apply once; the key
     // sent with another event is another event, not one dropped as a duplicate.

@@ -1,21 +1,21 @@
 import { t } from 'elysia'
-import { clearable, text } from '../../kit/fields.ts'
+import { clearable, personName, text } from '../../kit/fields.ts'
 
 export const StudentCreate = t.Object({
   email: t.String({ format: 'email', maxLength: 254 }),
   user_id: t.Optional(t.String({ format: 'uuid' })),
   cin: t.Optional(text(50)),
   phone: t.Optional(text(50)),
-  first_name: t.Optional(text(100)),
-  last_name: t.Optional(text(100)),
+  first_name: t.Optional(personName(100)),
+  last_name: t.Optional(personName(100)),
 })
 
 /** A partial update: the fields given are changed (`null` clears one), any other field is ignored. */
 export const StudentUpdate = t.Object({
   cin: clearable(50),
   phone: clearable(50),
-  first_name: clearable(100),
-  last_name: clearable(100),
+  first_name: clearable(100, personName),
+  last_name: clearable(100, personName),
 })
 
 export const StudentParams = t.Object({ id: t.String({ format: 'uuid' }) })

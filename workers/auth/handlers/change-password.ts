@@ -12,6 +12,6 @@ export const changePassword: NonNullable<CommandHandlers['auth.change_password']
     .where(eq(users.id, payload.user_id))
     .returning()
   if (!user) throw notFound('user')
-  emit('user.password_changed', { user_id: user.id })
+  emit('user.password_changed', { user_id: user.id, token_version: user.tokenVersion })
   return { status: 200, body: userView(user) }
 }

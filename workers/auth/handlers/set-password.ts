@@ -15,6 +15,6 @@ export const setPassword: NonNullable<CommandHandlers['auth.set_password']> = as
     .where(eq(users.id, user.id))
     .returning()
   if (!user.verifiedAt) emit('user.verified', { user_id: user.id, email: user.email })
-  emit('user.password_changed', { user_id: user.id })
+  emit('user.password_changed', { user_id: user.id, token_version: updated!.tokenVersion })
   return { status: 200, body: userView(updated!) }
 }

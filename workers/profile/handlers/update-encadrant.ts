@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { notFound } from '../../../core/index.ts'
 import { encadrants } from '../../../schemas/db/profile.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
-import { assertOwnProfile, changes, type Editable } from '../changes.ts'
+import { assertAdminOnly, assertOwnProfile, changes, type Editable } from '../changes.ts'
 import { assertEstablishment, guardEstablishmentKey, unknownEstablishment } from '../establishment-check.ts'
 import { encadrantView, type EncadrantRow } from '../views.ts'
 
@@ -14,14 +14,19 @@ const EDITABLE: Editable<EncadrantRow> = {
   establishment_id: 'establishmentId',
 }
 
+/** What only an admin changes: an encadrant edits their own contact fields, not where they belong. */
+const ADMIN_ONLY = ['establishment_id'] as const
+
 /**
  * Applies a partial update; `encadrant.updated` names the fields that changed, and nothing is emitted
- * when none did. `establishment_id: null` detaches the encadrant from their establishment.
+ * when none did. `establishment_id` (an admin's alone: 403 from anyone else) attaches the encadrant
+ * to an establishment, `null` detaches them.
  */
 export const updateEncadrant: NonNullable<CommandHandlers['profile.update_encadrant']> = async ({ payload, actor }, { tx, emit }) => {
   const [row] = await tx.select().from(encadrants).where(eq(encadrants.id, payload.encadrant_id)).for('update')
   if (!row) throw notFound('encadrant')
   assertOwnProfile(actor, row.userId)
+  assertAdminOnly(actor, payload.fields, ADMIN_ONLY)
   const { set, names } = changes(row, payload.fields, EDITABLE)
   if (names.length === 0) return { status: 200, body: encadrantView(row) }
   if (set.establishmentId) await assertEstablishment(tx, set.establishmentId)

@@ -1,4 +1,4 @@
-import type { EventHandlers } from '../../kit/define.ts'
+import type { EventFunction } from '../../kit/define.ts'
 import { encadrantCreated, insertEncadrant, insertStudent, rememberAccount, studentCreated } from '../profiles.ts'
 
 /**
@@ -9,7 +9,7 @@ import { encadrantCreated, insertEncadrant, insertStudent, rememberAccount, stud
  * for a student or encadrant profile never saw (one published by an external
  * system) gets that profile under its id, so everyone downstream sees one person.
  */
-export const userCreated: NonNullable<EventHandlers['user.created']> = async (event, { tx, emit }) => {
+export const userCreated: EventFunction<'user.created'> = async (event, { tx, emit }) => {
   const { user_id, email, role, first_name, last_name, profile_id } = event.payload
   const person = { id: profile_id, userId: user_id, email: email.trim(), firstName: first_name, lastName: last_name }
   await rememberAccount(tx, user_id, person.email, role)
