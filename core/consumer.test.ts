@@ -241,8 +241,12 @@ describe('consumer', () => {
       await ch.close()
       await waitFor(async () => (await messageCount(b.connection, b.names.deadQueue(SERVICE))) === 1, 5_000, 'the message in S.dead')
       const [letter] = await listDeadLetters({ connection: b.connection, service: SERVICE, namespace: b.namespace })
-      expect(letter!.messageId).toBe(sent.event_id)
+      expect(letter).toMatchObject({ messageId: sent.event_id, originalQueue: queue, error: 'dead-lettered by the broker: delivery_limit' })
       expect(await messageCount(b.connection, queue)).toBe(0)
+      // An operator can send it back where it came from.
+      await rabbitmqctl('clear_policy', policy)
+      expect(await replayDeadLetters({ connection: b.connection, service: SERVICE, namespace: b.namespace })).toBe(1)
+      await waitFor(async () => (await messageCount(b.connection, queue)) === 1, 5_000, 'the message back in its queue')
     } finally {
       await rabbitmqctl('clear_policy', policy)
       await b.publisher.close()

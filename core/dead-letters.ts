@@ -18,17 +18,27 @@ export interface DeadLetter {
   headers: Record<string, unknown>
 }
 
+/**
+ * The queue a letter failed on: ours, or, for a message the broker itself
+ * dead-lettered (past a delivery limit), the one its `x-death` names.
+ */
+function originalQueueOf(h: Record<string, unknown>): string {
+  const death = Array.isArray(h['x-death']) ? (h['x-death'][0] as { queue?: unknown } | undefined) : undefined
+  return String(h[HEADER.originalQueue] ?? h['x-first-death-queue'] ?? death?.queue ?? '')
+}
+
 function toDeadLetter(m: SyncMessage): DeadLetter {
   const h = (m.headers ?? {}) as Record<string, unknown>
   const { id, type } = messageIdentity(m.body, m)
+  const byBroker = h[HEADER.error] === undefined && h['x-first-death-reason'] !== undefined
   return {
     messageId: id,
     type,
-    error: String(h[HEADER.error] ?? ''),
-    errorClass: String(h[HEADER.errorClass] ?? ''),
+    error: byBroker ? `dead-lettered by the broker: ${String(h['x-first-death-reason'])}` : String(h[HEADER.error] ?? ''),
+    errorClass: byBroker ? 'broker' : String(h[HEADER.errorClass] ?? ''),
     attempts: Number(h[HEADER.attempts] ?? 0),
     failedAt: String(h[HEADER.failedAt] ?? ''),
-    originalQueue: String(h[HEADER.originalQueue] ?? ''),
+    originalQueue: originalQueueOf(h),
     body: Buffer.from(bodyBytes(m.body ?? '')).toString('utf8'),
     headers: h,
   }
@@ -100,7 +110,7 @@ export async function replayDeadLetters(o: DeadLetterOptions & { ids?: readonly 
       const h = { ...(m.headers ?? {}) } as Record<string, unknown>
       if (h[REPLAY_HEADER] === replay) return 'keep'
       h[REPLAY_HEADER] = replay
-      const target = String(h[HEADER.originalQueue] ?? '')
+      const target = originalQueueOf(h)
       if (!target) return 'keep'
       for (const key of [HEADER.error, HEADER.errorClass, HEADER.attempts, HEADER.failedAt, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']) delete h[key]
       const { deliveryTag: _d, redelivered: _r, exchange: _e, routingKey: _k, messageCount: _c, body, ...props } = m

@@ -78,7 +78,8 @@ export async function createEventConsumer<C extends Catalogue>(o: EventConsumerO
         const named = problems.filter((p) => p.path === '/event_type')
         throw new ValidationError('the message names no event type', named.length > 0 ? named : [{ path: '/event_type', message: 'must be the event type, a non-empty string' }])
       }
-      const handler = handlers[envelope.event_type]
+      // The catalogue's own types only: `constructor` names no handler.
+      const handler = Object.hasOwn(handlers, envelope.event_type) ? handlers[envelope.event_type] : undefined
       if (!handler) return 'unhandled'
       assertValid(validator, envelope, problems)
       const ctx = { messageId: envelope.event_id, attempt, redelivered: message.redelivered === true, log: log.child({ correlation_id: envelope.correlation_id, event_id: envelope.event_id }) }

@@ -143,6 +143,30 @@ describe('outbox', () => {
     expect(seen.map((m) => (m.body as { payload: { n: number } }).payload.n)).toEqual([0, 1, 2, 3, 4])
   })
 
+  test('shutting down while the broker takes nothing: close() lets every waiter for room go and idle() ends; the rows stay unsent for the relay', async () => {
+    const refusing: EventPublisher<typeof catalogue> = {
+      ...publisher,
+      async publishEnvelope() {
+        throw new PublishTimeoutError(10)
+      },
+    }
+    const outbox = createOutbox({ db: database.db, tables: profileRuntime, publisher: refusing, relayAfterMs: 60_000, retryMs: 20 })
+    const ids: number[] = []
+    for (let n = 0; n < 4; n++) {
+      const { committed } = await uow().run([deleted(n)])
+      outbox.publishCommitted(committed)
+      ids.push(...committed.map((r) => r.id))
+    }
+    const room = outbox.room(1)
+    await Bun.sleep(100)
+    outbox.close()
+    await room
+    await outbox.idle()
+    const unsent = (await database.db.execute(sql`select count(*)::int as n from profile.outbox where sent_at is null and id = any(${sql.param(ids)}::bigint[])`)) as unknown as { n: number }[]
+    expect(unsent[0]!.n).toBe(4)
+    await database.db.execute(sql`update profile.outbox set sent_at = now() where sent_at is null`)
+  })
+
   test('the relay and the prune go by the database\'s clock, not the worker\'s: a worker whose clock runs two days ahead relays and prunes nothing young', async () => {
     await database.db.execute(sql`update profile.outbox set sent_at = now() where sent_at is null`)
     const { committed } = await uow().run([deleted(1)])

@@ -157,12 +157,15 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
           .orderBy(asc(outbox.id))
           .limit(relayBatch)
           .for('update')
-        return publishAndMark(tx, rows as { id: number; envelope: Envelope }[])
+        return { ...(await publishAndMark(tx, rows as { id: number; envelope: Envelope }[])), read: rows.length }
       })
       if (done.error !== undefined) throw done.error
-      if (done.sent < relayBatch) break
+      if (done.read < relayBatch) break
     }
-    queue = queue.filter((r) => r.id > upTo)
+    // What is still unsent of the queue: a row handed over while this ran, committed after the rows were read, stays for the next round.
+    const held = queue.map((r) => r.id)
+    const unsent = new Set((await o.db.select({ id: outbox.id }).from(outbox).where(and(isNull(outbox.sentAt), sql`${outbox.id} = any(${sql.param(held)}::bigint[])`))).map((r) => r.id))
+    queue = queue.filter((r) => unsent.has(r.id))
     if (queue.length === 0) {
       stalled = false
       if (failed) log.info('outbox caught up; events go out at once again')
@@ -246,7 +249,7 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
     pending: () => queue.length,
 
     room(limit) {
-      if (queue.length <= limit) return Promise.resolve()
+      if (closed || queue.length <= limit) return Promise.resolve()
       return new Promise((resolve) => waitingForRoom.push({ limit, resolve }))
     },
 
@@ -266,6 +269,8 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
 
     close() {
       closed = true
+      // Nothing waits for room any more: what the broker does not take now is the next relay's.
+      for (const w of waitingForRoom.splice(0)) w.resolve()
     },
   }
 }

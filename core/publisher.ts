@@ -17,6 +17,12 @@ export interface PublisherOptions<C extends Catalogue> {
   confirmTimeoutMs?: number
   /** A validator compiled from `catalogue`, when the caller already has one. */
   validator?: PayloadValidator
+  /**
+   * How many times a publish is sent before it fails. An outbox wants 1: it
+   * sends again itself, in order, where a retry here would follow later messages.
+   * @default 3
+   */
+  maxAttempts?: number
 }
 
 export interface PublishOptions {
@@ -60,7 +66,7 @@ export function createPublisher<C extends Catalogue>(o: PublisherOptions<C>): Ev
   const exchange = new Names(o.namespace).events
   const timeoutMs = o.confirmTimeoutMs ?? 5_000
   const service = o.service.endsWith('-service') ? o.service : `${o.service}-service`
-  const publisher: Publisher = o.connection.createPublisher({ confirm: true, maxAttempts: 3 })
+  const publisher: Publisher = o.connection.createPublisher({ confirm: true, maxAttempts: o.maxAttempts ?? 3 })
 
   async function publishEnvelope(envelope: Envelope, options: { validated?: boolean } = {}): Promise<void> {
     // The envelope's own fields too (an empty correlation id, say): consumers would refuse it.

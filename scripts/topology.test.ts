@@ -8,10 +8,10 @@ import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts
 /** The design's queue table, copied rather than read from code, with the account events each service's token versions are kept from. */
 const DESIGN_BINDINGS: Record<string, string[]> = {
   'auth.events': ['user.*', 'student.*', 'encadrant.*'],
-  'profile.events': ['user.created', 'user.verified', 'user.deleted', 'user.password_changed'],
+  'profile.events': ['user.created', 'user.verified', 'user.deleted', 'user.password_changed', 'stage.accepted', 'stage.cancelled'],
   'comm.events': ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted'],
-  'core.events': ['student.*', 'encadrant.*', 'user.created', 'user.password_changed', 'user.deleted'],
-  'eval.events': ['stage.*', 'student.*'],
+  'core.events': ['student.*', 'encadrant.*', 'establishment.*', 'grade.assigned', 'user.created', 'user.password_changed', 'user.deleted'],
+  'eval.events': ['stage.*', 'student.*', 'encadrant.*', 'user.created', 'user.password_changed', 'user.deleted'],
 }
 
 let ns: string

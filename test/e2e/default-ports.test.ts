@@ -30,7 +30,8 @@ describe('processes started by hand, from their entry files, with no PORT', () =
     // Exactly what someone typing `bun api/auth/main.ts` has: no PORT, nothing telling the gateway where auth is.
     const env = { PORT: undefined as unknown as string, AUTH_API_URL: undefined as unknown as string, DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, JWT_SECRET: 'ports-secret-0123456789abcdef0123456789', SMTP_URL: smtp.url }
     for (const entry of ['workers/auth/main.ts', 'api/auth/main.ts', 'api/gateway/main.ts']) children.push(spawnEntry(entry, env))
-    const [worker, authApi] = children
+    const [worker, authApi, gatewayProcess] = children
+    expect(await gatewayProcess!.waitForLine(/"api listening"/, 20_000)).toContain(`"port":${GATEWAY_PORT}`)
     expect(await worker!.waitForLine(/"worker started"/, 20_000)).toContain(`"port":${workerPort('auth')}`)
     expect(await authApi!.waitForLine(/"api listening"/, 20_000)).toContain(`"port":${apiPort('auth')}`)
     const gateway = `http://127.0.0.1:${GATEWAY_PORT}`

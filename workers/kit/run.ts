@@ -101,7 +101,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
 
   const topo = { namespace, services: [def.service], retryTiers: tiers, commands: commandBindings() }
   const declared = await declareTopology(connection, { ...topo, onOlderQueue: olderQueueWarning(log) })
-  const publisher = createPublisher({ connection, catalogue, service: def.service, namespace, validator })
+  const publisher = createPublisher({ connection, catalogue, service: def.service, namespace, validator, maxAttempts: 1 })
   const outbox = createOutbox({ db, tables: def.tables, publisher, logger: log, relayAfterMs: config.RELAY_AFTER_MS })
   const uow = createUnitOfWork({ db, tables: def.tables, catalogue, validator, service: def.service })
   const metrics = new Metrics()
@@ -209,7 +209,7 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
         beforeDeadLetter: (message) => recordCommandFailure(db, def.tables, message),
         async process({ message, reply }) {
           const command = parseCommand(message.body)
-          const handler = handlers[command.command_type]
+          const handler = Object.hasOwn(handlers, command.command_type) ? handlers[command.command_type] : undefined
           // A command is someone waiting for an answer: without a handler it fails (and is set aside), it is not ignored.
           if (!handler) throw new PermanentError('NO_HANDLER', `this worker has no handler for ${command.command_type}`)
           const check = commandChecks.get(command.command_type)
@@ -297,11 +297,12 @@ export async function startWorker(def: WorkerDefinition, config: WorkerConfig, l
   async function shutdown() {
     stopping = true
     log.info('worker stopping')
+    // From now on the outbox tries once, and nothing waits for it: with the broker away, shutdown still ends.
+    outbox.close()
     await Promise.all([...consumers.map((c) => c.close()), ...stopBackground.map((stop) => stop())])
     await batcher.idle()
     await Promise.all([stopRelay(), stopPrune()])
     // One more try for what was committed; should the broker take nothing now, it is the next relay's.
-    outbox.close()
     await outbox.idle()
     await publisher.close()
     http.stop()
