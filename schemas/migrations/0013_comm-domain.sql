@@ -1,6 +1,6 @@
 -- comm links each notification to what it is about (null for a welcome) and
 -- keeps, from events, whose account each encadrant is and who each stage is
--- about.
+-- about; profile keeps who supervises whom, from core's stages.
 ALTER TABLE "comm"."notifications" ADD COLUMN "related_type" text;--> statement-breakpoint
 ALTER TABLE "comm"."notifications" ADD COLUMN "related_id" uuid;--> statement-breakpoint
 CREATE TABLE "comm"."encadrants" (
@@ -19,4 +19,13 @@ CREATE TABLE "comm"."stages" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX "encadrants_establishment_idx" ON "comm"."encadrants" USING btree ("establishment_id");
+CREATE TABLE "profile"."supervisions" (
+	"stage_id" uuid PRIMARY KEY NOT NULL,
+	"student_id" uuid,
+	"encadrant_id" uuid,
+	"active" boolean NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "encadrants_establishment_idx" ON "comm"."encadrants" USING btree ("establishment_id");--> statement-breakpoint
+CREATE INDEX "supervisions_encadrant_student_idx" ON "profile"."supervisions" USING btree ("encadrant_id","student_id");

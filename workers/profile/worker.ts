@@ -6,13 +6,19 @@ import { createStudent } from './handlers/create-student.ts'
 import { deleteEncadrant } from './handlers/delete-encadrant.ts'
 import { deleteEstablishment } from './handlers/delete-establishment.ts'
 import { deleteStudent } from './handlers/delete-student.ts'
+import { stageAccepted } from './handlers/stage-accepted.ts'
+import { stageCancelled } from './handlers/stage-cancelled.ts'
 import { updateEncadrant } from './handlers/update-encadrant.ts'
 import { updateEstablishment } from './handlers/update-establishment.ts'
 import { updateStudent } from './handlers/update-student.ts'
 import { userCreated } from './handlers/user-created.ts'
 import { userDeleted } from './handlers/user-deleted.ts'
 
-/** Students, encadrants and establishments; a profile for each new account, removed with it. `user.verified` is acked unhandled. */
+/**
+ * Students, encadrants and establishments; a profile for each new account,
+ * removed with it; who supervises whom, from core's stages. `user.verified`
+ * is acked unhandled.
+ */
 export const profileWorker = defineWorker({
   service: 'profile',
   tables: profileRuntime,
@@ -30,5 +36,7 @@ export const profileWorker = defineWorker({
   events: {
     'user.created': userCreated,
     'user.deleted': userDeleted,
+    'stage.accepted': stageAccepted,
+    'stage.cancelled': stageCancelled,
   },
 })
