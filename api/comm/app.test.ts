@@ -46,7 +46,7 @@ describe('GET /comm/api/notifications', () => {
     expect(res.status).toBe(200)
     const body = await res.json()
     expect(body).toEqual({
-      items: [{ id: row.id, user_id: userId, type: 'welcome', title: expect.stringContaining('Ada'), body: expect.stringContaining('Ada'), read: false, read_at: null, created_at: row.createdAt.toISOString() }],
+      items: [{ id: row.id, user_id: userId, type: 'welcome', title: expect.stringContaining('Ada'), body: expect.stringContaining('Ada'), related_type: null, related_id: null, read: false, read_at: null, created_at: row.createdAt.toISOString() }],
       page: 1,
       per_page: 20,
       total: 1,

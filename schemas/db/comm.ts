@@ -8,17 +8,31 @@ export const { inbox: commInbox, outbox: commOutbox, commandResults: commCommand
 /** The accounts' token versions and roles, kept by the comm worker from auth's events, checked by the comm API. */
 export const commTokenVersions = tokenVersionsTable(commSchema)
 
+/** What a notification is about. */
+export const NOTIFICATION_TYPES = ['welcome', 'stage', 'evaluation_due', 'evaluation', 'grade', 'message'] as const
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number]
+
+/** What a notification links to: `related_id` is a stage's id (for its grade too), an evaluation's or a message's. */
+export const RELATED_TYPES = ['stage', 'evaluation', 'message'] as const
+export type RelatedType = (typeof RELATED_TYPES)[number]
+
 export const notifications = commSchema.table(
   'notifications',
   {
     id: uuid('id').primaryKey(),
     /** The user (account) it is for. */
     userId: uuid('user_id').notNull(),
-    /** What it is about, e.g. `welcome`. */
-    type: text('type').notNull(),
+    type: text('type', { enum: NOTIFICATION_TYPES }).notNull(),
     title: text('title').notNull(),
     body: text('body').notNull().default(''),
-    /** What caused it (an event id, or e.g. `welcome:<student_id>`): one notification per cause. */
+    /** Null for a notification about nothing but itself (a welcome). */
+    relatedType: text('related_type', { enum: RELATED_TYPES }),
+    relatedId: uuid('related_id'),
+    /**
+     * What caused it, one notification per cause: `welcome:<student_id>`, or
+     * `<event_type>:<stage_id or evaluation_id>:<user_id>` (`evaluation_due:<stage_id>:<user_id>`),
+     * a fact that happens once, whatever event id it arrives under.
+     */
     dedupeKey: text('dedupe_key').notNull(),
     readAt: timestamp('read_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -34,4 +48,35 @@ export const commStudents = commSchema.table('students', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   /** Set by `student.deleted`: the row stays as a tombstone, so a late `student.created` brings nothing back. */
   deletedAt: timestamp('deleted_at', { withTimezone: true }),
+})
+
+/** encadrant_id → user_id and establishment, kept from `encadrant.*`: whom a stage's events notify. */
+export const commEncadrants = commSchema.table(
+  'encadrants',
+  {
+    encadrantId: uuid('encadrant_id').primaryKey(),
+    userId: uuid('user_id').notNull(),
+    /** Null for an encadrant attached to no establishment. */
+    establishmentId: uuid('establishment_id'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('encadrants_establishment_idx').on(t.establishmentId)],
+)
+
+/** A stage's status, in the order they come; `cancelled` ends any stage before `completed`. */
+export const STAGE_STATUSES = ['created', 'accepted', 'started', 'completed', 'cancelled'] as const
+export type StageStatus = (typeof STAGE_STATUSES)[number]
+
+/**
+ * Who each stage is about, kept from `stage.*`: each event fills what it
+ * carries (null: not heard yet); the status only moves forward, whatever order
+ * the events arrive in.
+ */
+export const commStages = commSchema.table('stages', {
+  stageId: uuid('stage_id').primaryKey(),
+  studentId: uuid('student_id'),
+  encadrantId: uuid('encadrant_id'),
+  establishmentId: uuid('establishment_id'),
+  status: text('status', { enum: STAGE_STATUSES }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 
 export const profileSchema = pgSchema('profile')
@@ -65,4 +65,23 @@ export const accounts = profileSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('accounts_email_lower_idx').on(sql`lower(${t.email})`)],
+)
+
+/**
+ * Who supervises whom, kept from core's `stage.accepted` and `stage.cancelled`:
+ * an encadrant reads the profile of a student whose stage they accepted while
+ * that stage is `active` (not cancelled). A cancellation heard before its
+ * acceptance leaves an inactive row, which the acceptance completes without
+ * making it active; a column it could not fill is null until then.
+ */
+export const supervisions = profileSchema.table(
+  'supervisions',
+  {
+    stageId: uuid('stage_id').primaryKey(),
+    studentId: uuid('student_id'),
+    encadrantId: uuid('encadrant_id'),
+    active: boolean('active').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('supervisions_encadrant_student_idx').on(t.encadrantId, t.studentId)],
 )

@@ -14,6 +14,8 @@ export const NotificationCreated = Type.Object(
     user_id: Uuid,
     type: Type.String({ minLength: 1, description: 'what the notification is about, e.g. welcome' }),
     title: Text,
+    related_type: Type.Optional(Type.String({ minLength: 1, description: 'what it links to: stage, evaluation or message' })),
+    related_id: Type.Optional(Uuid),
   },
   { description: 'A notification was created for a user.' },
 )

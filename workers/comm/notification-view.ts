@@ -10,6 +10,8 @@ export function notificationView(n: NotificationRow) {
     type: n.type,
     title: n.title,
     body: n.body,
+    related_type: n.relatedType,
+    related_id: n.relatedId,
     read: n.readAt !== null,
     read_at: n.readAt?.toISOString() ?? null,
     created_at: n.createdAt.toISOString(),

@@ -7,6 +7,8 @@ import { createStudent } from './handlers/create-student.ts'
 import { deleteEncadrant } from './handlers/delete-encadrant.ts'
 import { deleteEstablishment } from './handlers/delete-establishment.ts'
 import { deleteStudent } from './handlers/delete-student.ts'
+import { stageAccepted } from './handlers/stage-accepted.ts'
+import { stageCancelled } from './handlers/stage-cancelled.ts'
 import { updateEncadrant } from './handlers/update-encadrant.ts'
 import { updateEstablishment } from './handlers/update-establishment.ts'
 import { updateStudent } from './handlers/update-student.ts'
@@ -16,8 +18,9 @@ import { userDeleted } from './handlers/user-deleted.ts'
 const accounts = tokenVersionHandlers(profileTokenVersions)
 
 /**
- * Students, encadrants and establishments; a profile for each new account, removed with it; the
- * accounts' token versions, for the API. `user.verified` is acked unhandled.
+ * Students, encadrants and establishments; a profile for each new account,
+ * removed with it; who supervises whom, from core's stages; the accounts'
+ * token versions, for the API. `user.verified` is acked unhandled.
  */
 export const profileWorker = defineWorker({
   service: 'profile',
@@ -37,5 +40,7 @@ export const profileWorker = defineWorker({
     'user.created': inTurn(userCreated, accounts['user.created']),
     'user.password_changed': accounts['user.password_changed'],
     'user.deleted': inTurn(userDeleted, accounts['user.deleted']),
+    'stage.accepted': stageAccepted,
+    'stage.cancelled': stageCancelled,
   },
 })

@@ -1,4 +1,5 @@
 import { t } from 'elysia'
+import { NOTIFICATION_TYPES } from '../../../schemas/db/comm.ts'
 
 /*
  * Page numbers are digit strings, not `t.Integer`: Elysia reports a coerced
@@ -8,6 +9,8 @@ export const NotificationQuery = t.Object({
   page: t.Optional(t.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'page number, from 1 (default 1)' })),
   per_page: t.Optional(t.String({ pattern: '^([1-9]|[1-9][0-9]|100)$', description: 'items per page, 1 to 100 (default 20)' })),
   unread: t.Optional(t.BooleanString({ description: 'true: the unread only; false: the read only' })),
+  // A union of literals, not t.UnionEnum: that one defaults an absent value to its first.
+  type: t.Optional(t.Union(NOTIFICATION_TYPES.map((type) => t.Literal(type)), { description: `of this type only: ${NOTIFICATION_TYPES.join(', ')}` })),
 })
 
 export const NotificationParams = t.Object({ id: t.String({ format: 'uuid' }) })
@@ -17,4 +20,5 @@ export const filterOf = (q: typeof NotificationQuery.static) => ({
   page: q.page ? Number(q.page) : undefined,
   per_page: q.per_page ? Number(q.per_page) : undefined,
   unread: q.unread,
+  type: q.type,
 })

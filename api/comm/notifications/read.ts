@@ -1,6 +1,6 @@
 import { and, count, desc, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Database } from '../../../core/index.ts'
-import { notifications } from '../../../schemas/db/comm.ts'
+import { notifications, type NotificationType } from '../../../schemas/db/comm.ts'
 import { notificationView } from '../../../workers/comm/notification-view.ts'
 import type { Caller } from '../../kit/service-api.ts'
 
@@ -11,6 +11,8 @@ export interface NotificationFilter {
   per_page?: number
   /** true: unread only; false: read only; absent: all. */
   unread?: boolean
+  /** Of this type only; absent: all. */
+  type?: NotificationType
 }
 
 /** The caller's own notifications, newest first, one page of them. */
@@ -20,6 +22,7 @@ export async function listNotifications(db: Database, caller: Caller, filter: No
   const where = and(
     eq(notifications.userId, caller.user_id),
     filter.unread === undefined ? undefined : filter.unread ? isNull(notifications.readAt) : isNotNull(notifications.readAt),
+    filter.type === undefined ? undefined : eq(notifications.type, filter.type),
   )
   const [rows, [counted]] = await Promise.all([
     db

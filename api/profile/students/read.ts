@@ -1,20 +1,31 @@
-import { count, desc, eq } from 'drizzle-orm'
+import { and, count, desc, eq } from 'drizzle-orm'
 import { forbidden, notFound, type Database } from '../../../core/index.ts'
-import { students } from '../../../schemas/db/profile.ts'
+import { encadrants, students, supervisions } from '../../../schemas/db/profile.ts'
 import { studentView } from '../../../workers/profile/views.ts'
 import type { Caller } from '../../kit/service-api.ts'
 import { readPage, type PageRequest } from '../paging.ts'
 
 /**
- * One student, as the caller may see it: admins any, a student their own (403 otherwise). Encadrants
- * will see the students they supervise once stages exist; until then, none (anyone may register as one).
+ * One student, as the caller may see it: admins any, a student their own, an
+ * encadrant those whose stage they accepted until it is cancelled (403 otherwise).
  */
 export async function getStudent(db: Database, caller: Caller, id: string) {
   const [row] = await db.select().from(students).where(eq(students.id, id))
   if (!row) throw notFound('student')
-  if (caller.role === 'encadrant') throw forbidden('an encadrant sees only the students they supervise')
+  if (caller.role === 'encadrant' && !(await supervises(db, caller.user_id, id))) throw forbidden('an encadrant sees only the students they supervise')
   if (caller.role === 'student' && row.userId !== caller.user_id) throw forbidden('a student sees only their own profile')
   return studentView(row)
+}
+
+/** Whether the encadrant profile of this account accepted a stage of the student that is not cancelled. */
+async function supervises(db: Database, userId: string, studentId: string): Promise<boolean> {
+  const [found] = await db
+    .select({ stageId: supervisions.stageId })
+    .from(supervisions)
+    .innerJoin(encadrants, eq(encadrants.id, supervisions.encadrantId))
+    .where(and(eq(encadrants.userId, userId), eq(supervisions.studentId, studentId), eq(supervisions.active, true)))
+    .limit(1)
+  return found !== undefined
 }
 
 /** The caller's own student profile; 404 when their account has none. */

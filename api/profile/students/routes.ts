@@ -5,7 +5,7 @@ import { StudentCreate, StudentParams, StudentUpdate } from './model.ts'
 import { getStudent, listStudents, ownStudent } from './read.ts'
 
 /**
- * `/students`: admins do everything; encadrants list and read; a student
+ * `/students`: admins do everything; an encadrant reads the students they supervise; a student
  * reads and edits only their own profile (`/students/me` finds it).
  */
 export const studentRoutes = (app: ServiceApi, db: Database) =>

@@ -1,6 +1,7 @@
-import { commStudents, notifications } from '../../../schemas/db/comm.ts'
+import { commStudents } from '../../../schemas/db/comm.ts'
 import type { EventHandlers } from '../../kit/define.ts'
 import { rememberStudent } from '../../kit/student-directory.ts'
+import { notify } from '../notify.ts'
 
 /** The welcome notification's title and body, greeting the student by first name when known. */
 function welcomeText(firstName?: string | null): { title: string; body: string } {
@@ -22,11 +23,5 @@ export const studentCreated: NonNullable<EventHandlers['student.created']> = asy
   if ((await rememberStudent(tx, commStudents, event, log)) === 'deleted') return
   const { student_id, user_id, first_name } = event.payload
 
-  const { title, body } = welcomeText(first_name)
-  const [created] = await tx
-    .insert(notifications)
-    .values({ id: crypto.randomUUID(), userId: user_id, type: 'welcome', title, body, dedupeKey: `welcome:${student_id}` })
-    .onConflictDoNothing({ target: notifications.dedupeKey })
-    .returning()
-  if (created) emit('notification.created', { notification_id: created.id, user_id: created.userId, type: created.type, title: created.title })
+  await notify(tx, emit, [{ userId: user_id, type: 'welcome', ...welcomeText(first_name), dedupeKey: `welcome:${student_id}` }])
 }

@@ -1,0 +1,47 @@
+import type { Emit } from '../../core/index.ts'
+import { notifications, type NotificationType, type RelatedType } from '../../schemas/db/comm.ts'
+import type { Catalogue, WorkContext } from '../kit/define.ts'
+
+/** One notification to create, for one user, once per `dedupeKey`. */
+export interface Notice {
+  userId: string
+  type: NotificationType
+  title: string
+  body: string
+  related?: { type: RelatedType; id: string }
+  /** The cause it is created once for (see `notifications.dedupeKey`). */
+  dedupeKey: string
+}
+
+/**
+ * Creates each notice not created before (its `dedupeKey` is new) and emits
+ * `notification.created` for each one created, and for no other.
+ */
+export async function notify(tx: WorkContext['tx'], emit: Emit<Catalogue>, notices: Notice[]): Promise<void> {
+  if (notices.length === 0) return
+  const created = await tx
+    .insert(notifications)
+    .values(
+      notices.map((n) => ({
+        id: crypto.randomUUID(),
+        userId: n.userId,
+        type: n.type,
+        title: n.title,
+        body: n.body,
+        relatedType: n.related?.type ?? null,
+        relatedId: n.related?.id ?? null,
+        dedupeKey: n.dedupeKey,
+      })),
+    )
+    .onConflictDoNothing({ target: notifications.dedupeKey })
+    .returning()
+  for (const n of created) {
+    emit('notification.created', {
+      notification_id: n.id,
+      user_id: n.userId,
+      type: n.type,
+      title: n.title,
+      ...(n.relatedType && n.relatedId ? { related_type: n.relatedType, related_id: n.relatedId } : {}),
+    })
+  }
+}
