@@ -14,7 +14,8 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2
 export function registerFormats(): void {
   FormatRegistry.Set('uuid', (v) => UUID.test(v))
   FormatRegistry.Set('email', (v) => EMAIL.test(v))
-  FormatRegistry.Set('date', (v) => DATE.test(v) && !Number.isNaN(Date.parse(v)))
+  // A day the calendar has: 2027-02-30 is not one (Date.parse would take it for March 2).
+  FormatRegistry.Set('date', (v) => DATE.test(v) && !Number.isNaN(Date.parse(v)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v))
   FormatRegistry.Set('date-time', (v) => DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)))
 }
 

@@ -11,7 +11,7 @@ let s: Service
 let publisher: EventPublisher<typeof catalogue>
 
 beforeAll(async () => {
-  s = await startService({ label: 'core_api', api: coreApi, worker: coreWorker })
+  s = await startService({ label: 'core_api', api: coreApi, worker: coreWorker() })
   publisher = s.publisher('profile')
 })
 

@@ -1,11 +1,18 @@
 import { coreRuntime, coreTokenVersions } from '../../schemas/db/core.ts'
 import type { ApiDefinition } from '../kit/start.ts'
-import { TrackingParams } from './tracking/model.ts'
-import { getTracking } from './tracking/read.ts'
+import { offerRoutes } from './offers/routes.ts'
+import { stageRoutes } from './stages/routes.ts'
+import { trackingRoutes } from './tracking/routes.ts'
 
 export const coreApi: ApiDefinition = {
   service: 'core',
   tables: coreRuntime,
   accounts: coreTokenVersions,
-  routes: (app, { db }) => app.get('/tracking/:student_id', ({ params, user }) => getTracking(db, user, params.student_id), { auth: true, params: TrackingParams }),
+  // Each feature adds its routes to the one kit app (Elysia's route methods add to the instance they are called on).
+  routes: (app, { db }) => {
+    offerRoutes(app, db)
+    stageRoutes(app, db)
+    trackingRoutes(app, db)
+    return app
+  },
 }

@@ -18,7 +18,7 @@ let publisher: EventPublisher<typeof catalogue>
 let seen: EventTap
 
 beforeAll(async () => {
-  s = await startService({ label: 'core_worker', worker: coreWorker, env: { RETRY_TIERS: TIERS.join(',') } })
+  s = await startService({ label: 'core_worker', worker: coreWorker(), env: { RETRY_TIERS: TIERS.join(',') } })
   database = s.database
   worker = s.worker!
   publisher = s.publisher('profile')

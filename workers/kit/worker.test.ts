@@ -102,7 +102,7 @@ describe('the worker kit', () => {
   })
 
   test('an outbox row committed but never published (the writer crashed) is published by the relay of a running worker', async () => {
-    const core = await startWorker(coreWorker, config(database.url))
+    const core = await startWorker(coreWorker(), config(database.url))
     try {
       const studentId = crypto.randomUUID()
       const envelope = buildEnvelope({ type: 'student.created', payload: { student_id: studentId, user_id: crypto.randomUUID(), email: 'relay@example.org' }, version: '1.0', service: 'profile-service' })

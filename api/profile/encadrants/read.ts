@@ -3,7 +3,7 @@ import { forbidden, notFound, type Database } from '../../../core/index.ts'
 import { encadrants } from '../../../schemas/db/profile.ts'
 import { encadrantView } from '../../../workers/profile/views.ts'
 import type { Caller } from '../../kit/service-api.ts'
-import { readPage, type PageRequest } from '../paging.ts'
+import { readPage, type PageRequest } from '../../kit/paging.ts'
 
 /** One encadrant, as the caller may see it: admins any, an encadrant only their own (403). */
 export async function getEncadrant(db: Database, caller: Caller, id: string) {

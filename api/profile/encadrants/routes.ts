@@ -1,6 +1,6 @@
 import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
-import { PageQuery } from '../paging.ts'
+import { PageQuery } from '../../kit/paging.ts'
 import { EncadrantCreate, EncadrantParams, EncadrantUpdate } from './model.ts'
 import { getEncadrant, listEncadrants, ownEncadrant } from './read.ts'
 

@@ -2,7 +2,7 @@ import { asc, count, eq } from 'drizzle-orm'
 import { notFound, type Database } from '../../../core/index.ts'
 import { establishments } from '../../../schemas/db/profile.ts'
 import { establishmentView } from '../../../workers/profile/views.ts'
-import { readPage, type PageRequest } from '../paging.ts'
+import { readPage, type PageRequest } from '../../kit/paging.ts'
 
 export async function getEstablishment(db: Database, id: string) {
   const [row] = await db.select().from(establishments).where(eq(establishments.id, id))

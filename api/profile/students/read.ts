@@ -3,7 +3,7 @@ import { forbidden, notFound, type Database } from '../../../core/index.ts'
 import { encadrants, students, supervisions } from '../../../schemas/db/profile.ts'
 import { studentView } from '../../../workers/profile/views.ts'
 import type { Caller } from '../../kit/service-api.ts'
-import { readPage, type PageRequest } from '../paging.ts'
+import { readPage, type PageRequest } from '../../kit/paging.ts'
 
 /**
  * One student, as the caller may see it: admins any, a student their own, an

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import { DomainError, forbidden, notFound, unprocessable, type Actor, type Tx } from '../../../core/index.ts'
+import { assertPeriod } from '../../../schemas/domain/period.ts'
 import { coreEstablishments, offers } from '../../../schemas/db/core.ts'
 import { offerView } from '../../../schemas/views/core.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
@@ -11,11 +12,6 @@ async function assertMayPostFor(tx: Tx, actor: Actor, establishmentId: string) {
   if (actor.role === 'admin') return
   const me = await encadrantOf(tx, actor.user_id)
   if (!me || me.establishmentId !== establishmentId) throw forbidden('an encadrant manages only the offers of their own establishment')
-}
-
-/** A period that ends before it starts is refused at its end. */
-export function assertPeriod(start: string, end: string, path = '/end_date') {
-  if (end < start) throw unprocessable('the period ends before it starts', [{ path, message: `must not be before the start date (${start})` }])
 }
 
 /** Creates an offer for an establishment core knows (422 at /establishment_id otherwise) and emits `offer.created`. */

@@ -5,10 +5,10 @@ import { HOLDS_A_PLACE, judgeTransition, STAGE_TRANSITIONS, type StageAction, ty
 import { stageView, type StageRow } from '../../../schemas/views/core.ts'
 import type { Catalogue, CommandHandlers } from '../../kit/define.ts'
 import { relationsTo, encadrantOf } from '../relations.ts'
-import { assertPeriod } from './offers.ts'
+import { assertPeriod } from '../../../schemas/domain/period.ts'
 
 /** Today's date by the database's clock. */
-const today = sql<string>`current_date::text`
+const today = sql<string>`current_date`
 
 /** What every `stage.*` event carries beside its own fields, so that consumers need no lookup. */
 const context = (s: StageRow) => ({ student_id: s.studentId, offer_id: s.offerId, establishment_id: s.establishmentId, ...(s.encadrantId ? { encadrant_id: s.encadrantId } : {}) })

@@ -1,0 +1,36 @@
+import type { Database } from '../../../core/index.ts'
+import { assertPeriod } from '../../../schemas/domain/period.ts'
+import type { ServiceApi } from '../../kit/service-api.ts'
+import { StageAccept, StageCancel, StageCreate, StageParams, StageQuery } from './model.ts'
+import { getStage, listStages } from './read.ts'
+
+/**
+ * `/stages`: an admin assigns a student to an offer; each move (accept,
+ * start, complete, cancel) is the worker's to allow, by the table of
+ * STAGE_TRANSITIONS: 404 for a stage the caller has nothing to do with, 403
+ * for a move that is not theirs, 409 naming the status it cannot be made from.
+ */
+export const stageRoutes = (app: ServiceApi, db: Database) =>
+  app
+    .post(
+      '/stages',
+      ({ body, send }) => {
+        if (body.start_date && body.end_date) assertPeriod(body.start_date, body.end_date)
+        return send('core.create_stage', body)
+      },
+      { auth: ['admin'], body: StageCreate },
+    )
+    .get('/stages', ({ query, user }) => listStages(db, user, query), { auth: true, query: StageQuery })
+    .get('/stages/:id', ({ params, user }) => getStage(db, user, params.id), { auth: true, params: StageParams })
+    .post('/stages/:id/accept', ({ params, body, send }) => send('core.move_stage', { stage_id: params.id, action: 'accept', ...(body?.encadrant_id ? { encadrant_id: body.encadrant_id } : {}) }), {
+      auth: ['admin', 'encadrant'],
+      params: StageParams,
+      body: StageAccept,
+    })
+    .post('/stages/:id/start', ({ params, send }) => send('core.move_stage', { stage_id: params.id, action: 'start' }), { auth: ['admin', 'encadrant'], params: StageParams })
+    .post('/stages/:id/complete', ({ params, send }) => send('core.move_stage', { stage_id: params.id, action: 'complete' }), { auth: ['admin', 'encadrant'], params: StageParams })
+    .post('/stages/:id/cancel', ({ params, body, send }) => send('core.move_stage', { stage_id: params.id, action: 'cancel', reason: body.reason }), {
+      auth: true,
+      params: StageParams,
+      body: StageCancel,
+    })
