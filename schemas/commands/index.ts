@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { ChangePassword, DeleteUser, RegisterUser, SetPassword, VerifyEmail } from './auth.ts'
 import { MarkNotificationRead } from './comm.ts'
+import { AssignGrade, CreateEvaluation, UpdateEvaluation } from './eval.ts'
 import {
   CreateEncadrant,
   CreateEstablishment,
@@ -36,6 +37,9 @@ export const commands = {
   'profile.update_establishment': { service: 'profile', payload: UpdateEstablishment },
   'profile.delete_establishment': { service: 'profile', payload: DeleteEstablishment },
   'comm.mark_notification_read': { service: 'comm', payload: MarkNotificationRead },
+  'eval.create_evaluation': { service: 'eval', payload: CreateEvaluation },
+  'eval.update_evaluation': { service: 'eval', payload: UpdateEvaluation },
+  'eval.assign_grade': { service: 'eval', payload: AssignGrade },
 } as const satisfies Record<string, CommandDefinition>
 
 export type CommandType = keyof typeof commands
@@ -49,4 +53,5 @@ export function commandBindings(): Record<string, string[]> {
 
 export * from './auth.ts'
 export * from './comm.ts'
+export * from './eval.ts'
 export * from './profile.ts'
