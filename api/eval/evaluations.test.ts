@@ -139,3 +139,23 @@ describe('a stage from completion to the transcript', () => {
     expect((await s.anonymous.get(`/grades?student_id=${student.student_id}`)).status).toBe(401)
   })
 })
+
+test('/eval/api/docs/json documents every route with its body, query and params', async () => {
+  const res = await fetch(s.service.url('/eval/api/docs/json'))
+  expect(res.status).toBe(200)
+  const doc = await res.json()
+  expect(doc.info.title).toContain('eval')
+  const paths = doc.paths
+  expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/eval/api/evaluations', '/eval/api/evaluations/{id}', '/eval/api/grades']))
+  const created = paths['/eval/api/evaluations'].post.requestBody.content['application/json'].schema
+  expect(created.required).toEqual(['stage_id', 'score'])
+  expect(created.properties.score).toMatchObject({ type: 'number', minimum: 0, maximum: 20, multipleOf: 0.25 })
+  expect(created.properties.criteria.items.properties.score).toMatchObject({ multipleOf: 0.25 })
+  expect(Object.keys(paths['/eval/api/evaluations/{id}'].patch.requestBody.content['application/json'].schema.properties)).toEqual(['score', 'criteria', 'comment'])
+  expect(paths['/eval/api/evaluations'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['page', 'per_page', 'stage_id', 'student_id', 'status'])
+  expect(Object.keys(paths['/eval/api/grades'].post.requestBody.content['application/json'].schema.properties)).toEqual(['stage_id', 'final_grade'])
+  expect(paths['/eval/api/grades'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['student_id'])
+  for (const [path, methods] of Object.entries(paths as Record<string, Record<string, { summary?: string }>>)) {
+    if (path.includes('/evaluations') || path.includes('/grades')) for (const op of Object.values(methods)) expect(op.summary).toBeTruthy()
+  }
+})

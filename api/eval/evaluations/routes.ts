@@ -17,10 +17,10 @@ export const evaluationRoutes = (app: ServiceApi, db: Database) =>
         await assertMayEvaluate(db, user, body.stage_id)
         return send('eval.create_evaluation', body)
       },
-      { auth: ['admin', 'encadrant'], body: EvaluationCreate },
+      { auth: ['admin', 'encadrant'], body: EvaluationCreate, detail: { summary: "Evaluate a completed stage (its encadrant, or an admin); fills the encadrant's pending evaluation" } },
     )
-    .get('/evaluations', ({ query, user }) => listEvaluations(db, user, query), { auth: true, query: EvaluationQuery })
-    .get('/evaluations/:id', ({ params, user }) => getEvaluation(db, user, params.id), { auth: true, params: EvaluationParams })
+    .get('/evaluations', ({ query, user }) => listEvaluations(db, user, query), { auth: true, query: EvaluationQuery, detail: { summary: "The caller's evaluations: an encadrant's own, a student's once submitted, all for an admin" } })
+    .get('/evaluations/:id', ({ params, user }) => getEvaluation(db, user, params.id), { auth: true, params: EvaluationParams, detail: { summary: 'One evaluation, to those who see it in the list (404 to anyone else)' } })
     .patch(
       '/evaluations/:id',
       async ({ params, body, user, send }) => {
@@ -28,5 +28,5 @@ export const evaluationRoutes = (app: ServiceApi, db: Database) =>
         await getEvaluation(db, user, params.id)
         return send('eval.update_evaluation', { evaluation_id: params.id, fields: body })
       },
-      { auth: ['admin', 'encadrant'], params: EvaluationParams, body: EvaluationUpdate },
+      { auth: ['admin', 'encadrant'], params: EvaluationParams, body: EvaluationUpdate, detail: { summary: 'Change a submitted evaluation (its author, or an admin) until the grade is assigned' } },
     )

@@ -12,6 +12,6 @@ export const gradeRoutes = (app: ServiceApi, db: Database) =>
         await assertStageKnown(db, body.stage_id)
         return send('eval.assign_grade', body)
       },
-      { auth: ['admin'], body: GradeAssign },
+      { auth: ['admin'], body: GradeAssign, detail: { summary: "Assign a stage's final grade, once: the one given, or the mean of its submitted evaluations rounded to 0.25" } },
     )
-    .get('/grades', ({ query, user }) => getTranscript(db, user, query.student_id), { auth: true, query: TranscriptQuery })
+    .get('/grades', ({ query, user }) => getTranscript(db, user, query.student_id), { auth: true, query: TranscriptQuery, detail: { summary: "A student's transcript: each graded stage and the mean (the student, their encadrants, admins)" } })
