@@ -72,6 +72,8 @@ describe('a stage from completion to the transcript', () => {
     const byAdmin = await admin().post('/evaluations', { stage_id: stage.stage_id, score: 14 })
     expect(byAdmin.status).toBe(201)
     expect(byAdmin.body).toMatchObject({ evaluator_role: 'admin', score: 14, criteria: [], comment: null })
+    const byAdminEvent = await s.waitForEvent('evaluation.created', (p) => p.evaluation_id === byAdmin.body.id)
+    expect(byAdminEvent.payload).toEqual({ evaluation_id: byAdmin.body.id, stage_id: stage.stage_id, student_id: student.student_id, score: 14 })
 
     // The encadrant changes theirs: evaluation.updated with the new score.
     const changed = await supervisor.patch(`/evaluations/${pendingId}`, { score: 16.25, comment: null })

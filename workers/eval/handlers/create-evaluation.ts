@@ -36,7 +36,8 @@ export const createEvaluation: NonNullable<CommandHandlers['eval.create_evaluati
     stage_id: stage.stageId,
     student_id: evaluation!.studentId,
     score: payload.score,
-    ...(stage.encadrantId ? { encadrant_id: stage.encadrantId } : {}),
+    // The encadrant who wrote it, when it is the stage's encadrant's (an admin's names none).
+    ...(evaluation!.evaluatorRole === 'encadrant' && stage.encadrantId ? { encadrant_id: stage.encadrantId } : {}),
   })
   return { status: 201, body: evaluationView(evaluation!) }
 }
