@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { startEvalService, type EvalService, type Encadrant, type Stage, type Student } from '../../api/eval/test-service.ts'
 import { waitFor } from '../../test/broker.ts'
+import { startEvalService, type EvalService, type Encadrant, type Stage, type Student } from './test-service.ts'
 
 const TIERS = [200, 400, 800, 1_600, 3_200]
 let s: EvalService
@@ -8,7 +8,7 @@ let encadrant: Encadrant
 let student: Student
 
 beforeAll(async () => {
-  s = await startEvalService('eval_worker', { RETRY_TIERS: TIERS.join(',') })
+  s = await startEvalService('eval_delivery', { RETRY_TIERS: TIERS.join(',') })
   encadrant = await s.encadrant()
   student = await s.student()
 })
