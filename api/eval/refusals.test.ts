@@ -151,6 +151,20 @@ describe('POST /grades refused', () => {
   })
 })
 
+describe('at the same time', () => {
+  test('five admins grading one stage at once: one grade, four 409 GRADE_ASSIGNED, one grade.assigned', async () => {
+    const stage = await s.stage(student, encadrant, 'completed')
+    await s.as('encadrant', encadrant.user_id).post('/evaluations', { stage_id: stage.stage_id, score: 12 })
+    const answers = await Promise.all([10, 11, 12, 13, 14].map((final_grade) => admin().post('/grades', { stage_id: stage.stage_id, final_grade })))
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409])
+    expect(answers.filter((a) => a.status === 409).map((a) => a.body.error)).toEqual(['GRADE_ASSIGNED', 'GRADE_ASSIGNED', 'GRADE_ASSIGNED', 'GRADE_ASSIGNED'])
+    const [given] = answers.filter((a) => a.status === 201)
+    await s.waitForEvent('grade.assigned', (p) => p.stage_id === stage.stage_id)
+    await Bun.sleep(200)
+    expect(s.seen('grade.assigned', (p) => p.stage_id === stage.stage_id).map((e) => e.payload.final_grade)).toEqual([given!.body.final_grade])
+  })
+})
+
 describe('reads refused', () => {
   test('GET /evaluations/:id: 404 for another encadrant, a student of another stage and an unknown id; GET /evaluations: bad filters 422', async () => {
     const stage = await s.stage(student, encadrant, 'completed')
