@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { DomainError, forbidden, type Actor, type Tx } from '../../core/index.ts'
-import { evalEncadrants, evalStages, grades, type GradeRow } from '../../schemas/db/eval.ts'
+import { evalEncadrants, evalStages, grades, type Criterion, type GradeRow } from '../../schemas/db/eval.ts'
 import type { StageRow } from './stage-read-model.ts'
 
 /**
@@ -43,3 +43,6 @@ export async function assertNotGraded(tx: Tx, stageId: string): Promise<void> {
 
 export const gradeAssigned = (grade: GradeRow) =>
   new DomainError(409, 'GRADE_ASSIGNED', `the stage's final grade is assigned (${grade.finalGrade} on ${grade.assignedAt.toISOString()}): its evaluations and grade are final`)
+
+/** Criteria as stored: each `{name, score}` in that order, whatever else or in whatever order they came, so that the same marks compare equal. */
+export const storedCriteria = (criteria: Criterion[]): Criterion[] => criteria.map(({ name, score }) => ({ name, score }))

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { DomainError, newId } from '../../../core/index.ts'
 import { evaluations, evaluationView } from '../../../schemas/db/eval.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
-import { assertCompleted, assertMayEvaluate, assertNotGraded, lockStage } from '../rules.ts'
+import { assertCompleted, assertMayEvaluate, assertNotGraded, lockStage, storedCriteria } from '../rules.ts'
 
 /**
  * Submits the actor's evaluation of a completed stage: fills the pending one
@@ -24,7 +24,7 @@ export const createEvaluation: NonNullable<CommandHandlers['eval.create_evaluati
     ])
   }
   const now = new Date()
-  const submitted = { status: 'submitted', score: payload.score, criteria: payload.criteria ?? [], comment: payload.comment ?? null, updatedAt: now, submittedAt: now }
+  const submitted = { status: 'submitted', score: payload.score, criteria: storedCriteria(payload.criteria ?? []), comment: payload.comment ?? null, updatedAt: now, submittedAt: now }
   const [evaluation] = mine
     ? await tx.update(evaluations).set(submitted).where(eq(evaluations.id, mine.id)).returning()
     : await tx

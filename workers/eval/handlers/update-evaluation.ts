@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { DomainError, forbidden, notFound } from '../../../core/index.ts'
 import { evaluations, evaluationView } from '../../../schemas/db/eval.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
-import { assertNotGraded, lockStage } from '../rules.ts'
+import { assertNotGraded, lockStage, storedCriteria } from '../rules.ts'
 
 /**
  * Changes a submitted evaluation, by its author or an admin (403 otherwise):
@@ -20,7 +20,8 @@ export const updateEvaluation: NonNullable<CommandHandlers['eval.update_evaluati
   if (row!.status !== 'submitted') {
     throw new DomainError(409, 'EVALUATION_PENDING', `the evaluation is ${row!.status}: submit it first (POST /evaluations)`)
   }
-  const { score, criteria, comment } = payload.fields
+  const { score, comment } = payload.fields
+  const criteria = payload.fields.criteria && storedCriteria(payload.fields.criteria)
   const set = {
     ...(score !== undefined && score !== row!.score ? { score } : {}),
     ...(criteria !== undefined && JSON.stringify(criteria) !== JSON.stringify(row!.criteria) ? { criteria } : {}),
