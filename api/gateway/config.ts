@@ -17,8 +17,7 @@ export const GatewayConfig = Type.Object({
   PROFILE_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3002' }),
   CORE_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3003' }),
   COMM_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3004' }),
-  /** Unset: the eval service has no API yet, so `/eval/api/*` is a 404 (not a 502 inviting a retry). */
-  EVAL_API_URL: Type.Optional(Type.String(Url)),
+  EVAL_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3005' }),
   /**
    * Web pages of other origins allowed to call the APIs from a browser: a comma-separated list
    * (`http://localhost:5173,https://app.example.org`) or `*`. Empty (the default): same origin only.
@@ -42,13 +41,13 @@ export const GatewayConfig = Type.Object({
 })
 export type GatewayConfig = Static<typeof GatewayConfig>
 
-/** Base URL of each service API that is configured. */
-export function upstreamUrls(config: GatewayConfig): Partial<Record<Service, string>> {
+/** Base URL of each service API. */
+export function upstreamUrls(config: GatewayConfig): Record<Service, string> {
   return {
     auth: config.AUTH_API_URL,
     profile: config.PROFILE_API_URL,
     core: config.CORE_API_URL,
     comm: config.COMM_API_URL,
-    ...(config.EVAL_API_URL ? { eval: config.EVAL_API_URL } : {}),
+    eval: config.EVAL_API_URL,
   }
 }

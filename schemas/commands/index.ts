@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { ChangePassword, DeleteUser, RegisterUser, SetPassword, VerifyEmail } from './auth.ts'
 import { MarkNotificationRead } from './comm.ts'
 import { CreateOffer, CreateStage, MoveStage, UpdateOffer } from './core.ts'
+import { AssignGrade, CreateEvaluation, UpdateEvaluation } from './eval.ts'
 import {
   CreateEncadrant,
   CreateEstablishment,
@@ -41,6 +42,9 @@ export const commands = {
   'core.update_offer': { service: 'core', payload: UpdateOffer },
   'core.create_stage': { service: 'core', payload: CreateStage },
   'core.move_stage': { service: 'core', payload: MoveStage },
+  'eval.create_evaluation': { service: 'eval', payload: CreateEvaluation },
+  'eval.update_evaluation': { service: 'eval', payload: UpdateEvaluation },
+  'eval.assign_grade': { service: 'eval', payload: AssignGrade },
 } as const satisfies Record<string, CommandDefinition>
 
 export type CommandType = keyof typeof commands
@@ -55,4 +59,5 @@ export function commandBindings(): Record<string, string[]> {
 export * from './auth.ts'
 export * from './comm.ts'
 export * from './core.ts'
+export * from './eval.ts'
 export * from './profile.ts'

@@ -1,0 +1,4 @@
+import { runApiMain } from '../kit/main.ts'
+import { evalApi } from './app.ts'
+
+await runApiMain(evalApi)

@@ -1,0 +1,4 @@
+import { runWorkerMain } from '../kit/main.ts'
+import { evalWorker } from './worker.ts'
+
+await runWorkerMain(evalWorker)
