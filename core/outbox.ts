@@ -165,7 +165,8 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
     // What is still unsent of the queue: a row handed over while this ran, committed after the rows were read, stays for the next round.
     const held = queue.map((r) => r.id)
     const unsent = new Set((await o.db.select({ id: outbox.id }).from(outbox).where(and(isNull(outbox.sentAt), sql`${outbox.id} = any(${sql.param(held)}::bigint[])`))).map((r) => r.id))
-    queue = queue.filter((r) => unsent.has(r.id))
+    const asked = new Set(held)
+    queue = queue.filter((r) => !asked.has(r.id) || unsent.has(r.id))
     if (queue.length === 0) {
       stalled = false
       if (failed) log.info('outbox caught up; events go out at once again')

@@ -59,7 +59,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const namespace = testNamespace(o.label)
   const database = await createTestDatabase(o.label)
   const connection = connect(`${o.label}-test`)
-  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'error', PORT: '0', JWT_SECRET: TEST_JWT_SECRET, ...o.env }
+  const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: process.env.DEBUG_WORKER ? 'debug' : 'error', PORT: '0', JWT_SECRET: TEST_JWT_SECRET, ...o.env }
   const workerConfig = parseConfig(WorkerConfig, env)
   const closing: (() => Promise<void>)[] = []
   const api = o.api && (await startApi(o.api, parseConfig(ApiConfig, { ...env, ...o.apiEnv }), silentLogger))
@@ -75,7 +75,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     },
     async startWorker() {
       if (!o.worker) throw new Error(`${o.label}: no worker was given`)
-      service.worker = await startWorker(o.worker, workerConfig, silentLogger)
+      service.worker = await startWorker(o.worker, workerConfig, process.env.DEBUG_WORKER ? undefined : silentLogger)
       return service.worker
     },
     async handled(type) {

@@ -40,6 +40,8 @@ describe('GET /core/api/tracking/:student_id', () => {
       student_id: student.student_id,
       status: 'not_started',
       stages_completed: 0,
+      current: null,
+      stages: { created: [], accepted: [], started: [], completed: [], cancelled: [] },
       created_at: expect.any(String),
       updated_at: expect.any(String),
     })
