@@ -124,7 +124,7 @@ describe('cascade 3: an internship, end to end', () => {
     // of their establishment, waiting to be accepted; not the cancellation of a stage that was never theirs.
     const supSaw = await notifications(sup.token, 7)
     const named = (id: string | null) => (id === stageId ? 'ana' : id === otherId ? 'ben' : id === third.body.id ? 'cyr' : id)
-    expect(kinds(supSaw).map(([type, , id]) => `${type}:${named(id)}`).sort()).toEqual([
+    expect(kinds(supSaw).map(([type, , id]) => `${type}:${named(id ?? null)}`).sort()).toEqual([
       'stage:ana',
       'stage:ben',
       'stage:ana',
