@@ -97,6 +97,18 @@ export async function startPlatform(label: string) {
       const body = await res.json()
       return { id: body.user.id, token: body.access_token }
     },
+    /** `bun run apikey create`, as an operator runs it: the key it prints. */
+    async createKey(name: string, events: string): Promise<string> {
+      const p = Bun.spawn(['bun', 'scripts/apikey.ts', 'create', '--name', name, '--events', events], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: { ...process.env, DATABASE_URL: database.url },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      })
+      const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited])
+      if (code !== 0) throw new Error(`apikey create exited ${code}`)
+      return /key: (\S+)/.exec(out)![1]!
+    },
     /** A token signed like auth's (with the platform's secret), for a user that need not exist. */
     token: (sub: string, role: 'student' | 'encadrant' | 'admin') => signToken(jwtSecret, { sub, role }),
     async close(): Promise<void> {

@@ -10,23 +10,11 @@ let api: ReturnType<typeof client>
 let key: string
 const email = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
 
-/** `bun run apikey create`, as an operator runs it. */
-async function createKey(name: string, events: string): Promise<string> {
-  const p = Bun.spawn(['bun', 'scripts/apikey.ts', 'create', '--name', name, '--events', events], {
-    cwd: new URL('../..', import.meta.url).pathname,
-    env: { ...process.env, DATABASE_URL: platform.database.url },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited])
-  expect(code).toBe(0)
-  return /key: (\S+)/.exec(out)![1]!
-}
 
 beforeAll(async () => {
   platform = await startPlatform('e2e-security')
   api = client(platform.gateway)
-  key = await createKey('registrar', 'student.*')
+  key = await platform.createKey('registrar', 'student.*')
 }, 60_000)
 afterAll(() => platform.close(), 30_000)
 
