@@ -286,3 +286,18 @@ describe('stages', () => {
     expect((await admin.get(`/stages/${later}`)).body.status).toBe('accepted')
   })
 })
+
+test('/core/api/docs/json documents every offer, stage and tracking route with its body, query and params', async () => {
+  const doc = await (await fetch(s.url('/core/api/docs/json'))).json()
+  const paths = doc.paths
+  expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/core/api/offers', '/core/api/offers/{id}', '/core/api/stages', '/core/api/stages/{id}', '/core/api/stages/{id}/accept', '/core/api/stages/{id}/start', '/core/api/stages/{id}/complete', '/core/api/stages/{id}/cancel', '/core/api/tracking/{student_id}']))
+  const offer = paths['/core/api/offers'].post.requestBody.content['application/json'].schema
+  expect(offer.required).toEqual(['establishment_id', 'title', 'start_date', 'end_date', 'capacity'])
+  expect(offer.properties.capacity).toMatchObject({ type: 'integer', minimum: 1 })
+  expect(paths['/core/api/stages/{id}/cancel'].post.requestBody.content['application/json'].schema.required).toEqual(['reason'])
+  expect(paths['/core/api/stages'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['page', 'per_page', 'status', 'offer_id', 'student_id', 'encadrant_id'])
+  for (const [path, methods] of Object.entries(paths as Record<string, Record<string, { summary?: string }>>)) {
+    if (/\/(offers|stages|tracking)/.test(path)) for (const op of Object.values(methods)) expect({ path, summary: Boolean(op.summary) }).toEqual({ path, summary: true })
+  }
+})
+

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { text } from '../../kit/fields.ts'
 import { PageQuery } from '../../kit/paging.ts'
@@ -12,7 +13,8 @@ export const OfferCreate = t.Object({
   speciality: t.Optional(t.Union([text(100), t.Null()])),
   start_date: CalendarDate,
   end_date: CalendarDate,
-  capacity: t.Integer({ minimum: 1, maximum: 10_000, description: 'places, at least 1' }),
+  // A JSON number, not a string of digits (Elysia's t.Integer would take both, and document both).
+  capacity: Type.Integer({ minimum: 1, maximum: 10_000, description: 'places, at least 1' }),
 })
 
 /** A partial update: the fields given change; `status` opens or closes the offer to new stages. */
@@ -22,7 +24,7 @@ export const OfferUpdate = t.Object({
   speciality: t.Optional(t.Union([text(100), t.Null()])),
   start_date: t.Optional(CalendarDate),
   end_date: t.Optional(CalendarDate),
-  capacity: t.Optional(t.Integer({ minimum: 1, maximum: 10_000 })),
+  capacity: t.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'places, at least the places taken' })),
   status: t.Optional(t.Union([t.Literal('open'), t.Literal('closed')], { description: 'open or closed' })),
 })
 

@@ -13,15 +13,15 @@ export const offerRoutes = (app: ServiceApi, db: Database) =>
         assertPeriod(body.start_date, body.end_date)
         return send('core.create_offer', body)
       },
-      { auth: ['admin', 'encadrant'], body: OfferCreate },
+      { auth: ['admin', 'encadrant'], body: OfferCreate, detail: { summary: 'Post an offer: places at an establishment for a period (admins; an encadrant for their own establishment)' } },
     )
-    .get('/offers', ({ query }) => listOffers(db, query), { auth: true, query: OfferQuery })
-    .get('/offers/:id', ({ params }) => getOffer(db, params.id), { auth: true, params: OfferParams })
+    .get('/offers', ({ query }) => listOffers(db, query), { auth: true, query: OfferQuery, detail: { summary: 'Offers, newest first, with their places taken and left' } })
+    .get('/offers/:id', ({ params }) => getOffer(db, params.id), { auth: true, params: OfferParams, detail: { summary: 'One offer, with its places taken and left' } })
     .patch(
       '/offers/:id',
       ({ params, body, send }) => {
         if (body.start_date && body.end_date) assertPeriod(body.start_date, body.end_date)
         return send('core.update_offer', { offer_id: params.id, fields: body })
       },
-      { auth: ['admin', 'encadrant'], params: OfferParams, body: OfferUpdate },
+      { auth: ['admin', 'encadrant'], params: OfferParams, body: OfferUpdate, detail: { summary: 'Change an offer, open or close it (never below the places taken)' } },
     )

@@ -18,19 +18,21 @@ export const stageRoutes = (app: ServiceApi, db: Database) =>
         if (body.start_date && body.end_date) assertPeriod(body.start_date, body.end_date)
         return send('core.create_stage', body)
       },
-      { auth: ['admin'], body: StageCreate },
+      { auth: ['admin'], body: StageCreate, detail: { summary: 'Assign a student to an offer (admins): 409 OFFER_FULL, OFFER_CLOSED or STAGE_OVERLAP' } },
     )
-    .get('/stages', ({ query, user }) => listStages(db, user, query), { auth: true, query: StageQuery })
-    .get('/stages/:id', ({ params, user }) => getStage(db, user, params.id), { auth: true, params: StageParams })
+    .get('/stages', ({ query, user }) => listStages(db, user, query), { auth: true, query: StageQuery, detail: { summary: 'The stages the caller may see, with their history' } })
+    .get('/stages/:id', ({ params, user }) => getStage(db, user, params.id), { auth: true, params: StageParams, detail: { summary: 'One stage with its history (404 to anyone it is not about)' } })
     .post('/stages/:id/accept', ({ params, body, send }) => send('core.move_stage', { stage_id: params.id, action: 'accept', ...(body?.encadrant_id ? { encadrant_id: body.encadrant_id } : {}) }), {
       auth: ['admin', 'encadrant'],
       params: StageParams,
       body: StageAccept,
+      detail: { summary: 'Accept a created stage: an encadrant of its establishment, or an admin naming one' },
     })
-    .post('/stages/:id/start', ({ params, send }) => send('core.move_stage', { stage_id: params.id, action: 'start' }), { auth: ['admin', 'encadrant'], params: StageParams })
-    .post('/stages/:id/complete', ({ params, send }) => send('core.move_stage', { stage_id: params.id, action: 'complete' }), { auth: ['admin', 'encadrant'], params: StageParams })
+    .post('/stages/:id/start', ({ params, send }) => send('core.move_stage', { stage_id: params.id, action: 'start' }), { auth: ['admin', 'encadrant'], params: StageParams, detail: { summary: 'Start an accepted stage (its encadrant, admins)' } })
+    .post('/stages/:id/complete', ({ params, send }) => send('core.move_stage', { stage_id: params.id, action: 'complete' }), { auth: ['admin', 'encadrant'], params: StageParams, detail: { summary: 'Complete a started stage (its encadrant, admins)' } })
     .post('/stages/:id/cancel', ({ params, body, send }) => send('core.move_stage', { stage_id: params.id, action: 'cancel', reason: body.reason }), {
       auth: true,
       params: StageParams,
       body: StageCancel,
+      detail: { summary: 'Cancel a stage with its reason, as the transition table allows; its place is free again' },
     })
