@@ -174,6 +174,8 @@ async function stages(config: Static<typeof Config>, json: boolean, n: ReturnTyp
     console.log(`OFFER_FULL refusals:  ${result.offer_full_refusals} (expected ${run.expected_offer_full})`)
     console.log(`commands/s:           ${result.stages_commands_per_s}`)
     console.log(`latency p50/p99:      ${result.stages_p50_ms} / ${result.stages_p99_ms} ms`)
+    const w = run.worker
+    console.log(`core worker:          ${w.batches} transactions of ${w.mean_batch} commands on average, ${w.deadlocks} undone as deadlocks, ${w.retried} commands retried later`)
     console.log(`pipeline, same run:   ${pipeline_events_per_s} events/s (${n.requests} requests, ${CONCURRENCY.pipeline} in flight)`)
     console.log(`ratio stages/pipeline: ${ratio} (target ≥ 0.5)`)
     const reports = [

@@ -51,7 +51,20 @@ export interface StagesResult {
   commands_per_s: number
   p50_ms: number
   p99_ms: number
+  /** What the measured assignments cost the core worker: transactions PostgreSQL undid as deadlocks, messages retried later, batches (transactions) and their mean size. */
+  worker: { deadlocks: number; retried: number; batches: number; mean_batch: number }
   cpu?: CpuReport
+}
+
+/** The core worker's counters of its /metrics that tell where assignments wait. */
+async function workerCounters(metricsUrl: string) {
+  const text = await (await fetch(metricsUrl)).text()
+  const sum = (pattern: RegExp) => text.split('\n').reduce((n, line) => n + (pattern.test(line) ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0), 0)
+  return {
+    retried: sum(/^medtrack_messages_failed_total\{[^}]*queue="[^"]*\.commands"/),
+    batches: sum(/^medtrack_batch_size_count\b/),
+    messages: sum(/^medtrack_batch_size_sum\b/),
+  }
 }
 
 const round = (x: number) => Number(x.toFixed(2))
@@ -93,7 +106,8 @@ export async function benchStages(o: StagesOptions): Promise<StagesResult> {
     const coreApi = spawnEntry('api/core/main.ts', env)
     const coreWorker = spawnEntry('workers/core/main.ts', env)
     children.push(authApi, coreApi, coreWorker)
-    const [authPort, corePort] = await Promise.all([listening(authApi), listening(coreApi), coreWorker.waitForLine(/"worker started"/, 20_000)])
+    const [authPort, corePort, workerStarted] = await Promise.all([listening(authApi), listening(coreApi), coreWorker.waitForLine(/"worker started"/, 20_000)])
+    const metricsUrl = `http://127.0.0.1:${JSON.parse(workerStarted).port}/metrics`
     const gateway = spawnEntry('api/gateway/main.ts', { ...env, AUTH_API_URL: `http://127.0.0.1:${authPort}`, CORE_API_URL: `http://127.0.0.1:${corePort}` })
     children.unshift(gateway)
     const base = `http://127.0.0.1:${await listening(gateway)}`
@@ -172,11 +186,17 @@ export async function benchStages(o: StagesOptions): Promise<StagesResult> {
 
     const offerIds = await makeOffers(0)
     const measured = studentIds.slice(0, o.students)
+    const deadlocks = async () => count(sql`select deadlocks::int as n from pg_stat_database where datname = ${databaseName}`)
+    const before = { deadlocks: await deadlocks(), ...(await workerCounters(metricsUrl)) }
     const cpuCount = startCpu({ gateway: gateway.proc.pid, 'auth api': authApi.proc.pid, 'core api': coreApi.proc.pid, 'core worker': coreWorker.proc.pid }, databaseName)
     const started = performance.now()
     const { created, full, latencies } = await assign(measured, offerIds)
     const seconds = (performance.now() - started) / 1000
     const cpu = cpuCount?.(o.students)
+    // A session's statistics reach pg_stat_database within a second of it going idle.
+    await sleep(1_500)
+    const after = { deadlocks: await deadlocks(), ...(await workerCounters(metricsUrl)) }
+    const batches = after.batches - before.batches
 
     // What the offers allow, and what the database holds: the same, or the bench fails.
     const expected = expectedStages(o.students, o.offers, o.places)
@@ -198,6 +218,7 @@ export async function benchStages(o: StagesOptions): Promise<StagesResult> {
       commands_per_s: Math.round(o.students / seconds),
       p50_ms: round(percentile(latencies, 50)),
       p99_ms: round(percentile(latencies, 99)),
+      worker: { deadlocks: after.deadlocks - before.deadlocks, retried: after.retried - before.retried, batches, mean_batch: batches > 0 ? round((after.messages - before.messages) / batches) : 0 },
       ...(cpu ? { cpu } : {}),
     }
   } finally {
