@@ -63,7 +63,9 @@ test('bun run bench stages --json: exactly the stages the offers allow and an OF
   expect(Object.keys(figures)).toEqual(['stages_created', 'offer_full_refusals', 'stages_commands_per_s', 'stages_p50_ms', 'stages_p99_ms', 'pipeline_events_per_s', 'ratio'])
   // 10 students for each offer of 8 places.
   expect({ created: figures.stages_created, full: figures.offer_full_refusals }).toEqual({ created: 24, full: 6 })
-  for (const key of ['stages_commands_per_s', 'stages_p50_ms', 'pipeline_events_per_s', 'ratio']) expect(figures[key]).toBeGreaterThan(0)
+  for (const key of ['stages_commands_per_s', 'stages_p50_ms', 'pipeline_events_per_s']) expect(figures[key]).toBeGreaterThan(0)
+  // The one figure read against the other, whatever it is (a tiny run can be far below the target).
+  expect(figures.ratio).toBe(Number((figures.stages_commands_per_s! / figures.pipeline_events_per_s!).toFixed(3)))
   expect(figures.stages_p50_ms!).toBeLessThanOrEqual(figures.stages_p99_ms!)
   expect(await leftovers()).toEqual(before)
 }, 120_000)

@@ -157,7 +157,8 @@ async function stages(config: Static<typeof Config>, json: boolean, n: ReturnTyp
     concurrency: n.concurrency,
     warmupSeconds: n.warmup,
   })
-  const ratio = Number((run.commands_per_s / pipeline_events_per_s).toFixed(2))
+  // Three decimals: a run slowed by deadlocks can be well under a hundredth of the pipeline.
+  const ratio = Number((run.commands_per_s / pipeline_events_per_s).toFixed(3))
   const result = {
     stages_created: run.stages_created,
     offer_full_refusals: run.offer_full_refusals,
