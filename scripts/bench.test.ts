@@ -51,6 +51,25 @@ test('with --bare it adds the bare durable and volatile figures and where the CP
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 
+test('bun run bench stages --json: exactly the stages the offers allow and an OFFER_FULL for every other student, beside the pipeline of the same run, and nothing left behind', async () => {
+  const before = await leftovers()
+  const args = ['--students', '30', '--offers', '3', '--places', '8', '--concurrency', '10', '--requests', '300', '--samples', '20', '--warmup', '0']
+  const proc = Bun.spawn(['bun', 'run', 'bench', 'stages', '--json', ...args], { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
+  const lines = stdout.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  const figures = JSON.parse(lines[0]!) as Record<string, number>
+  expect(Object.keys(figures)).toEqual(['stages_created', 'offer_full_refusals', 'stages_commands_per_s', 'stages_p50_ms', 'stages_p99_ms', 'pipeline_events_per_s', 'ratio'])
+  // 10 students for each offer of 8 places.
+  expect({ created: figures.stages_created, full: figures.offer_full_refusals }).toEqual({ created: 24, full: 6 })
+  for (const key of ['stages_commands_per_s', 'stages_p50_ms', 'pipeline_events_per_s']) expect(figures[key]).toBeGreaterThan(0)
+  // The one figure read against the other, whatever it is (a tiny run can be far below the target).
+  expect(figures.ratio).toBe(Number((figures.stages_commands_per_s! / figures.pipeline_events_per_s!).toFixed(3)))
+  expect(figures.stages_p50_ms!).toBeLessThanOrEqual(figures.stages_p99_ms!)
+  expect(await leftovers()).toEqual(before)
+}, 120_000)
+
 test('a wrong option is refused before anything runs: exit 2, the option named, the usage shown, nothing left behind', async () => {
   const before = await leftovers()
   for (const [args, named] of [
@@ -58,8 +77,11 @@ test('a wrong option is refused before anything runs: exit 2, the option named, 
     [['--requests', '0'], '--requests'],
     [['--samples', '2.5'], '--samples'],
     [['--frob'], '--frob'],
+    [['stages', '--places', '0'], '--places'],
+    [['stages', '--students', 'many'], '--students'],
+    [['stages', '--concurrency', '1.5'], '--concurrency'],
   ] as const) {
-    const proc = Bun.spawn(['bun', 'run', 'bench', 'pipeline', ...args], { stdout: 'pipe', stderr: 'pipe' })
+    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
     const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
     expect(stderr).toContain(named)

@@ -3,37 +3,53 @@
  *
  *   bun run bench bus [--events N] [--rounds R] [--json]
  *   bun run bench pipeline [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--json]
+ *   bun run bench stages [--students N] [--offers N] [--places N] [--concurrency C] [--requests N] [--samples S] [--warmup SECONDS] [--json]
  *
  * `pipeline` runs `bus` in the same run and reports both; `--bare` also runs
  * the same write path without the kit (scripts/bench/bare.ts), durable and
- * volatile, to tell what this machine allows.
+ * volatile, to tell what this machine allows. `stages` assigns students to
+ * offers of few places through the gateway (scripts/bench/stages.ts), and
+ * runs `pipeline` in the same run (its `--requests`, `--samples`, 256 in
+ * flight) to read its commands per second against the pipeline's events per
+ * second; there `--concurrency` is the callers assigning at once.
  */
 import { parseArgs } from 'node:util'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import { parseConfig } from '../../core/index.ts'
 import { BrokerConfig } from '../broker-config.ts'
 import { askedForHelp } from '../cli.ts'
 import { benchBus } from './bus.ts'
-import { describeCpu } from './cpu.ts'
+import { describeCpu, type CpuReport } from './cpu.ts'
 import { benchPipeline } from './pipeline.ts'
+import { benchStages } from './stages.ts'
 
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
-const USAGE = 'usage: bun run bench bus|pipeline [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare]'
+const USAGE =
+  'usage: bun run bench bus|pipeline|stages [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N]'
+
+/** In flight at once when `--concurrency` is not given: the pipeline's requests, and the callers of `stages`. */
+const CONCURRENCY = { pipeline: 256, stages: 50 }
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
   events: { type: 'string', default: '10000' },
   rounds: { type: 'string', default: '3' },
   requests: { type: 'string', default: '20000' },
-  concurrency: { type: 'string', default: '256' },
+  // Its default depends on the benchmark (CONCURRENCY).
+  concurrency: { type: 'string' },
   samples: { type: 'string', default: '300' },
   warmup: { type: 'string', default: '10' },
   bare: { type: 'boolean', default: false },
+  students: { type: 'string', default: '1000' },
+  offers: { type: 'string', default: '20' },
+  places: { type: 'string', default: '40' },
 } as const
 
+type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places'
+
 /** The numeric options, each checked before anything runs: counts are whole and at least 1; `--warmup` is seconds, 0 or more. */
-function numbers(values: Record<'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup', string>) {
-  const read = (name: keyof typeof values, whole: boolean, min: number) => {
+function numbers(values: Record<Numeric, string>) {
+  const read = (name: Numeric, whole: boolean, min: number) => {
     const n = Number(values[name])
     if (values[name].trim() === '' || !Number.isFinite(n) || n < min || (whole && !Number.isInteger(n)))
       throw new Error(`--${name} must be ${whole ? 'a whole number' : 'a number'} of at least ${min}, not ${JSON.stringify(values[name])}`)
@@ -46,6 +62,9 @@ function numbers(values: Record<'events' | 'rounds' | 'requests' | 'concurrency'
     concurrency: read('concurrency', true, 1),
     samples: read('samples', true, 1),
     warmup: read('warmup', false, 0),
+    students: read('students', true, 1),
+    offers: read('offers', true, 1),
+    places: read('places', true, 1),
   }
 }
 
@@ -53,8 +72,9 @@ function numbers(values: Record<'events' | 'rounds' | 'requests' | 'concurrency'
 function readArgs(argv: string[]) {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
   const what = positionals[0] ?? 'bus'
-  if ((what !== 'bus' && what !== 'pipeline') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
-  return { what, values, n: numbers(values) }
+  if ((what !== 'bus' && what !== 'pipeline' && what !== 'stages') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
+  const concurrency = values.concurrency ?? String(what === 'stages' ? CONCURRENCY.stages : CONCURRENCY.pipeline)
+  return { what, values, n: numbers({ ...values, concurrency }) }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -68,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { what, values, n } = args
   const config = parseConfig(Config, process.env)
+  if (what === 'stages') return stages(config, values.json, n)
   const bus = await benchBus({ url: config.RABBITMQ_URL, events: n.events, rounds: n.rounds })
   if (what === 'bus') {
     if (values.json) console.log(JSON.stringify(bus))
@@ -109,6 +130,61 @@ async function main(argv: string[]): Promise<number> {
     const reports = Object.entries(cpu).filter(([, report]) => report !== undefined)
     if (reports.length > 0) console.log('CPU per event:')
     for (const [run, report] of reports) console.log(`  ${labels[run]}: ${describeCpu(report!)}`)
+  }
+  return 0
+}
+
+/**
+ * `bench stages`, and `bench pipeline` in the same run for the figure it is
+ * read against: assignments serialise on each offer's row, not on the service,
+ * so the target is at least half the pipeline's events per second.
+ */
+async function stages(config: Static<typeof Config>, json: boolean, n: ReturnType<typeof numbers>): Promise<number> {
+  const { pipeline_events_per_s, cpu: pipelineCpu }: { pipeline_events_per_s: number; cpu: Record<string, CpuReport | undefined> } = await benchPipeline({
+    rabbitUrl: config.RABBITMQ_URL,
+    postgresServer: config.POSTGRES_SERVER_URL,
+    requests: n.requests,
+    concurrency: CONCURRENCY.pipeline,
+    rttSamples: n.samples,
+    warmupSeconds: n.warmup,
+  })
+  const run = await benchStages({
+    rabbitUrl: config.RABBITMQ_URL,
+    postgresServer: config.POSTGRES_SERVER_URL,
+    students: n.students,
+    offers: n.offers,
+    places: n.places,
+    concurrency: n.concurrency,
+    warmupSeconds: n.warmup,
+  })
+  // Three decimals: a run slowed by deadlocks can be well under a hundredth of the pipeline.
+  const ratio = Number((run.commands_per_s / pipeline_events_per_s).toFixed(3))
+  const result = {
+    stages_created: run.stages_created,
+    offer_full_refusals: run.offer_full_refusals,
+    stages_commands_per_s: run.commands_per_s,
+    stages_p50_ms: run.p50_ms,
+    stages_p99_ms: run.p99_ms,
+    pipeline_events_per_s,
+    ratio,
+  }
+  if (json) console.log(JSON.stringify(result))
+  else {
+    console.log(`stages (POST /core/api/stages through the gateway, ${n.students} students over ${n.offers} offers of ${n.places} places, ${n.concurrency} callers)`)
+    console.log(`stages created:       ${result.stages_created} (the offers allow ${run.expected_created})`)
+    console.log(`OFFER_FULL refusals:  ${result.offer_full_refusals} (expected ${run.expected_offer_full})`)
+    console.log(`commands/s:           ${result.stages_commands_per_s}`)
+    console.log(`latency p50/p99:      ${result.stages_p50_ms} / ${result.stages_p99_ms} ms`)
+    const w = run.worker
+    console.log(`core worker:          ${w.batches} transactions of ${w.mean_batch} commands on average, ${w.deadlocks} undone as deadlocks, ${w.retried} commands retried later`)
+    console.log(`pipeline, same run:   ${pipeline_events_per_s} events/s (${n.requests} requests, ${CONCURRENCY.pipeline} in flight)`)
+    console.log(`ratio stages/pipeline: ${ratio} (target ≥ 0.5)`)
+    const reports = [
+      ['pipeline', pipelineCpu.pipeline],
+      ['stages (per command)', run.cpu],
+    ] as const
+    if (reports.some(([, r]) => r)) console.log('CPU per event:')
+    for (const [label, report] of reports) if (report) console.log(`  ${label}: ${describeCpu(report)}`)
   }
   return 0
 }
