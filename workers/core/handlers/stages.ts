@@ -1,10 +1,10 @@
-import { and, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { DomainError, notFound, unprocessable, type Actor, type Emit, type Tx } from '../../../core/index.ts'
 import { coreEncadrants, offers, stageHistory, stages, stageTracking, studentDirectory } from '../../../schemas/db/core.ts'
 import { HOLDS_A_PLACE, judgeTransition, STAGE_TRANSITIONS, type StageAction, type StageRelation, type StageStatus } from '../../../schemas/domain/stages.ts'
-import { stageView, type StageRow } from '../../../schemas/views/core.ts'
-import type { Catalogue, CommandHandlers } from '../../kit/define.ts'
-import { relationsTo, encadrantOf } from '../relations.ts'
+import { stageView, stageViews, type StageRow } from '../../../schemas/views/core.ts'
+import type { Catalogue, CommandBatchHandler, CommandHandlers, CommandPayload } from '../../kit/define.ts'
+import { encadrantOf, relationsTo } from '../relations.ts'
 import { assertPeriod } from '../../../schemas/domain/period.ts'
 
 /** Today's date by the database's clock. */
@@ -17,38 +17,90 @@ async function record(tx: Tx, stageId: string, status: StageStatus, actor: Actor
   await tx.insert(stageHistory).values({ stageId, status, byUserId: actor?.user_id ?? null, byRole: actor?.role ?? 'core', reason: reason ?? null })
 }
 
+/** A place on an offer refused, as the API answers it. */
+const offerClosed = () => new DomainError(409, 'OFFER_CLOSED', 'the offer is closed: it takes no new stage', [{ path: '/offer_id', message: 'the offer is closed' }])
+const offerFull = (capacity: number) => new DomainError(409, 'OFFER_FULL', `the offer's ${capacity} places are all taken`, [{ path: '/offer_id', message: 'no place is left' }])
+const overlap = (other: { id: string; status: string }) =>
+  new DomainError(409, 'STAGE_OVERLAP', `the student already has a stage (${other.id}, ${other.status}) in those dates`, [{ path: '/student_id', message: 'already has a stage overlapping those dates' }])
+
 /**
- * Assigns a student to an offer (admin). The offer's row is locked first, so
- * that the count of its places and the new stage are one step however many
- * admins and core workers assign at once: never more stages than places.
+ * Assigns students to offers (admin), all the commands that arrived together
+ * at once. The batch's offers are locked first, in id order, so that the
+ * count of each offer's places and its new stages are one step however many
+ * admins and core workers assign at once (never more stages than places), and
+ * two batches never wait for each other's offers in a circle. Each refusal
+ * (offer closed or full, dates overlapping another stage of the student, an
+ * unknown student or offer) is answered on its own; the rest are made in one
+ * statement each for the stages and their history.
  */
-export const createStage: NonNullable<CommandHandlers['core.create_stage']> = async ({ payload: p, actor }, { tx, emit }) => {
-  const [offer] = await tx.select().from(offers).where(eq(offers.id, p.offer_id)).for('update')
-  if (!offer) throw unprocessable('unknown offer', [{ path: '/offer_id', message: 'no offer has this id' }])
-  const [student] = await tx.select().from(studentDirectory).where(eq(studentDirectory.studentId, p.student_id))
-  if (!student || student.deletedAt) throw unprocessable('unknown student', [{ path: '/student_id', message: 'no student has this id' }])
-  const startDate = p.start_date ?? offer.startDate
-  const endDate = p.end_date ?? offer.endDate
-  assertPeriod(startDate, endDate, p.end_date ? '/end_date' : '/start_date')
-  if (offer.status !== 'open') throw new DomainError(409, 'OFFER_CLOSED', 'the offer is closed: it takes no new stage', [{ path: '/offer_id', message: 'the offer is closed' }])
-  if (offer.placesTaken >= offer.capacity) throw new DomainError(409, 'OFFER_FULL', `the offer's ${offer.capacity} places are all taken`, [{ path: '/offer_id', message: 'no place is left' }])
-  const [overlapping] = await tx
-    .select({ id: stages.id, status: stages.status })
-    .from(stages)
-    .where(and(eq(stages.studentId, p.student_id), ne(stages.status, 'cancelled'), lte(stages.startDate, endDate), gte(stages.endDate, startDate)))
-    .limit(1)
-  if (overlapping) {
-    throw new DomainError(409, 'STAGE_OVERLAP', `the student already has a stage (${overlapping.id}, ${overlapping.status}) in those dates`, [{ path: '/student_id', message: 'already has a stage overlapping those dates' }])
-  }
-  await tx.update(offers).set({ placesTaken: sql`${offers.placesTaken} + 1`, updatedAt: sql`now()` }).where(eq(offers.id, offer.id))
-  const [row] = await tx
-    .insert(stages)
-    .values({ id: crypto.randomUUID(), studentId: p.student_id, offerId: offer.id, establishmentId: offer.establishmentId, status: 'created', startDate, endDate })
-    .returning()
-  const stage = row!
-  await record(tx, stage.id, 'created', actor)
-  emit('stage.created', { ...context(stage), stage_id: stage.id, student_id: stage.studentId, offer_id: stage.offerId, start_date: stage.startDate, end_date: stage.endDate })
-  return { status: 201, body: await stageView(tx, stage.id) }
+export const createStage: CommandBatchHandler<CommandPayload<'core.create_stage'>> = {
+  async batch(commands, { tx }) {
+    const payloads = commands.map(({ command }) => command.payload)
+    const offerIds = [...new Set(payloads.map((p) => p.offer_id))].sort()
+    const studentIds = [...new Set(payloads.map((p) => p.student_id))]
+    const offerRows = await tx.select().from(offers).where(inArray(offers.id, offerIds)).orderBy(asc(offers.id)).for('update')
+    const [studentRows, stagesOfStudents] = await Promise.all([
+      tx.select({ studentId: studentDirectory.studentId, deletedAt: studentDirectory.deletedAt }).from(studentDirectory).where(inArray(studentDirectory.studentId, studentIds)),
+      tx
+        .select({ id: stages.id, status: stages.status, studentId: stages.studentId, startDate: stages.startDate, endDate: stages.endDate })
+        .from(stages)
+        .where(and(inArray(stages.studentId, studentIds), ne(stages.status, 'cancelled'))),
+    ])
+    const offerOf = new Map(offerRows.map((o) => [o.id, { ...o }]))
+    const known = new Set(studentRows.filter((r) => !r.deletedAt).map((r) => r.studentId))
+    const made: StageRow[] = []
+    const answers: (DomainError | StageRow)[] = payloads.map((p) => {
+      try {
+        const offer = offerOf.get(p.offer_id)
+        if (!offer) throw unprocessable('unknown offer', [{ path: '/offer_id', message: 'no offer has this id' }])
+        if (!known.has(p.student_id)) throw unprocessable('unknown student', [{ path: '/student_id', message: 'no student has this id' }])
+        const startDate = p.start_date ?? offer.startDate
+        const endDate = p.end_date ?? offer.endDate
+        assertPeriod(startDate, endDate, p.end_date ? '/end_date' : '/start_date')
+        if (offer.status !== 'open') throw offerClosed()
+        if (offer.placesTaken >= offer.capacity) throw offerFull(offer.capacity)
+        const other = [...stagesOfStudents, ...made].find((x) => x.studentId === p.student_id && x.startDate <= endDate && x.endDate >= startDate)
+        if (other) throw overlap(other)
+        offer.placesTaken++
+        const now = new Date()
+        const stage: StageRow = {
+          id: crypto.randomUUID(),
+          studentId: p.student_id,
+          offerId: offer.id,
+          establishmentId: offer.establishmentId,
+          encadrantId: null,
+          status: 'created',
+          startDate,
+          endDate,
+          actualStartDate: null,
+          completionDate: null,
+          cancelReason: null,
+          createdAt: now,
+          updatedAt: now,
+        }
+        made.push(stage)
+        return stage
+      } catch (err) {
+        if (err instanceof DomainError) return err
+        throw err
+      }
+    })
+    if (made.length > 0) {
+      await tx.insert(stages).values(made)
+      const actors = answers.flatMap((answer, n) => (answer instanceof DomainError ? [] : [commands[n]!.command.actor]))
+      await tx.insert(stageHistory).values(made.map((m, n) => ({ stageId: m.id, status: 'created', byUserId: actors[n]!.user_id, byRole: actors[n]!.role, at: m.createdAt })))
+      for (const offer of offerRows) {
+        const taken = offerOf.get(offer.id)!.placesTaken
+        if (taken !== offer.placesTaken) await tx.update(offers).set({ placesTaken: taken, updatedAt: sql`now()` }).where(eq(offers.id, offer.id))
+      }
+    }
+    const views = new Map((await stageViews(tx, made)).map((v) => [v.id, v]))
+    return answers.map((answer, n) => {
+      if (answer instanceof DomainError) return answer
+      commands[n]!.emit('stage.created', { ...context(answer), stage_id: answer.id, student_id: answer.studentId, offer_id: answer.offerId, start_date: answer.startDate, end_date: answer.endDate })
+      return { status: 201, body: views.get(answer.id) }
+    })
+  },
 }
 
 /** Refusals of a move, as the table of STAGE_TRANSITIONS says. */
