@@ -26,9 +26,12 @@ BEGIN
       BEGIN
         RETURN QUERY INSERT INTO %1$I.inbox AS i (consumer, message_id)
           SELECT m.consumer, m.message_id FROM json_to_recordset(arriving) AS m(consumer text, message_id text)
-          WHERE m.consumer <> 'commands' OR NOT EXISTS (
-            SELECT 1 FROM %1$I.command_results c
-            WHERE c.command_id = m.message_id AND NOT (c.outcome = 'failed' AND c.http_status = 500))
+          -- One index lookup per command (a NOT EXISTS here is planned as a scan of every stored result).
+          LEFT JOIN LATERAL (
+            SELECT true AS stored FROM %1$I.command_results c
+            WHERE m.consumer = 'commands' AND c.command_id = m.message_id AND NOT (c.outcome = 'failed' AND c.http_status = 500)
+            LIMIT 1) r ON true
+          WHERE r.stored IS NULL
           ORDER BY m.consumer, m.message_id
           ON CONFLICT DO NOTHING
           RETURNING i.consumer, i.message_id;
