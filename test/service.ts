@@ -138,3 +138,27 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((r) => server.close(() => r()))
   return port
 }
+
+/** An answer as a client sees it: the status and the parsed JSON body. */
+export interface Answer {
+  status: number
+  body: any
+}
+
+/** Calls an API (paths under `base`) as one caller: with the token when given, anonymous otherwise. */
+export function jsonClient(base: string, token?: Promise<string> | string) {
+  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
+    if (token) headers.authorization = `Bearer ${await token}`
+    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : undefined }
+  }
+  return {
+    get: (path: string) => call('GET', path),
+    post: (path: string, body?: unknown) => call('POST', path, body),
+    patch: (path: string, body: unknown) => call('PATCH', path, body),
+    delete: (path: string) => call('DELETE', path),
+  }
+}
+

@@ -5,7 +5,7 @@ import { parseConfig, silentLogger, type Envelope, type EventPublisher } from '.
 import type { catalogue } from '../../schemas/events/index.ts'
 import { STAGE_STATUSES, STAGE_TRANSITIONS, type StageAction, type StageStatus } from '../../schemas/domain/stages.ts'
 import { waitFor, type EventTap } from '../../test/broker.ts'
-import { startService, tokenFor, type Service } from '../../test/service.ts'
+import { jsonClient, startService, tokenFor, type Answer, type Service } from '../../test/service.ts'
 import { WorkerConfig } from '../../workers/kit/config.ts'
 import { startWorker, type RunningWorker } from '../../workers/kit/run.ts'
 import { coreWorker } from '../../workers/core/worker.ts'
@@ -17,20 +17,10 @@ let evalPublisher: EventPublisher<typeof catalogue>
 let tap: EventTap
 let secondWorker: RunningWorker
 
-interface Answer {
-  status: number
-  body: any
-}
-
+/** A caller of core's API with a token for the role; `sub` is their user id. The URL is read once the service runs. */
 function as(role: 'admin' | 'encadrant' | 'student', sub: string = crypto.randomUUID()) {
-  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${await tokenFor(role, sub)}` }
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    const res = await fetch(s.url(`/core/api${path}`), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-    const text = await res.text()
-    return { status: res.status, body: text ? JSON.parse(text) : undefined }
-  }
-  return { sub, get: (p: string) => call('GET', p), post: (p: string, b?: unknown) => call('POST', p, b), patch: (p: string, b: unknown) => call('PATCH', p, b) }
+  const client = () => jsonClient(s.url('/core/api'), tokenFor(role, sub))
+  return { sub, get: (p: string) => client().get(p), post: (p: string, b?: unknown) => client().post(p, b), patch: (p: string, b: unknown) => client().patch(p, b) }
 }
 
 const admin = as('admin')

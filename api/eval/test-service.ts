@@ -4,7 +4,7 @@ import type { Envelope } from '../../core/index.ts'
 import { evalEncadrants, evalStages, evalStudents, evaluations } from '../../schemas/db/eval.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import { waitFor } from '../../test/broker.ts'
-import { startService, tokenFor, type Service } from '../../test/service.ts'
+import { jsonClient, startService, tokenFor, type Answer, type Service } from '../../test/service.ts'
 import { evalWorker } from '../../workers/eval/worker.ts'
 import type { Role } from '../kit/jwt.ts'
 import { evalApi } from './app.ts'
@@ -12,11 +12,7 @@ import { evalApi } from './app.ts'
 type Catalogue = typeof catalogue
 type EventType = keyof Catalogue & string
 
-/** An answer as a client sees it. */
-export interface Answer {
-  status: number
-  body: any
-}
+export type { Answer } from '../../test/service.ts'
 
 /** Calls the eval API as one caller (no token: anonymous). */
 export interface Client {
@@ -83,16 +79,7 @@ export async function startEvalService(label: string, env: Record<string, string
   const core = service.publisher('core')
   const profile = service.publisher('profile')
 
-  const client = (token?: Promise<string>): Client => {
-    const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-      const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
-      if (token) headers.authorization = `Bearer ${await token}`
-      const res = await fetch(service.url(`/eval/api${path}`), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-      const text = await res.text()
-      return { status: res.status, body: text ? JSON.parse(text) : undefined }
-    }
-    return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body), patch: (path, body) => call('PATCH', path, body) }
-  }
+  const client = (token?: Promise<string>): Client => jsonClient(service.url('/eval/api'), token)
 
   const publish: EvalService['publish'] = (type, payload, eventId) => (type.startsWith('stage.') ? core : profile).publish(type, payload, eventId ? { eventId } : {})
   const stageRow = async (stageId: string) => (await db.select().from(evalStages).where(eq(evalStages.stageId, stageId)))[0]

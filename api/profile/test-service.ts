@@ -6,7 +6,7 @@ import { profileInbox, profileOutbox } from '../../schemas/db/profile.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import { waitFor } from '../../test/broker.ts'
 import type { TestDatabase } from '../../test/database.ts'
-import { startService, tokenFor } from '../../test/service.ts'
+import { jsonClient, startService, tokenFor, type Answer } from '../../test/service.ts'
 import type { RunningWorker } from '../../workers/kit/run.ts'
 import { profileWorker } from '../../workers/profile/worker.ts'
 import type { Role } from '../kit/jwt.ts'
@@ -15,11 +15,7 @@ import { profileApi } from './app.ts'
 type Catalogue = typeof catalogue
 type EventType = keyof Catalogue & string
 
-/** An answer as a client sees it. */
-export interface Answer {
-  status: number
-  body: any
-}
+export type { Answer } from '../../test/service.ts'
 
 /** Calls the profile API as one caller (no token: anonymous). */
 export interface Client {
@@ -66,21 +62,7 @@ export async function startProfileService(label: string): Promise<ProfileService
   const tap = await service.tap()
   const publisher = service.publisher('auth')
 
-  const client = (token?: Promise<string>): Client => {
-    const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-      const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
-      if (token) headers.authorization = `Bearer ${await token}`
-      const res = await fetch(service.url(`/profile/api${path}`), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-      const text = await res.text()
-      return { status: res.status, body: text ? JSON.parse(text) : undefined }
-    }
-    return {
-      get: (path) => call('GET', path),
-      post: (path, body) => call('POST', path, body),
-      patch: (path, body) => call('PATCH', path, body),
-      delete: (path) => call('DELETE', path),
-    }
-  }
+  const client = (token?: Promise<string>): Client => jsonClient(service.url('/profile/api'), token)
 
   return {
     database,
