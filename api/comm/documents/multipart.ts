@@ -58,7 +58,7 @@ export class MultipartParser {
     const events: MultipartEvent[] = []
     for (;;) {
       const progressed = this.step(events)
-      if (!progressed || this.state === 'done') break
+      if (!progressed || this.done) break
     }
     return events
   }

@@ -1,0 +1,83 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { S3Client } from 'bun'
+
+/**
+ * Where documents' bytes are kept, under their SHA-256 (lower-case hex):
+ * the same bytes put twice are one blob, so a put that finds its blob there
+ * leaves it as it is.
+ */
+export interface BlobStore {
+  /** A folder for an upload's bytes while they arrive, from which `put` takes them (made when first needed). */
+  readonly incoming: string
+  /** Moves (or copies) the file at `path` to the blob of `sha256`; the file is gone afterwards either way. */
+  put(sha256: string, path: string, contentType: string): Promise<void>
+  /** The blob's bytes, streamed; undefined when there is none. */
+  get(sha256: string): Promise<ReadableStream<Uint8Array> | undefined>
+}
+
+const SHA256 = /^[0-9a-f]{64}$/
+
+/** A blob's key: `ab/abcd…`, so that no folder holds every blob. */
+export function blobKey(sha256: string): string {
+  if (!SHA256.test(sha256)) throw new Error(`not a SHA-256 in hex: ${sha256}`)
+  return `${sha256.slice(0, 2)}/${sha256}`
+}
+
+const exists = (path: string) => stat(path).then(
+  () => true,
+  () => false,
+)
+
+/** Blobs as files in a local folder; an upload arrives in its `.incoming` folder, so that a put is a rename. */
+export function folderStore(dir: string): BlobStore {
+  const incoming = join(dir, '.incoming')
+  return {
+    incoming,
+    async put(sha256, path) {
+      const target = join(dir, blobKey(sha256))
+      if (await exists(target)) return rm(path, { force: true })
+      await mkdir(join(target, '..'), { recursive: true })
+      await rename(path, target)
+    },
+    async get(sha256) {
+      const path = join(dir, blobKey(sha256))
+      return (await exists(path)) ? Bun.file(path).stream() : undefined
+    },
+  }
+}
+
+export interface S3Settings {
+  endpoint: string
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  region: string
+}
+
+/** S3's smallest part: an upload is sent in parts of this size, one at a time, so it holds at most one part in memory. */
+const PART_BYTES = 5 * 1024 * 1024
+
+/** Blobs as objects of an S3-compatible bucket (AWS, MinIO), keyed like the folder store's files. */
+export function s3Store(s: S3Settings): BlobStore {
+  const client = new S3Client({ endpoint: s.endpoint, bucket: s.bucket, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, region: s.region })
+  return {
+    incoming: join(tmpdir(), 'medtrack-documents'),
+    async put(sha256, path, contentType) {
+      try {
+        const object = client.file(blobKey(sha256))
+        if (await object.exists()) return
+        const writer = object.writer({ type: contentType, partSize: PART_BYTES, queueSize: 1, retry: 3 })
+        for await (const chunk of Bun.file(path).stream()) await writer.write(chunk)
+        await writer.end()
+      } finally {
+        await rm(path, { force: true })
+      }
+    },
+    async get(sha256) {
+      const object = client.file(blobKey(sha256))
+      return (await object.exists()) ? object.stream() : undefined
+    },
+  }
+}
