@@ -13,8 +13,12 @@ export interface BlobStore {
   readonly incoming: string
   /** Moves (or copies) the file at `path` to the blob of `sha256`; the file is gone afterwards either way. */
   put(sha256: string, path: string, contentType: string): Promise<void>
-  /** The blob's bytes, streamed; undefined when there is none. */
-  get(sha256: string): Promise<ReadableStream<Uint8Array> | undefined>
+  /**
+   * The blob's bytes as a Response body read as it is sent, in pieces: undefined when there is none.
+   * Bun sends a file's with its Content-Length (sendfile); any other stream's, chunked, whatever
+   * Content-Length the response names (Bun 1.4 drops it: oven-sh/bun#10507).
+   */
+  get(sha256: string): Promise<Blob | ReadableStream<Uint8Array> | undefined>
 }
 
 const SHA256 = /^[0-9a-f]{64}$/
@@ -43,7 +47,7 @@ export function folderStore(dir: string): BlobStore {
     },
     async get(sha256) {
       const path = join(dir, blobKey(sha256))
-      return (await exists(path)) ? Bun.file(path).stream() : undefined
+      return (await exists(path)) ? Bun.file(path) : undefined
     },
   }
 }
