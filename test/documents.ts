@@ -6,7 +6,7 @@ import type { Database } from '../core/index.ts'
 import { commEncadrants, commStages, commStudents } from '../schemas/db/comm.ts'
 
 /** A PDF's first bytes, then `size` bytes in all of a pattern that a test can check byte for byte. */
-export function pdfBytes(size: number): Uint8Array {
+export function pdfBytes(size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size).map((_, i) => (i * 31 + 7) % 251)
   bytes.set(new TextEncoder().encode('%PDF-1.7\n'))
   return bytes
@@ -16,7 +16,7 @@ export function pdfBytes(size: number): Uint8Array {
 export const pngBytes = () => new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])
 
 /** A form of an upload, as a browser sends it. */
-export function uploadForm(file: Uint8Array, filename: string, fields: Record<string, string> = { kind: 'report' }, type = 'application/pdf'): FormData {
+export function uploadForm(file: Uint8Array<ArrayBuffer>, filename: string, fields: Record<string, string> = { kind: 'report' }, type = 'application/pdf'): FormData {
   const form = new FormData()
   for (const [name, value] of Object.entries(fields)) form.append(name, value)
   form.append('file', new Blob([file], { type }), filename)

@@ -118,8 +118,9 @@ export class MultipartParser {
       case 'body': {
         const at = buf.indexOf(this.delimiter)
         if (at < 0) {
-          // Everything but what could be the start of a delimiter is the part's.
-          const keep = Math.min(buf.length, this.delimiter.length - 1)
+          // Everything but an end that could start a delimiter is the part's: mostly the whole chunk,
+          // given on as it is (a view, not a copy), so that nothing of it is kept for the next one.
+          const keep = this.delimiterStartAtEnd(buf)
           if (buf.length > keep) events.push({ type: 'data', bytes: buf.subarray(0, buf.length - keep) })
           this.pending = buf.subarray(buf.length - keep)
           return false
@@ -133,6 +134,14 @@ export class MultipartParser {
       case 'done':
         return false
     }
+  }
+
+  /** How many of `buf`'s last bytes are the first bytes of a delimiter (one that may go on in the next chunk). */
+  private delimiterStartAtEnd(buf: Buffer): number {
+    for (let k = Math.min(buf.length, this.delimiter.length - 1); k > 0; k--) {
+      if (buf[buf.length - k] === 0x0d && buf.subarray(buf.length - k).equals(this.delimiter.subarray(0, k))) return k
+    }
+    return 0
   }
 }
 
