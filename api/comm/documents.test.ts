@@ -233,6 +233,27 @@ for (const store of STORES) {
       expect((await anonymous.json()).error).toBe('UNAUTHENTICATED')
     })
 
+    test('under one Idempotency-Key the same form again is the same document; another file under that key is another document', async () => {
+      const student = await as('student', people.studentUser)
+      const key = { 'idempotency-key': crypto.randomUUID() }
+      const first = await (await upload(student, uploadForm(pdfBytes(3_000), 'again.pdf'), key)).json()
+      const again = await upload(student, uploadForm(pdfBytes(3_000), 'again.pdf'), key)
+      expect(again.status).toBe(201)
+      expect((await again.json()).id).toBe(first.id)
+      const other = pdfBytes(3_000)
+      other[2_999] = 0x01
+      const another = await (await upload(student, uploadForm(other, 'again.pdf'), key)).json()
+      expect(another.id).not.toBe(first.id)
+    })
+
+    test('/comm/api/docs/json documents the upload as a multipart form and every document route with a summary', async () => {
+      const doc = await (await fetch(url('/docs/json'))).json()
+      const post = doc.paths['/comm/api/documents'].post
+      expect(post.summary).toContain('Upload a document')
+      expect(post.requestBody.content['multipart/form-data'].schema).toMatchObject({ required: ['file', 'kind'], properties: { file: { type: 'string', format: 'binary' } } })
+      for (const path of ['/comm/api/documents', '/comm/api/documents/{id}', '/comm/api/documents/{id}/content']) expect(doc.paths[path].get.summary).toEqual(expect.any(String))
+    })
+
     test('comm.register_document delivered twice, or sent again under another command id: one row, one document.uploaded', async () => {
       const documentId = crypto.randomUUID()
       const payload = { document_id: documentId, student_id: people.student, kind: 'other', filename: 'twice.pdf', content_type: 'application/pdf', size: 10, sha256: 'a'.repeat(64), uploaded_by: people.studentUser }

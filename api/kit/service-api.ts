@@ -203,9 +203,13 @@ export function createServiceApi(o: ServiceApiOptions) {
       const idempotency = key ? { key, bodyHash: createHash('sha256').update(canonicalJson(body ?? null)).digest('hex') } : undefined
       // PostgreSQL cannot store a NUL character: refused (after the token checks) before any route runs.
       const nul = [...nulProblems('body', body), ...nulProblems('query', query), ...nulProblems('params', params)]
-      /** Sends a command to the service's worker and answers with its result, or 202 while it runs. */
-      const send = async (type: CommandType, payload: Record<string, unknown>) => {
-        const answer = await dispatchCommand({ type, payload, caller, requestId, idempotency, route: `${request.method} ${new URL(request.url).pathname}` })
+      /**
+       * Sends a command to the service's worker and answers with its result, or 202 while it runs.
+       * A `streamed` route, whose body the kit never read, names what its body held with `bodyHash`.
+       */
+      const send = async (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
+        const keyed = idempotency && sent ? { key: idempotency.key, bodyHash: sent.bodyHash } : idempotency
+        const answer = await dispatchCommand({ type, payload, caller, requestId, idempotency: keyed, route: `${request.method} ${new URL(request.url).pathname}` })
         set.status = answer.status
         if (answer.location) set.headers.location = answer.location
         return answer.body

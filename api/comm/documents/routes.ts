@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
-import { DomainError, newId, type Database, type Logger } from '../../../core/index.ts'
+import { canonicalJson, DomainError, newId, type Database, type Logger } from '../../../core/index.ts'
 import { documentView } from '../../../schemas/views/comm.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import type { BlobStore } from './blob-store.ts'
@@ -41,17 +42,23 @@ export const documentRoutes = (app: ServiceApi, d: DocumentDeps) =>
         } finally {
           await rm(file.path, { force: true })
         }
-        return send('comm.register_document', {
-          document_id: newId(),
-          student_id: target.studentId,
-          ...(target.stageId ? { stage_id: target.stageId } : {}),
-          kind,
-          filename,
-          content_type: file.contentType,
-          size: file.size,
-          sha256: file.sha256,
-          uploaded_by: user.user_id,
-        })
+        // Under an Idempotency-Key, the same form (its fields and the file's bytes) again is the same upload, another one is not.
+        const bodyHash = createHash('sha256').update(canonicalJson({ fields, sha256: file.sha256, filename: file.filename })).digest('hex')
+        return send(
+          'comm.register_document',
+          {
+            document_id: newId(),
+            student_id: target.studentId,
+            ...(target.stageId ? { stage_id: target.stageId } : {}),
+            kind,
+            filename,
+            content_type: file.contentType,
+            size: file.size,
+            sha256: file.sha256,
+            uploaded_by: user.user_id,
+          },
+          { bodyHash },
+        )
       },
       {
         auth: true,
