@@ -2,6 +2,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { S3Client } from 'bun'
+import { TransientError } from '../../../core/index.ts'
 
 /**
  * Where documents' bytes are kept, under their SHA-256 (lower-case hex):
@@ -60,21 +61,20 @@ export interface S3Settings {
   region: string
 }
 
-/** S3's smallest part: an upload is sent in parts of this size, one at a time, so it holds at most one part in memory. */
-const PART_BYTES = 5 * 1024 * 1024
-
-/** Blobs as objects of an S3-compatible bucket (AWS, MinIO), keyed like the folder store's files. */
+/** Blobs as objects of an S3-compatible bucket (AWS, MinIO), keyed like the folder store's files; a store that cannot be reached is a 503. */
 export function s3Store(s: S3Settings): BlobStore {
   const client = new S3Client({ endpoint: s.endpoint, bucket: s.bucket, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, region: s.region })
   return {
     incoming: join(tmpdir(), 'medtrack-documents'),
     async put(sha256, path, contentType) {
       try {
-        const object = client.file(blobKey(sha256))
-        if (await object.exists()) return
-        const writer = object.writer({ type: contentType, partSize: PART_BYTES, queueSize: 1, retry: 3 })
-        for await (const chunk of Bun.file(path).stream()) await writer.write(chunk)
-        await writer.end()
+        const key = blobKey(sha256)
+        if (await client.file(key).exists()) return
+        // One PUT of the file (S3 takes up to 5 GiB so), read from disk as it is sent: the client's own
+        // uploads (`write`, `writer`) hold parts of at least 5 MiB in memory, several at once (measured).
+        const res = await fetch(client.presign(key, { method: 'PUT', expiresIn: 300, type: contentType }), { method: 'PUT', body: Bun.file(path), headers: { 'content-type': contentType } })
+        await res.body?.cancel()
+        if (!res.ok) throw new TransientError('BLOB_STORE_UNAVAILABLE', `the S3 store answered ${res.status} to a document's upload`)
       } finally {
         await rm(path, { force: true })
       }
