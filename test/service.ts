@@ -1,7 +1,7 @@
 import { expect } from 'bun:test'
 import { createServer } from 'node:net'
 import type { Connection } from 'rabbitmq-client'
-import { ApiConfig } from '../api/kit/config.ts'
+import { apiSettingsSchema } from '../api/kit/config.ts'
 import { signToken, type Role } from '../api/kit/jwt.ts'
 import { startApi, type ApiDefinition, type RunningApi } from '../api/kit/start.ts'
 import { createPublisher, DEFAULT_RETRY_TIERS, deleteTopology, listDeadLetters, parseConfig, silentLogger, type DeadLetter, type EventPublisher } from '../core/index.ts'
@@ -19,7 +19,7 @@ export const TEST_JWT_SECRET = 'medtrack-test-secret-0123456789abcdef'
 export interface ServiceOptions {
   /** Names the database, the broker namespace and the test's broker connection. */
   label: string
-  api?: ApiDefinition
+  api?: ApiDefinition<any>
   worker?: WorkerDefinition
   /** Leaves the worker stopped until `startWorker()`. @default false */
   deferWorker?: boolean
@@ -62,7 +62,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const env = { DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: process.env.DEBUG_WORKER ? 'debug' : 'error', PORT: '0', JWT_SECRET: TEST_JWT_SECRET, ...o.env }
   const workerConfig = parseConfig(WorkerConfig, env)
   const closing: (() => Promise<void>)[] = []
-  const api = o.api && (await startApi(o.api, parseConfig(ApiConfig, { ...env, ...o.apiEnv }), silentLogger))
+  const api = o.api && (await startApi(o.api, parseConfig(apiSettingsSchema(o.api.settings), { ...env, ...o.apiEnv }), silentLogger))
 
   const service: Service = {
     database,

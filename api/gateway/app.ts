@@ -51,6 +51,8 @@ function trustedProxies(setting: string): (address: string | undefined) => boole
 
 const requestIdOf = (request: Request): string => requestIdFrom(request.headers.get('x-request-id'))
 
+const isMultipart = (request: Request) => /^\s*multipart\/form-data\s*(;|$)/i.test(request.headers.get('content-type') ?? '')
+
 interface ProxyContext {
   request: Request
   params: { service: string }
@@ -145,7 +147,9 @@ export function createGateway(deps: GatewayDeps) {
           return new Response(null, { status: 204, headers: { ...(set.headers as Record<string, string>), ...CORS_PREFLIGHT_HEADERS } })
         }
       }
-      if (declaresTooLarge(request)) throw payloadTooLarge()
+      // An upload (multipart/form-data) goes through up to the server's own cap (SERVER_BODY_CAP), streamed:
+      // the service API taking it knows its limit and refuses the rest itself.
+      if (declaresTooLarge(request) && !isMultipart(request)) throw payloadTooLarge()
     })
     .onError(({ code, error, set, request }) => {
       set.headers['x-request-id'] ??= requestIdOf(request)

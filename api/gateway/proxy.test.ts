@@ -281,6 +281,13 @@ describe('forwarding /S/api/* to the service APIs', () => {
     }
   })
 
+  test('an upload (multipart/form-data) over 10 MiB is streamed through: the service API taking it knows its own limit', async () => {
+    const big = 'x'.repeat(MAX_BODY_BYTES + 1024)
+    const res = await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/echo-size`, { method: 'POST', body: big, headers: { 'content-type': 'multipart/form-data; boundary=x' } })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ bytes: big.length })
+  })
+
   test('a body declared over 10 MiB → 413 in JSON; the service API never sees it', async () => {
     const before = seen.comm!.length
     const res = await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/echo-size`, { method: 'POST', body: 'x'.repeat(MAX_BODY_BYTES + 1), headers: { 'content-type': 'text/plain', 'x-request-id': 'req-big' } })

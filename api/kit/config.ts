@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TObject } from '@sinclair/typebox'
 
 /** Every setting a service API reads from the environment (DESIGN.md §9). */
 export const ApiConfig = Type.Object({
@@ -32,4 +32,9 @@ export function secretProblems(config: ApiConfig): string[] {
   return config.JWT_SECRET !== undefined && isPlaceholderSecret(config.JWT_SECRET)
     ? ['JWT_SECRET: a placeholder secret (or one under 32 characters) is refused; leave it unset for one made at random and kept in the database']
     : []
+}
+
+/** The settings an API reads: ApiConfig's, and those of its service's own when it has some. */
+export function apiSettingsSchema(own?: TObject): TObject {
+  return own ? Type.Composite([ApiConfig, own]) : ApiConfig
 }

@@ -51,14 +51,16 @@ interface Idempotency {
 /** What a route's macros say of its body, found on the route's own hooks (see `routePolicies`). */
 const ROLES = Symbol('roles')
 const BODY_LIMIT = Symbol('bodyLimit')
+const STREAMED = Symbol('streamed')
 
 /** A hook function marked with what a macro was given. */
 const marked = <F extends (...args: never[]) => unknown>(fn: F, mark: symbol, value: unknown): F => Object.assign(fn, { [mark]: value })
 
-/** Who may send a route a body and how large: its `auth` roles (none: anyone) and its `bodyLimit`. */
+/** Who may send a route a body and how large: its `auth` roles (none: anyone) and its `bodyLimit`, or whether it reads its body itself (`streamed`). */
 interface RoutePolicy {
   roles?: true | Role[]
   maxBytes: number
+  streamed?: boolean
 }
 
 /**
@@ -76,7 +78,8 @@ function routePolicies(routes: () => { method: string; path: string; hooks?: Rec
         const marks = fnsOf(r.hooks?.transform)
         const roles = marks.find((f) => f[ROLES] !== undefined)?.[ROLES] as RoutePolicy['roles']
         const maxBytes = (marks.find((f) => f[BODY_LIMIT] !== undefined)?.[BODY_LIMIT] as number | undefined) ?? DEFAULT_BODY_LIMIT
-        return [`${r.method} ${r.path}`, { roles, maxBytes }]
+        const streamed = marks.some((f) => f[STREAMED] === true)
+        return [`${r.method} ${r.path}`, { roles, maxBytes, streamed }]
       }),
     )
     return policies.get(`${method} ${path}`) ?? { maxBytes: DEFAULT_BODY_LIMIT }
@@ -97,7 +100,8 @@ function authorise(who: Authentication, roles: true | Role[]): void {
  * JSON errors (422 with field paths, also for text holding a NUL character or
  * a body nesting too deeply; 400 for malformed JSON, 404 for unknown routes,
  * 413 for a body over what its route takes (64 KiB unless it says more with
- * `bodyLimit`; 10 MiB at most), 415 for a body that is not JSON,
+ * `bodyLimit`; 10 MiB at most), 415 for a body that is not JSON (a `streamed`
+ * route reads and checks its own body, an upload say),
  * 503 with Retry-After when the broker or the database is away), command
  * dispatch with idempotency keys, `/operations/:id`, `/health`, `/ready` (the database and the broker reachable) and OpenAPI at `/docs`.
  * A route that needs a token (`auth`) checks it before its body is read: an
@@ -140,19 +144,21 @@ export function createServiceApi(o: ServiceApiOptions) {
     .use(openapi({ path: '/docs', documentation: { info: { title: `MedTrack ${o.service} API`, version: '1.0.0' } } }))
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestIdFrom(request.headers.get('x-request-id'))
-      if (declaresTooLarge(request)) throw payloadTooLarge()
+      // A streamed route (an upload) has limits of its own, which it checks itself.
+      if (declaresTooLarge(request) && !policyOf(request.method, new URL(request.url).pathname).streamed) throw payloadTooLarge()
     })
     // Every body is JSON, read here once its route's caller is known to be allowed: at most what the
     // route takes (refused from its declared length, or as soon as it passes it); then how deep it
-    // nests, before anything walks it.
+    // nests, before anything walks it. A streamed route's body is left unread, for the route to read.
     .onParse({ as: 'global' }, async ({ request, contentType, route }) => {
-      if (request.body === null || request.headers.get('content-length') === '0') return
       const policy = policyOf(request.method, route)
+      if (!policy.streamed && (request.body === null || request.headers.get('content-length') === '0')) return
       if (policy.roles) {
         const who = await authenticate(request.headers.get('authorization'))
         authenticated.set(request, who)
         authorise(who, policy.roles)
       }
+      if (policy.streamed) return {}
       if (!isJsonType(contentType ?? '')) throw unsupportedMediaType(contentType ?? '')
       const bytes = await readBody(request, policy.maxBytes)
       const body: unknown = JSON.parse(new TextDecoder().decode(bytes))
@@ -197,9 +203,13 @@ export function createServiceApi(o: ServiceApiOptions) {
       const idempotency = key ? { key, bodyHash: createHash('sha256').update(canonicalJson(body ?? null)).digest('hex') } : undefined
       // PostgreSQL cannot store a NUL character: refused (after the token checks) before any route runs.
       const nul = [...nulProblems('body', body), ...nulProblems('query', query), ...nulProblems('params', params)]
-      /** Sends a command to the service's worker and answers with its result, or 202 while it runs. */
-      const send = async (type: CommandType, payload: Record<string, unknown>) => {
-        const answer = await dispatchCommand({ type, payload, caller, requestId, idempotency, route: `${request.method} ${new URL(request.url).pathname}` })
+      /**
+       * Sends a command to the service's worker and answers with its result, or 202 while it runs.
+       * A `streamed` route, whose body the kit never read, names what its body held with `bodyHash`.
+       */
+      const send = async (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
+        const keyed = idempotency && sent ? { key: idempotency.key, bodyHash: sent.bodyHash } : idempotency
+        const answer = await dispatchCommand({ type, payload, caller, requestId, idempotency: keyed, route: `${request.method} ${new URL(request.url).pathname}` })
         set.status = answer.status
         if (answer.location) set.headers.location = answer.location
         return answer.body
@@ -217,6 +227,11 @@ export function createServiceApi(o: ServiceApiOptions) {
       }),
       /** The most a route's JSON body may hold, in bytes, when it takes more than DEFAULT_BODY_LIMIT (up to MAX_BODY_BYTES). */
       bodyLimit: (bytes: number) => ({ transform: marked(() => {}, BODY_LIMIT, Math.min(bytes, MAX_BODY_BYTES)) }),
+      /**
+       * The route reads its body itself, as a stream (`request.body`), and checks its size and type:
+       * the kit neither parses it nor refuses it for its declared length (its caller is still checked first).
+       */
+      streamed: (on: boolean) => ({ transform: marked(() => {}, STREAMED, on) }),
     })
     .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }))
     // The process runs (/health); it can also do its work (/ready): what an orchestrator routes traffic by.

@@ -1,3 +1,4 @@
+import type { TObject } from '@sinclair/typebox'
 import type { AnyElysia } from 'elysia'
 import { apiPort, BrokerConnection, createCommandDispatcher, createLogger, declareTopology, describe, openDatabase, withTimeout, type Database, type Logger } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
@@ -8,16 +9,20 @@ import { SERVER_BODY_CAP } from './errors.ts'
 import { sharedJwtSecret } from './secret.ts'
 import { createServiceApi, type ServiceApiOptions } from './service-api.ts'
 
-export interface ApiDefinition {
+export interface ApiDefinition<S = {}> {
   service: string
+  /** Settings of the service's own (a TypeBox object), read from the environment and checked with ApiConfig's at start. */
+  settings?: TObject
+  /** What is wrong with the settings beyond their schema (one setting needing another, say): the API does not start with any. */
+  settingsProblems?(settings: S): string[]
   tables: RuntimeTables
   /**
    * Where the API learns whether a token is still its account's: the token versions its worker keeps
    * (read with ACCOUNT_CACHE_MS), or a lookup of its own (auth reads its users).
    */
   accounts: TokenVersionsTable | ((db: Database) => AccountLookup)
-  /** Adds the service's routes to the kit's app. */
-  routes(app: ReturnType<typeof createServiceApi>, deps: ServiceApiOptions): AnyElysia
+  /** Adds the service's routes to the kit's app; `settings` are its own, parsed. */
+  routes(app: ReturnType<typeof createServiceApi>, deps: ServiceApiOptions, settings: S): AnyElysia
 }
 
 const STARTUP_WAIT_MS = 3_000
@@ -28,7 +33,7 @@ export interface RunningApi {
 }
 
 /** Connects, declares the service's queues (so no command is unroutable while its worker is down), and listens. */
-export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: Logger): Promise<RunningApi> {
+export async function startApi<S>(def: ApiDefinition<S>, config: ApiConfig & S, logger?: Logger): Promise<RunningApi> {
   const log = logger ?? createLogger({ service: `${def.service}-api`, level: config.LOG_LEVEL })
   const db = openDatabase(config.DATABASE_URL, { max: 4 })
   const connection = new BrokerConnection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-api`, acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
@@ -49,7 +54,7 @@ export async function startApi(def: ApiDefinition, config: ApiConfig, logger?: L
   const jwtSecret = config.JWT_SECRET ?? (await sharedJwtSecret(db))
   const accounts = typeof def.accounts === 'function' ? def.accounts(db) : tokenVersionLookup(db, def.accounts, { cacheMs: config.ACCOUNT_CACHE_MS })
   const deps: ServiceApiOptions = { service: def.service, config, jwtSecret, dispatcher, db, tables: def.tables, accounts, log, brokerReady: () => connection.ready }
-  const app = def.routes(createServiceApi(deps), deps)
+  const app = def.routes(createServiceApi(deps), deps, config)
   app.listen({ port: config.PORT ?? apiPort(def.service), hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })
   const port = app.server!.port!
   log.info('api listening', { port, prefix: `/${def.service}/api` })

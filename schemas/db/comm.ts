@@ -1,4 +1,4 @@
-import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigint, index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 
 export const commSchema = pgSchema('comm')
@@ -80,3 +80,37 @@ export const commStages = commSchema.table('stages', {
   status: text('status', { enum: STAGE_STATUSES }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })
+
+/** What a document is. */
+export const DOCUMENT_KINDS = ['convention', 'report', 'certificate', 'other'] as const
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number]
+
+/** The types a document may have, recognised by the file's first bytes (never by its name). */
+export const DOCUMENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg'] as const
+export type DocumentType = (typeof DOCUMENT_TYPES)[number]
+
+/**
+ * A student's document: its metadata. The bytes are in the blob store under
+ * `sha256`, put there by the API before the row was asked for, so two
+ * documents of the same bytes share them.
+ */
+export const documents = commSchema.table(
+  'documents',
+  {
+    id: uuid('id').primaryKey(),
+    studentId: uuid('student_id').notNull(),
+    /** The stage it belongs to; null for one about the student alone. */
+    stageId: uuid('stage_id'),
+    kind: text('kind', { enum: DOCUMENT_KINDS }).notNull(),
+    /** The name it was uploaded under, as given (shown, and offered on download). */
+    filename: text('filename').notNull(),
+    contentType: text('content_type', { enum: DOCUMENT_TYPES }).notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    /** Lower-case hex: the blob store's key. */
+    sha256: text('sha256').notNull(),
+    /** The user who uploaded it: the student, an encadrant of the stage, or an admin. */
+    uploadedBy: uuid('uploaded_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('documents_student_idx').on(t.studentId, t.createdAt), index('documents_stage_idx').on(t.stageId)],
+)

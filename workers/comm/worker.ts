@@ -6,12 +6,13 @@ import { encadrantUpdated } from './handlers/encadrant-updated.ts'
 import { evaluationCreated } from './handlers/evaluation-created.ts'
 import { gradeAssigned } from './handlers/grade-assigned.ts'
 import { markNotificationRead } from './handlers/mark-notification-read.ts'
+import { registerDocument } from './handlers/register-document.ts'
 import { stageChanged } from './handlers/stage-changed.ts'
 import { studentCreated } from './handlers/student-created.ts'
 import { studentDeleted } from './handlers/student-deleted.ts'
 import { studentUpdated } from './handlers/student-updated.ts'
 
-/** Who is who (students, encadrants, stages) from their events, and a notification for each user at each step. */
+/** Who is who (students, encadrants, stages) from their events, a notification for each user at each step, and the students' documents. */
 export const commWorker = defineWorker({
   service: 'comm',
   tables: commRuntime,
@@ -30,5 +31,5 @@ export const commWorker = defineWorker({
     'grade.assigned': gradeAssigned,
     ...tokenVersionHandlers(commTokenVersions),
   },
-  commands: { 'comm.mark_notification_read': markNotificationRead },
+  commands: { 'comm.mark_notification_read': markNotificationRead, 'comm.register_document': registerDocument },
 })
