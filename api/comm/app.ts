@@ -1,5 +1,6 @@
 import { commRuntime, commTokenVersions } from '../../schemas/db/comm.ts'
 import type { ApiDefinition } from '../kit/start.ts'
+import { messageRoutes } from './messages/routes.ts'
 import { filterOf, NotificationParams, NotificationQuery } from './notifications/model.ts'
 import { listNotifications } from './notifications/read.ts'
 
@@ -7,11 +8,14 @@ export const commApi: ApiDefinition = {
   service: 'comm',
   tables: commRuntime,
   accounts: commTokenVersions,
-  routes: (app, { db }) =>
+  routes: (app, { db }) => {
     app
       .get('/notifications', ({ query, user }) => listNotifications(db, user, filterOf(query)), { auth: true, query: NotificationQuery })
       .post('/notifications/:id/read', ({ params, user, send }) => send('comm.mark_notification_read', { notification_id: params.id, user_id: user.user_id }), {
         auth: true,
         params: NotificationParams,
-      }),
+      })
+    messageRoutes(app, db)
+    return app
+  },
 }
