@@ -2,6 +2,7 @@ import { commRuntime, commTokenVersions } from '../../schemas/db/comm.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { folderStore, s3Store, type BlobStore } from './documents/blob-store.ts'
 import { documentRoutes } from './documents/routes.ts'
+import { messageRoutes } from './messages/routes.ts'
 import { filterOf, NotificationParams, NotificationQuery } from './notifications/model.ts'
 import { listNotifications } from './notifications/read.ts'
 import { CommApiSettings, commSettingsProblems } from './settings.ts'
@@ -20,11 +21,14 @@ export const commApi: ApiDefinition<CommApiSettings> = {
   accounts: commTokenVersions,
   settings: CommApiSettings,
   settingsProblems: commSettingsProblems,
-  routes: (app, { db, log }, settings) =>
+  routes: (app, { db, log }, settings) => {
     documentRoutes(app, { db, store: blobStoreOf(settings), maxBytes: settings.DOCUMENT_MAX_BYTES, log })
+    messageRoutes(app, db)
+    return app
       .get('/notifications', ({ query, user }) => listNotifications(db, user, filterOf(query)), { auth: true, query: NotificationQuery })
       .post('/notifications/:id/read', ({ params, user, send }) => send('comm.mark_notification_read', { notification_id: params.id, user_id: user.user_id }), {
         auth: true,
         params: NotificationParams,
-      }),
+      })
+  },
 }

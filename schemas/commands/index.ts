@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import { ChangePassword, DeleteUser, RegisterUser, SetPassword, VerifyEmail } from './auth.ts'
-import { MarkNotificationRead, RegisterDocument } from './comm.ts'
+import { MarkMessageRead, MarkNotificationRead, RegisterDocument, SendMessage } from './comm.ts'
 import { CreateOffer, CreateStage, MoveStage, UpdateOffer } from './core.ts'
 import { AssignGrade, CreateEvaluation, UpdateEvaluation } from './eval.ts'
 import {
@@ -39,6 +39,8 @@ export const commands = {
   'profile.delete_establishment': { service: 'profile', payload: DeleteEstablishment },
   'comm.mark_notification_read': { service: 'comm', payload: MarkNotificationRead },
   'comm.register_document': { service: 'comm', payload: RegisterDocument },
+  'comm.send_message': { service: 'comm', payload: SendMessage },
+  'comm.mark_message_read': { service: 'comm', payload: MarkMessageRead },
   'core.create_offer': { service: 'core', payload: CreateOffer },
   'core.update_offer': { service: 'core', payload: UpdateOffer },
   'core.create_stage': { service: 'core', payload: CreateStage },

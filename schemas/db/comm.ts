@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { bigint, index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 
@@ -30,7 +31,7 @@ export const notifications = commSchema.table(
     relatedId: uuid('related_id'),
     /**
      * What caused it, one notification per cause: `welcome:<student_id>`, or
-     * `<event_type>:<stage_id or evaluation_id>:<user_id>` (`evaluation_due:<stage_id>:<user_id>`),
+     * `<event_type>:<stage_id, evaluation_id or message_id>:<user_id>` (`evaluation_due:<stage_id>:<user_id>`),
      * a fact that happens once, whatever event id it arrives under.
      */
     dedupeKey: text('dedupe_key').notNull(),
@@ -41,14 +42,18 @@ export const notifications = commSchema.table(
 )
 
 /** student_id → user_id, kept from `student.*`, so later events about a student reach their account. */
-export const commStudents = commSchema.table('students', {
-  studentId: uuid('student_id').primaryKey(),
-  userId: uuid('user_id').notNull(),
-  email: text('email').notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  /** Set by `student.deleted`: the row stays as a tombstone, so a late `student.created` brings nothing back. */
-  deletedAt: timestamp('deleted_at', { withTimezone: true }),
-})
+export const commStudents = commSchema.table(
+  'students',
+  {
+    studentId: uuid('student_id').primaryKey(),
+    userId: uuid('user_id').notNull(),
+    email: text('email').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set by `student.deleted`: the row stays as a tombstone, so a late `student.created` brings nothing back. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [index('students_user_idx').on(t.userId)],
+)
 
 /** encadrant_id → user_id and establishment, kept from `encadrant.*`: whom a stage's events notify. */
 export const commEncadrants = commSchema.table(
@@ -60,7 +65,7 @@ export const commEncadrants = commSchema.table(
     establishmentId: uuid('establishment_id'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('encadrants_establishment_idx').on(t.establishmentId)],
+  (t) => [index('encadrants_establishment_idx').on(t.establishmentId), index('encadrants_user_idx').on(t.userId)],
 )
 
 /** A stage's status, in the order they come; `cancelled` ends any stage before `completed`. */
@@ -72,14 +77,47 @@ export type StageStatus = (typeof STAGE_STATUSES)[number]
  * carries (null: not heard yet); the status only moves forward, whatever order
  * the events arrive in.
  */
-export const commStages = commSchema.table('stages', {
-  stageId: uuid('stage_id').primaryKey(),
-  studentId: uuid('student_id'),
-  encadrantId: uuid('encadrant_id'),
-  establishmentId: uuid('establishment_id'),
-  status: text('status', { enum: STAGE_STATUSES }).notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-})
+export const commStages = commSchema.table(
+  'stages',
+  {
+    stageId: uuid('stage_id').primaryKey(),
+    studentId: uuid('student_id'),
+    encadrantId: uuid('encadrant_id'),
+    establishmentId: uuid('establishment_id'),
+    status: text('status', { enum: STAGE_STATUSES }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Who supervises whom: the messages API asks it of each message.
+  (t) => [index('stages_encadrant_student_idx').on(t.encadrantId, t.studentId)],
+)
+
+/**
+ * A message from one user to another (ids are user ids). A reply names the
+ * message it answers (`reply_to`) and belongs to its thread: `thread_id` is
+ * the id of the thread's first message, which is its own thread.
+ */
+export const messages = commSchema.table(
+  'messages',
+  {
+    id: uuid('id').primaryKey(),
+    senderId: uuid('sender_id').notNull(),
+    receiverId: uuid('receiver_id').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    replyTo: uuid('reply_to'),
+    threadId: uuid('thread_id').notNull(),
+    /** When its receiver marked it read; null while unread. */
+    readAt: timestamp('read_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('messages_receiver_idx').on(t.receiverId, t.createdAt),
+    index('messages_sender_idx').on(t.senderId, t.createdAt),
+    index('messages_thread_idx').on(t.threadId, t.createdAt),
+    // The unread count of an inbox, asked with every list of it.
+    index('messages_unread_idx').on(t.receiverId).where(sql`${t.readAt} is null`),
+  ],
+)
 
 /** What a document is. */
 export const DOCUMENT_KINDS = ['convention', 'report', 'certificate', 'other'] as const

@@ -3,7 +3,14 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Email, Text, Uuid } from './fields.ts'
 
 export const MessageSent = Type.Object(
-  { message_id: Uuid, sender_id: Uuid, receiver_id: Uuid, subject: Text },
+  {
+    message_id: Uuid,
+    sender_id: Uuid,
+    receiver_id: Uuid,
+    subject: Text,
+    thread_id: Type.Optional(Type.String({ format: 'uuid', description: "the id of the thread's first message (its own for a first message)" })),
+    reply_to: Type.Optional(Type.String({ format: 'uuid', description: 'the message it answers' })),
+  },
   { description: 'A user sent a message to another user.' },
 )
 export type MessageSent = Static<typeof MessageSent>

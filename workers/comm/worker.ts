@@ -5,14 +5,16 @@ import { encadrantCreated } from './handlers/encadrant-created.ts'
 import { encadrantUpdated } from './handlers/encadrant-updated.ts'
 import { evaluationCreated } from './handlers/evaluation-created.ts'
 import { gradeAssigned } from './handlers/grade-assigned.ts'
+import { markMessageRead } from './handlers/mark-message-read.ts'
 import { markNotificationRead } from './handlers/mark-notification-read.ts'
 import { registerDocument } from './handlers/register-document.ts'
+import { sendMessage } from './handlers/send-message.ts'
 import { stageChanged } from './handlers/stage-changed.ts'
 import { studentCreated } from './handlers/student-created.ts'
 import { studentDeleted } from './handlers/student-deleted.ts'
 import { studentUpdated } from './handlers/student-updated.ts'
 
-/** Who is who (students, encadrants, stages) from their events, a notification for each user at each step, and the students' documents. */
+/** Who is who (students, encadrants, stages) from their events, a notification for each user at each step, the messages between users and the students' documents. */
 export const commWorker = defineWorker({
   service: 'comm',
   tables: commRuntime,
@@ -31,5 +33,10 @@ export const commWorker = defineWorker({
     'grade.assigned': gradeAssigned,
     ...tokenVersionHandlers(commTokenVersions),
   },
-  commands: { 'comm.mark_notification_read': markNotificationRead, 'comm.register_document': registerDocument },
+  commands: {
+    'comm.mark_notification_read': markNotificationRead,
+    'comm.send_message': sendMessage,
+    'comm.mark_message_read': markMessageRead,
+    'comm.register_document': registerDocument,
+  },
 })

@@ -1,0 +1,48 @@
+import type { Database } from '../../../core/index.ts'
+import { PageQuery } from '../../kit/paging.ts'
+import type { ServiceApi } from '../../kit/service-api.ts'
+import { assertMayWrite } from './correspondents.ts'
+import { MessageCreate, MessageParams, MessageQuery } from './model.ts'
+import { getMessage, getThread, listMessages } from './read.ts'
+
+/**
+ * `/messages` between users (ids are user ids): who may write to whom is
+ * WRITES_TO, checked here from comm's read models; the worker stores the
+ * message, threads a reply, emits `message.sent` and notifies the receiver.
+ * A message is its sender's and its receiver's: 404 to anyone else.
+ */
+export const messageRoutes = (app: ServiceApi, db: Database) =>
+  app
+    .post(
+      '/messages',
+      async ({ body, user, send }) => {
+        await assertMayWrite(db, user, body.receiver_id)
+        return send('comm.send_message', { sender_id: user.user_id, ...body })
+      },
+      {
+        auth: true,
+        body: MessageCreate,
+        detail: { summary: 'Send a message (201 with it): a student to their encadrants and admins, an encadrant to their students and admins, an admin to anyone; else 403' },
+      },
+    )
+    .get('/messages', ({ query, user }) => listMessages(db, user, query), {
+      auth: true,
+      query: MessageQuery,
+      detail: { summary: "The caller's inbox (default) or sent messages, newest first, with the inbox's unread count" },
+    })
+    .get('/messages/:id', ({ params, user }) => getMessage(db, user, params.id), {
+      auth: true,
+      params: MessageParams,
+      detail: { summary: 'One message, to its sender and its receiver (404 to anyone else)' },
+    })
+    .get('/messages/:id/thread', ({ params, query, user }) => getThread(db, user, params.id, query), {
+      auth: true,
+      params: MessageParams,
+      query: PageQuery,
+      detail: { summary: 'The thread of a message the caller sent or received, oldest first' },
+    })
+    .post('/messages/:id/read', ({ params, user, send }) => send('comm.mark_message_read', { message_id: params.id, user_id: user.user_id }), {
+      auth: true,
+      params: MessageParams,
+      detail: { summary: 'Mark a received message read, with its notification (its receiver only; again is harmless)' },
+    })
