@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm'
 import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { emailOutboxTable } from './emails.ts'
 import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 
 export const commSchema = pgSchema('comm')
@@ -41,16 +43,21 @@ export const notifications = commSchema.table(
 )
 
 /** student_id → user_id, kept from `student.*`, so later events about a student reach their account. */
-export const commStudents = commSchema.table('students', {
-  studentId: uuid('student_id').primaryKey(),
-  userId: uuid('user_id').notNull(),
-  email: text('email').notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  /** Set by `student.deleted`: the row stays as a tombstone, so a late `student.created` brings nothing back. */
-  deletedAt: timestamp('deleted_at', { withTimezone: true }),
-})
+export const commStudents = commSchema.table(
+  'students',
+  {
+    studentId: uuid('student_id').primaryKey(),
+    userId: uuid('user_id').notNull(),
+    /** Where the student's emails go. */
+    email: text('email').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set by `student.deleted`: the row stays as a tombstone, so a late `student.created` brings nothing back. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [index('students_user_idx').on(t.userId)],
+)
 
-/** encadrant_id → user_id and establishment, kept from `encadrant.*`: whom a stage's events notify. */
+/** encadrant_id → user_id, establishment and email address, kept from `encadrant.*`: whom a stage's events notify. */
 export const commEncadrants = commSchema.table(
   'encadrants',
   {
@@ -58,9 +65,11 @@ export const commEncadrants = commSchema.table(
     userId: uuid('user_id').notNull(),
     /** Null for an encadrant attached to no establishment. */
     establishmentId: uuid('establishment_id'),
+    /** Where the encadrant's emails go, from `encadrant.created` (or an update carrying it); null for one heard of before comm kept it. */
+    email: text('email'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('encadrants_establishment_idx').on(t.establishmentId)],
+  (t) => [index('encadrants_establishment_idx').on(t.establishmentId), index('encadrants_user_idx').on(t.userId)],
 )
 
 /** A stage's status, in the order they come; `cancelled` ends any stage before `completed`. */
@@ -80,3 +89,34 @@ export const commStages = commSchema.table('stages', {
   status: text('status', { enum: STAGE_STATUSES }).notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })
+
+/** comm's email outbox (the notifications it mails), the same shape as auth's. */
+export const commEmails = emailOutboxTable(commSchema)
+
+/** What the log says of an email: the mail server took it, or it was given up. */
+export const EMAIL_LOG_STATUSES = ['sent', 'failed'] as const
+export type EmailLogStatus = (typeof EMAIL_LOG_STATUSES)[number]
+
+/**
+ * Every email any service reported (`email.sent`, `email.failed`), one row per
+ * email: a copy of the event changes nothing, and `sent` stays `sent`
+ * whatever `failed` arrives for it (the mail server has the email).
+ */
+export const emailLog = commSchema.table(
+  'email_log',
+  {
+    emailId: uuid('email_id').primaryKey(),
+    /** The service that sent (or gave up) the email: the event envelope's `service`. */
+    producer: text('producer').notNull(),
+    recipient: text('recipient').notNull(),
+    /** Null for a failure whose event did not say it. */
+    subject: text('subject'),
+    status: text('status', { enum: EMAIL_LOG_STATUSES }).notNull(),
+    /** Why it was given up; null once sent. */
+    error: text('error'),
+    /** When the producer sent or gave it up: the event's timestamp. */
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('email_log_occurred_idx').on(t.occurredAt, t.emailId), index('email_log_recipient_idx').on(sql`lower(${t.recipient})`, t.occurredAt)],
+)
