@@ -106,7 +106,7 @@ export const emailLog = commSchema.table(
   'email_log',
   {
     emailId: uuid('email_id').primaryKey(),
-    /** The service that sent (or gave up) the email: the event envelope's `service`. */
+    /** The service that sent (or gave up) the email, as the event envelope's `service` names it (`auth-service`). */
     producer: text('producer').notNull(),
     recipient: text('recipient').notNull(),
     /** Null for a failure whose event did not say it. */
