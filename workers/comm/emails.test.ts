@@ -8,6 +8,7 @@ import { commEmails, commEncadrants, notifications } from '../../schemas/db/comm
 import type { catalogue } from '../../schemas/events/index.ts'
 import { RABBITMQ_URL, waitFor } from '../../test/broker.ts'
 import { jsonClient, startService, tokenFor, type Service } from '../../test/service.ts'
+import { spawnEntry } from '../../test/processes.ts'
 import { startSmtpSink } from '../../test/smtp.ts'
 import { AuthSettings } from '../auth/settings.ts'
 import { authWorker } from '../auth/worker.ts'
@@ -257,5 +258,14 @@ describe('GET /comm/api/emails', () => {
       expect(res.status).toBe(422)
       expect(res.body.problems.map((p: { path: string }) => p.path)).toEqual([path])
     }
+  })
+})
+
+describe("the comm worker's email settings", () => {
+  test('refused at start, each bad one named (exit 1)', async () => {
+    const child = spawnEntry('workers/comm/main.ts', { DATABASE_URL: s.database.url, MEDTRACK_NAMESPACE: s.namespace, PORT: '0', LOG_LEVEL: 'info', EMAIL_POLL_MS: 'often', EMAIL_RETRY_MS: '1s,5s' })
+    expect(await child.exited).toBe(1)
+    const line = await child.waitForLine(/EMAIL_POLL_MS/, 1_000)
+    expect(line).toContain('EMAIL_RETRY_MS')
   })
 })
