@@ -73,9 +73,8 @@ function refusesThisEmail(err: unknown): boolean {
 /**
  * The sender of a service's email outbox (`emails`, in the service's schema;
  * attempts are recorded in its inbox, events emitted through its outbox):
- * every due `pending` email is claimed, sent over
- * SMTP with no transaction open, and the attempt recorded with its event
- * (`email.sent`, or `email.failed` once given up) as a unit of work of its own
+ * every due `pending` email is claimed, sent over SMTP with no transaction open, and the attempt recorded with its event
+ * (`email.sent`, or `email.failed` once given up, with its subject) as a unit of work of its own
  * that touches nothing but the database, so re-running it is harmless. A
  * failure is retried after the next delay of EMAIL_RETRY_MS, the last one
  * repeating, until its link expires or it is EMAIL_GIVE_UP_MS old:
