@@ -9,7 +9,7 @@ export const EVENT_BINDINGS: Readonly<Record<Service, readonly string[]>> = {
   auth: ['user.*', 'student.*', 'encadrant.*'],
   // Every service with an API also binds the account events its token versions are kept from.
   profile: ['user.created', 'user.verified', 'user.deleted', 'user.password_changed', 'stage.accepted', 'stage.cancelled'],
-  comm: ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted'],
+  comm: ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted', 'email.*'],
   core: ['student.*', 'encadrant.*', 'establishment.*', 'grade.assigned', 'user.created', 'user.password_changed', 'user.deleted'],
   eval: ['stage.*', 'student.*', 'encadrant.*', 'user.created', 'user.password_changed', 'user.deleted'],
 }

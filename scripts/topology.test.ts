@@ -9,7 +9,7 @@ import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts
 const DESIGN_BINDINGS: Record<string, string[]> = {
   'auth.events': ['user.*', 'student.*', 'encadrant.*'],
   'profile.events': ['user.created', 'user.verified', 'user.deleted', 'user.password_changed', 'stage.accepted', 'stage.cancelled'],
-  'comm.events': ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted'],
+  'comm.events': ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted', 'email.*'],
   'core.events': ['student.*', 'encadrant.*', 'establishment.*', 'grade.assigned', 'user.created', 'user.password_changed', 'user.deleted'],
   'eval.events': ['stage.*', 'student.*', 'encadrant.*', 'user.created', 'user.password_changed', 'user.deleted'],
 }

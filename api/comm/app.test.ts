@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import type { EventPublisher } from '../../core/index.ts'
+import { parseConfig, type EventPublisher } from '../../core/index.ts'
 import { notifications } from '../../schemas/db/comm.ts'
 import type { catalogue } from '../../schemas/events/index.ts'
 import { waitFor } from '../../test/broker.ts'
 import type { TestDatabase } from '../../test/database.ts'
 import { bearer, startService, tokenFor, type Service } from '../../test/service.ts'
+import { CommSettings } from '../../workers/comm/settings.ts'
 import { commWorker } from '../../workers/comm/worker.ts'
 import { commApi } from './app.ts'
 
@@ -14,7 +15,7 @@ let database: TestDatabase
 let publisher: EventPublisher<typeof catalogue>
 
 beforeAll(async () => {
-  s = await startService({ label: 'comm_api', api: commApi, worker: commWorker })
+  s = await startService({ label: 'comm_api', api: commApi, worker: commWorker(parseConfig(CommSettings, {})) })
   database = s.database
   publisher = s.publisher('profile')
 })

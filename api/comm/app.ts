@@ -2,6 +2,8 @@ import { commRuntime, commTokenVersions } from '../../schemas/db/comm.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { folderStore, s3Store, type BlobStore } from './documents/blob-store.ts'
 import { documentRoutes } from './documents/routes.ts'
+import { EmailLogQuery } from './emails/model.ts'
+import { listEmails } from './emails/read.ts'
 import { messageRoutes } from './messages/routes.ts'
 import { filterOf, NotificationParams, NotificationQuery } from './notifications/model.ts'
 import { listNotifications } from './notifications/read.ts'
@@ -29,6 +31,11 @@ export const commApi: ApiDefinition<CommApiSettings> = {
       .post('/notifications/:id/read', ({ params, user, send }) => send('comm.mark_notification_read', { notification_id: params.id, user_id: user.user_id }), {
         auth: true,
         params: NotificationParams,
+      })
+      .get('/emails', ({ query }) => listEmails(db, query), {
+        auth: ['admin'],
+        query: EmailLogQuery,
+        detail: { summary: 'The log of every email any service sent or gave up, newest first (admins)' },
       })
   },
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { readdir } from 'node:fs/promises'
-import { Names } from '../../core/index.ts'
+import { Names, parseConfig } from '../../core/index.ts'
+import { CommSettings } from '../../workers/comm/settings.ts'
 import { documents } from '../../schemas/db/comm.ts'
 import { waitFor, type EventTap } from '../../test/broker.ts'
 import { pdfBytes, pngBytes, seedSupervision, startS3, tempFolder, uploadForm } from '../../test/documents.ts'
@@ -44,7 +45,7 @@ for (const store of STORES) {
 
     beforeAll(async () => {
       blobStore = await store.start()
-      s = await startService({ label: 'comm_documents', api: commApi, worker: commWorker, env: { ...blobStore.env, DOCUMENT_MAX_BYTES: String(MAX_BYTES) } })
+      s = await startService({ label: 'comm_documents', api: commApi, worker: commWorker(parseConfig(CommSettings, {})), env: { ...blobStore.env, DOCUMENT_MAX_BYTES: String(MAX_BYTES) } })
       tap = await s.tap('document.*')
       people = await seedSupervision(s.database.db)
     })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { and, eq, sql } from 'drizzle-orm'
-import { Names, type EventPublisher } from '../../core/index.ts'
+import { Names, parseConfig, type EventPublisher } from '../../core/index.ts'
+import { CommSettings } from '../../workers/comm/settings.ts'
 import { commStages, commStudents, commTokenVersions, messages, notifications } from '../../schemas/db/comm.ts'
 import type { catalogue } from '../../schemas/events/index.ts'
 import { waitFor, type EventTap } from '../../test/broker.ts'
@@ -17,7 +18,7 @@ let core: EventPublisher<typeof catalogue>
 let sent: EventTap
 
 beforeAll(async () => {
-  s = await startService({ label: 'comm_messages', api: commApi, worker: commWorker })
+  s = await startService({ label: 'comm_messages', api: commApi, worker: commWorker(parseConfig(CommSettings, {})) })
   auth = s.publisher('auth')
   profile = s.publisher('profile')
   core = s.publisher('core')

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { emailOutboxTable } from './emails.ts'
 import { runtimeTables } from './runtime.ts'
 
 export const authSchema = pgSchema('auth')
@@ -42,24 +43,5 @@ export const userTokens = authSchema.table(
   (t) => [index().on(t.userId)],
 )
 
-/** The email outbox: written in the same transaction as what caused the email, sent (and retried) by the worker. */
-export const emails = authSchema.table(
-  'emails',
-  {
-    id: uuid('id').primaryKey(),
-    recipient: text('recipient').notNull(),
-    subject: text('subject').notNull(),
-    text: text('text').notNull(),
-    html: text('html'),
-    /** `pending`, `sent` or `failed`. */
-    status: text('status').notNull().default('pending'),
-    attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
-    lastError: text('last_error'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    /** When its link stops working (the token's expiry): an email not sent by then is given up, not sent. */
-    expiresAt: timestamp('expires_at', { withTimezone: true }),
-    sentAt: timestamp('sent_at', { withTimezone: true }),
-  },
-  (t) => [index('emails_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`)],
-)
+/** The email outbox: written in the same transaction as what caused the email (a link to verify an address, to set a password), sent by the worker. */
+export const emails = emailOutboxTable(authSchema)

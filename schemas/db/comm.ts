@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, index, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { emailOutboxTable } from './emails.ts'
 import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 
 export const commSchema = pgSchema('comm')
@@ -47,6 +48,7 @@ export const commStudents = commSchema.table(
   {
     studentId: uuid('student_id').primaryKey(),
     userId: uuid('user_id').notNull(),
+    /** Where the student's emails go. */
     email: text('email').notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     /** Set by `student.deleted`: the row stays as a tombstone, so a late `student.created` brings nothing back. */
@@ -55,7 +57,7 @@ export const commStudents = commSchema.table(
   (t) => [index('students_user_idx').on(t.userId)],
 )
 
-/** encadrant_id → user_id and establishment, kept from `encadrant.*`: whom a stage's events notify. */
+/** encadrant_id → user_id, establishment and email address, kept from `encadrant.*`: whom a stage's events notify. */
 export const commEncadrants = commSchema.table(
   'encadrants',
   {
@@ -63,6 +65,8 @@ export const commEncadrants = commSchema.table(
     userId: uuid('user_id').notNull(),
     /** Null for an encadrant attached to no establishment. */
     establishmentId: uuid('establishment_id'),
+    /** Where the encadrant's emails go, from `encadrant.created` (or an update carrying it); null for one heard of before comm kept it. */
+    email: text('email'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('encadrants_establishment_idx').on(t.establishmentId), index('encadrants_user_idx').on(t.userId)],
@@ -151,4 +155,35 @@ export const documents = commSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('documents_student_idx').on(t.studentId, t.createdAt), index('documents_stage_idx').on(t.stageId)],
+)
+
+/** comm's email outbox (the notifications it mails), the same shape as auth's. */
+export const commEmails = emailOutboxTable(commSchema)
+
+/** What the log says of an email: the mail server took it, or it was given up. */
+export const EMAIL_LOG_STATUSES = ['sent', 'failed'] as const
+export type EmailLogStatus = (typeof EMAIL_LOG_STATUSES)[number]
+
+/**
+ * Every email any service reported (`email.sent`, `email.failed`), one row per
+ * email: a copy of the event changes nothing, and `sent` stays `sent`
+ * whatever `failed` arrives for it (the mail server has the email).
+ */
+export const emailLog = commSchema.table(
+  'email_log',
+  {
+    emailId: uuid('email_id').primaryKey(),
+    /** The service that sent (or gave up) the email, as the event envelope's `service` names it (`auth-service`). */
+    producer: text('producer').notNull(),
+    recipient: text('recipient').notNull(),
+    /** Null for a failure whose event did not say it. */
+    subject: text('subject'),
+    status: text('status', { enum: EMAIL_LOG_STATUSES }).notNull(),
+    /** Why it was given up; null once sent. */
+    error: text('error'),
+    /** When the producer sent or gave it up: the event's timestamp. */
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('email_log_occurred_idx').on(t.occurredAt, t.emailId), index('email_log_recipient_idx').on(sql`lower(${t.recipient})`, t.occurredAt)],
 )

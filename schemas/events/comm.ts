@@ -50,6 +50,7 @@ export const EmailFailed = Type.Object(
     email_id: Uuid,
     recipient: Email,
     error: Type.String({ minLength: 1, description: 'why sending failed; never contains a token or secret' }),
+    subject: Type.Optional({ ...Text, description: 'the subject of the email given up' }),
   },
   { description: 'An email could not be sent.' },
 )

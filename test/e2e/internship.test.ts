@@ -25,7 +25,7 @@ async function person(role: 'student' | 'encadrant', first: string) {
   const token = (await api.post('/auth/api/login', { email: address, password: 'correct horse 42' })).body.access_token as string
   const me = `/profile/api/${role}s/me`
   await waitFor(async () => (await api.get(me, token)).status === 200, 15_000, `${first}'s profile`)
-  return { userId: registered.body.id as string, token, profile: (await api.get(me, token)).body as { id: string } }
+  return { userId: registered.body.id as string, address, token, profile: (await api.get(me, token)).body as { id: string } }
 }
 
 /** The caller's notifications, newest first, once `count` of them are there. */
@@ -133,5 +133,23 @@ describe('cascade 3: an internship, end to end', () => {
       'evaluation_due:ana',
       'stage:cyr',
     ].sort())
+
+    // The important steps were mailed too, and comm's log shows them beside auth's emails.
+    const mailed = async (who: { address: string }, count: number) => {
+      await waitFor(() => platform.smtp.to(who.address).length >= count, 15_000, `${count} emails to ${who.address}`)
+      return platform.smtp.to(who.address).map((m) => m.subject).sort()
+    }
+    expect(await mailed(ana, 3)).toEqual(['Confirm your MedTrack email address', 'Your final grade: 16.5/20', 'Your internship was accepted'])
+    expect(await mailed(ben, 2)).toEqual(['Confirm your MedTrack email address', 'Your internship was cancelled'])
+    expect(platform.smtp.to(ben.address).find((m) => m.subject === 'Your internship was cancelled')!.text).toContain('Reason: “The ward closes for renovation”')
+    expect(await mailed(sup, 3)).toEqual(['An evaluation to write', 'Confirm your MedTrack email address', 'You supervise a new internship'])
+    let log: { status: number; body: any } | undefined
+    await waitFor(async () => (log = await api.get(`/comm/api/emails?recipient=${encodeURIComponent(ana.address)}`, admin.token)).body?.items?.length === 3, 15_000, "ana's emails in the log")
+    expect(log!.body.items.map((e: { producer: string; subject: string; status: string }) => `${e.producer} ${e.status} ${e.subject}`).sort()).toEqual([
+      'auth-service sent Confirm your MedTrack email address',
+      'comm-service sent Your final grade: 16.5/20',
+      'comm-service sent Your internship was accepted',
+    ])
+    expect((await api.get('/comm/api/emails', ana.token)).status).toBe(403)
   }, 120_000)
 })

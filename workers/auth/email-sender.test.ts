@@ -8,7 +8,7 @@ import { post, startService, type Service } from '../../test/service.ts'
 import { startSmtpSink } from '../../test/smtp.ts'
 import { WorkerConfig } from '../kit/config.ts'
 import { startWorker } from '../kit/run.ts'
-import { smtpMailer, type Mailer } from './email-sender.ts'
+import { smtpMailer, type Mailer } from '../kit/email-sender.ts'
 import { AuthSettings } from './settings.ts'
 import { authWorker } from './worker.ts'
 

@@ -1,6 +1,6 @@
-import { authRuntime } from '../../schemas/db/auth.ts'
+import { authRuntime, emails } from '../../schemas/db/auth.ts'
 import { defineWorker } from '../kit/define.ts'
-import { emailSender, type Mailer } from './email-sender.ts'
+import { emailSender, type Mailer } from '../kit/email-sender.ts'
 import { changePassword } from './handlers/change-password.ts'
 import { deleteUser } from './handlers/delete-user.ts'
 import { encadrantCreated, studentCreated } from './handlers/profile-created.ts'
@@ -24,6 +24,6 @@ export function authWorker(settings: AuthSettings, mailer?: Mailer) {
       'student.created': studentCreated(settings),
       'encadrant.created': encadrantCreated(settings),
     },
-    background: [emailSender(settings, mailer)],
+    background: [emailSender(emails, settings, mailer)],
   })
 }

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { commApi } from '../../api/comm/app.ts'
-import type { Envelope, EventPublisher } from '../../core/index.ts'
+import { parseConfig, type Envelope, type EventPublisher } from '../../core/index.ts'
 import { commStages, notifications } from '../../schemas/db/comm.ts'
 import type { catalogue } from '../../schemas/events/index.ts'
 import { waitFor, type EventTap } from '../../test/broker.ts'
 import { bearer, startService, tokenFor, type Service } from '../../test/service.ts'
+import { CommSettings } from './settings.ts'
 import { commWorker } from './worker.ts'
 
 const TIERS = [200, 400, 800, 1_600, 3_200]
@@ -17,7 +18,7 @@ let evaluations: EventPublisher<typeof catalogue>
 let seen: EventTap
 
 beforeAll(async () => {
-  s = await startService({ label: 'comm_internship', api: commApi, worker: commWorker, env: { RETRY_TIERS: TIERS.join(',') } })
+  s = await startService({ label: 'comm_internship', api: commApi, worker: commWorker(parseConfig(CommSettings, {})), env: { RETRY_TIERS: TIERS.join(',') } })
   profile = s.publisher('profile')
   core = s.publisher('core')
   evaluations = s.publisher('eval')

@@ -1,4 +1,5 @@
 import type { StageAccepted, StageCancelled, StageCompleted, StageCreated, StageStarted } from '../../schemas/events/index.ts'
+import { typed, type Piece } from '../kit/mail.ts'
 
 /** What a notification says. */
 export interface News {
@@ -54,3 +55,22 @@ export const evaluationDue = (p: StageCompleted): News => ({
   title: 'An evaluation to write',
   body: `The internship you supervised was completed on ${day(p.completion_date)}: it waits for your evaluation.`,
 })
+
+/** The longest reason an email shows; a cancellation's reason is at most 1,000 characters. */
+const REASON_MAX = 1_000
+
+/**
+ * The steps whose notifications are mailed too, and what each email says
+ * beside the notification's title (its subject): the important ones only.
+ * The reason, typed by whoever cancelled, is quoted, never our own words.
+ */
+export const STAGE_MAIL: { [T in StageEvent]?: { student(p: StagePayloads[T]): Piece[]; encadrant(p: StagePayloads[T]): Piece[] } } = {
+  'stage.accepted': {
+    student: (): Piece[] => ['A supervisor accepted your internship and will follow it.'],
+    encadrant: (): Piece[] => ['You are the supervisor of this internship from now on.'],
+  },
+  'stage.cancelled': {
+    student: (p: StageCancelled): Piece[] => ['Your internship was cancelled. Reason: ', typed(p.reason, REASON_MAX)],
+    encadrant: (p: StageCancelled): Piece[] => ['The internship you supervise was cancelled. Reason: ', typed(p.reason, REASON_MAX)],
+  },
+}

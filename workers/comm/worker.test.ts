@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import type { EventPublisher } from '../../core/index.ts'
+import { parseConfig, type EventPublisher } from '../../core/index.ts'
 import { commStudents, notifications } from '../../schemas/db/comm.ts'
 import type { catalogue } from '../../schemas/events/index.ts'
 import { waitFor, type EventTap } from '../../test/broker.ts'
 import type { TestDatabase } from '../../test/database.ts'
 import { startService, type Service } from '../../test/service.ts'
 import type { RunningWorker } from '../kit/run.ts'
+import { CommSettings } from './settings.ts'
 import { commWorker } from './worker.ts'
 
 const TIERS = [200, 400, 800, 1_600, 3_200]
@@ -18,7 +19,7 @@ let publisher: EventPublisher<typeof catalogue>
 let seen: EventTap
 
 beforeAll(async () => {
-  s = await startService({ label: 'comm_worker', worker: commWorker, env: { RETRY_TIERS: TIERS.join(',') } })
+  s = await startService({ label: 'comm_worker', worker: commWorker(parseConfig(CommSettings, {})), env: { RETRY_TIERS: TIERS.join(',') } })
   database = s.database
   worker = s.worker!
   publisher = s.publisher('profile')

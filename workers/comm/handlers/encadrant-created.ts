@@ -1,8 +1,8 @@
 import { commEncadrants } from '../../../schemas/db/comm.ts'
 import type { EventHandlers } from '../../kit/define.ts'
 
-/** Remembers the encadrant's account and establishment; the same encadrant created again changes nothing (updates do). */
+/** Remembers the encadrant's account, establishment and email address; the same encadrant created again changes nothing (updates do). */
 export const encadrantCreated: NonNullable<EventHandlers['encadrant.created']> = async (event, { tx }) => {
-  const { encadrant_id, user_id, establishment_id } = event.payload
-  await tx.insert(commEncadrants).values({ encadrantId: encadrant_id, userId: user_id, establishmentId: establishment_id ?? null }).onConflictDoNothing()
+  const { encadrant_id, user_id, establishment_id, email } = event.payload
+  await tx.insert(commEncadrants).values({ encadrantId: encadrant_id, userId: user_id, establishmentId: establishment_id ?? null, email }).onConflictDoNothing()
 }

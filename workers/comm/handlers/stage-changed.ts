@@ -2,9 +2,10 @@ import { TransientError, type Envelope, type Tx } from '../../../core/index.ts'
 import type { StageStatus } from '../../../schemas/db/comm.ts'
 import type { StageCancelled, StageCompleted } from '../../../schemas/events/index.ts'
 import type { EventContext } from '../../kit/define.ts'
+import type { Piece } from '../../kit/mail.ts'
 import { notify, type Notice } from '../notify.ts'
 import { encadrantAccount, establishmentAccounts, studentAccount } from '../recipients.ts'
-import { evaluationDue, STAGE_NEWS, type News, type StageEvent, type StagePayloads } from '../stage-news.ts'
+import { evaluationDue, STAGE_MAIL, STAGE_NEWS, type News, type StageEvent, type StagePayloads } from '../stage-news.ts'
 import { recordStage, type StageRow } from '../stages.ts'
 
 /** The status each event moves its stage to. */
@@ -37,10 +38,11 @@ async function encadrantsOf(tx: Tx, type: StageEvent, stage: StageRow, statusBef
  * each once for that step of that stage (`<event_type>:<stage_id>:<user_id>`),
  * and on `stage.completed` the encadrant once more, with an evaluation to
  * write (`evaluation_due:<stage_id>:<user_id>`). A recipient comm cannot
- * resolve yet is retried, never left out.
+ * resolve yet is retried, never left out. The acceptance, the cancellation
+ * and the evaluation to write are mailed too (STAGE_MAIL).
  */
 export function stageChanged<T extends StageEvent>(type: T) {
-  return async (event: Envelope<StagePayloads[T]>, { tx, emit }: EventContext): Promise<void> => {
+  return async (event: Envelope<StagePayloads[T]>, { tx, emit, log }: EventContext): Promise<void> => {
     const p = event.payload
     const stage = await recordStage(tx, {
       stageId: p.stage_id,
@@ -54,13 +56,24 @@ export function stageChanged<T extends StageEvent>(type: T) {
     const encadrants = await encadrantsOf(tx, type, stage, statusBefore)
 
     const news = STAGE_NEWS[type]
+    const mail = STAGE_MAIL[type]
     const related = { type: 'stage', id: stage.stageId } as const
-    const notice = (userId: string, text: News): Notice => ({ userId, type: 'stage', ...text, related, dedupeKey: `${type}:${stage.stageId}:${userId}` })
-    const notices = [...(student ? [notice(student, news.student(p))] : []), ...encadrants.map((userId) => notice(userId, news.encadrant(p)))]
+    const notice = (userId: string, text: News, mailed: Piece[] | undefined): Notice => ({
+      userId,
+      type: 'stage',
+      ...text,
+      related,
+      dedupeKey: `${type}:${stage.stageId}:${userId}`,
+      ...(mailed ? { mail: mailed } : {}),
+    })
+    const notices = [
+      ...(student ? [notice(student, news.student(p), mail?.student(p))] : []),
+      ...encadrants.map((userId) => notice(userId, news.encadrant(p), mail?.encadrant(p))),
+    ]
     if (type === 'stage.completed') {
       const due = evaluationDue(p as StageCompleted)
-      for (const userId of encadrants) notices.push({ userId, type: 'evaluation_due', ...due, related, dedupeKey: `evaluation_due:${stage.stageId}:${userId}` })
+      for (const userId of encadrants) notices.push({ userId, type: 'evaluation_due', ...due, related, dedupeKey: `evaluation_due:${stage.stageId}:${userId}`, mail: [due.body] })
     }
-    await notify(tx, emit, notices)
+    await notify(tx, emit, notices, log)
   }
 }

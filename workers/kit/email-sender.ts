@@ -1,10 +1,10 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm'
 import nodemailer from 'nodemailer'
 import { describe, type Database } from '../../core/index.ts'
-import { emails } from '../../schemas/db/auth.ts'
-import type { BackgroundContext } from '../kit/define.ts'
+import type { EmailOutbox, OutboxEmail } from '../../schemas/db/emails.ts'
+import type { BackgroundContext } from './define.ts'
+import type { EmailSettings } from './email-settings.ts'
 import { withoutTokens } from './mail.ts'
-import type { AuthSettings } from './settings.ts'
 
 export interface Mailer {
   send(mail: { from: string; to: string; subject: string; text: string; html?: string; messageId: string }): Promise<unknown>
@@ -16,7 +16,7 @@ export function smtpMailer(url: string): Mailer {
   return { send: (mail) => transport.sendMail(mail), close: () => transport.close() }
 }
 
-type Email = typeof emails.$inferSelect
+type Email = OutboxEmail
 
 /**
  * The `Message-ID` of an email, derived from its id, at the sender's domain:
@@ -42,7 +42,7 @@ const fromNow = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000})`
  * their `next_attempt_at` moves `leaseMs` ahead, so other senders skip them,
  * and they are due again if this one never records the attempt.
  */
-function claimDue(db: Database, leaseMs: number, limit: number): Promise<Email[]> {
+function claimDue(emails: EmailOutbox, db: Database, leaseMs: number, limit: number): Promise<Email[]> {
   const due = db
     .select({ id: emails.id })
     .from(emails)
@@ -71,9 +71,10 @@ function refusesThisEmail(err: unknown): boolean {
 }
 
 /**
- * The email outbox's sender: every due `pending` email is claimed, sent over
- * SMTP with no transaction open, and the attempt recorded with its event
- * (`email.sent`, or `email.failed` once given up) as a unit of work of its own
+ * The sender of a service's email outbox (`emails`, in the service's schema;
+ * attempts are recorded in its inbox, events emitted through its outbox):
+ * every due `pending` email is claimed, sent over SMTP with no transaction open, and the attempt recorded with its event
+ * (`email.sent`, or `email.failed` once given up, with its subject) as a unit of work of its own
  * that touches nothing but the database, so re-running it is harmless. A
  * failure is retried after the next delay of EMAIL_RETRY_MS, the last one
  * repeating, until its link expires or it is EMAIL_GIVE_UP_MS old:
@@ -85,7 +86,7 @@ function refusesThisEmail(err: unknown): boolean {
  * reached the sender tries one email at a time, ever less often (up to once a
  * minute), and says so when that starts and when it ends.
  */
-export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(settings.SMTP_URL)) {
+export function emailSender(emails: EmailOutbox, settings: EmailSettings, mailer: Mailer = smtpMailer(settings.SMTP_URL)) {
   const delays = settings.EMAIL_RETRY_MS.split(',').map(Number)
 
   return (ctx: BackgroundContext) => {
@@ -109,7 +110,7 @@ export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(
         if (failure.refused || Date.now() + delay > deadline(mail)) {
           const [failed] = await tx.update(emails).set({ status: 'failed', attempts: attemptNo + 1, lastError: error, ...spent }).where(unrecorded).returning({ id: emails.id })
           if (!failed) return
-          emit('email.failed', { email_id: mail.id, recipient: mail.recipient, error })
+          emit('email.failed', { email_id: mail.id, recipient: mail.recipient, error, subject: mail.subject })
           ctx.log.error('email given up', { email_id: mail.id, attempts: attemptNo + 1, refused: failure.refused, error })
         } else {
           await tx.update(emails).set({ attempts: attemptNo + 1, lastError: error, nextAttemptAt: fromNow(delay) }).where(unrecorded)
@@ -143,7 +144,7 @@ export function emailSender(settings: AuthSettings, mailer: Mailer = smtpMailer(
     async function round() {
       while (!stopped) {
         // During an outage one email at a time tells whether the server is back.
-        const claimed = await claimDue(ctx.db, settings.EMAIL_LEASE_MS, outagePause > 0 ? 1 : CLAIM_LIMIT)
+        const claimed = await claimDue(emails, ctx.db, settings.EMAIL_LEASE_MS, outagePause > 0 ? 1 : CLAIM_LIMIT)
         const failures = (await Promise.all(claimed.map(deliver))).filter((f) => f !== undefined)
         const unreached = failures.filter((f) => !f.refused)
         if (unreached.length > 0 && failures.length === claimed.length) {
