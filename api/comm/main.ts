@@ -1,4 +1,5 @@
+import { settingsOrExit } from '../../core/index.ts'
 import { runApiMain } from '../kit/main.ts'
-import { commApi } from './app.ts'
+import { CommConfig, commApiWith } from './app.ts'
 
-await runApiMain(commApi)
+await runApiMain(commApiWith(settingsOrExit(CommConfig, process.env, 'comm-api')))

@@ -51,6 +51,7 @@ interface Idempotency {
 /** What a route's macros say of its body, found on the route's own hooks (see `routePolicies`). */
 const ROLES = Symbol('roles')
 const BODY_LIMIT = Symbol('bodyLimit')
+const QUERY_TOKEN = Symbol('tokenInQuery')
 
 /** A hook function marked with what a macro was given. */
 const marked = <F extends (...args: never[]) => unknown>(fn: F, mark: symbol, value: unknown): F => Object.assign(fn, { [mark]: value })
@@ -59,6 +60,8 @@ const marked = <F extends (...args: never[]) => unknown>(fn: F, mark: symbol, va
 interface RoutePolicy {
   roles?: true | Role[]
   maxBytes: number
+  /** Whether the token may come as `?access_token=` when no Authorization header does (`tokenInQuery`). */
+  queryToken?: boolean
 }
 
 /**
@@ -76,7 +79,8 @@ function routePolicies(routes: () => { method: string; path: string; hooks?: Rec
         const marks = fnsOf(r.hooks?.transform)
         const roles = marks.find((f) => f[ROLES] !== undefined)?.[ROLES] as RoutePolicy['roles']
         const maxBytes = (marks.find((f) => f[BODY_LIMIT] !== undefined)?.[BODY_LIMIT] as number | undefined) ?? DEFAULT_BODY_LIMIT
-        return [`${r.method} ${r.path}`, { roles, maxBytes }]
+        const queryToken = marks.some((f) => f[QUERY_TOKEN] === true)
+        return [`${r.method} ${r.path}`, { roles, maxBytes, queryToken }]
       }),
     )
     return policies.get(`${method} ${path}`) ?? { maxBytes: DEFAULT_BODY_LIMIT }
@@ -131,7 +135,14 @@ export function createServiceApi(o: ServiceApiOptions) {
   }
   /** Requests already authenticated (by the body's parser), so the token and its account are looked at once. */
   const authenticated = new WeakMap<Request, Authentication>()
-  const authenticationOf = async (request: Request) => authenticated.get(request) ?? (await authenticate(request.headers.get('authorization')))
+  /** The Authorization header, or on a route that takes it (`tokenInQuery`), the token of `?access_token=` as one. */
+  const authorizationOf = (request: Request, route: string, query: Record<string, unknown>) => {
+    const header = request.headers.get('authorization')
+    if (header !== null || typeof query.access_token !== 'string' || !policyOf(request.method, route).queryToken) return header
+    return `Bearer ${query.access_token}`
+  }
+  const authenticationOf = async (request: Request, route: string, query: Record<string, unknown>) =>
+    authenticated.get(request) ?? (await authenticate(authorizationOf(request, route, query)))
 
   const allowed = routeMethods(() => app.routes)
   const policyOf = routePolicies(() => app.routes as never)
@@ -189,8 +200,8 @@ export function createServiceApi(o: ServiceApiOptions) {
       const fields = body as Record<string, unknown> | null | undefined
       if (fields && typeof fields === 'object' && typeof fields.email === 'string') fields.email = fields.email.trim()
     })
-    .derive({ as: 'global' }, async ({ request, set, body, query, params }) => {
-      const { caller, refused } = await authenticationOf(request)
+    .derive({ as: 'global' }, async ({ request, set, body, query, params, route }) => {
+      const { caller, refused } = await authenticationOf(request, route, query)
       const requestId = String(set.headers['x-request-id'])
       const key = request.headers.get('idempotency-key')
       // Taken now, before validation trims the body.
@@ -217,6 +228,11 @@ export function createServiceApi(o: ServiceApiOptions) {
       }),
       /** The most a route's JSON body may hold, in bytes, when it takes more than DEFAULT_BODY_LIMIT (up to MAX_BODY_BYTES). */
       bodyLimit: (bytes: number) => ({ transform: marked(() => {}, BODY_LIMIT, Math.min(bytes, MAX_BODY_BYTES)) }),
+      /**
+       * The token may also come as `?access_token=` (a browser's EventSource sets no header), checked
+       * like the header's; for GET routes only, whose URLs are never logged with their query.
+       */
+      tokenInQuery: (on: boolean) => ({ transform: marked(() => {}, QUERY_TOKEN, on) }),
     })
     .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }))
     // The process runs (/health); it can also do its work (/ready): what an orchestrator routes traffic by.

@@ -15,7 +15,8 @@ export interface Notice {
 
 /**
  * Creates each notice not created before (its `dedupeKey` is new) and emits
- * `notification.created` for each one created, and for no other.
+ * `notification.created` for each one created, and for no other, carrying
+ * what its view shows (body, created_at) so live streams need not read it back.
  */
 export async function notify(tx: WorkContext['tx'], emit: Emit<Catalogue>, notices: Notice[]): Promise<void> {
   if (notices.length === 0) return
@@ -42,6 +43,8 @@ export async function notify(tx: WorkContext['tx'], emit: Emit<Catalogue>, notic
       type: n.type,
       title: n.title,
       ...(n.relatedType && n.relatedId ? { related_type: n.relatedType, related_id: n.relatedId } : {}),
+      body: n.body,
+      created_at: n.createdAt.toISOString(),
     })
   }
 }
