@@ -42,6 +42,7 @@ export function note(c: Cursor, createdAt: number, id: string): void {
 export const replayFrom = (c: Cursor): number => c.newest - REPLAY_WINDOW_MS
 
 const UUID = /^[0-9a-f]{32}$/
+const EARLIEST = Date.UTC(2000, 0, 1)
 const compact = (id: string) => id.replaceAll('-', '')
 const dashed = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 
@@ -55,6 +56,8 @@ export function decodeCursor(text: string): Cursor | undefined {
   const [head, ...rest] = text.trim().split('.')
   if (!head || !/^[0-9a-z]{1,12}$/.test(head) || rest.length > MAX_RECENT) return undefined
   const newest = parseInt(head, 36)
+  // An instant of this century, not later than a day from now: anything else is not a position.
+  if (newest < EARLIEST || newest > Date.now() + 86_400_000) return undefined
   const recent: [number, string][] = []
   for (const part of rest) {
     const [age, hex] = part.split('~')
