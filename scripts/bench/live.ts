@@ -178,7 +178,8 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
     for (const deadline = Date.now() + 60_000; positioned < o.users; await sleep(100)) {
       if (Date.now() > deadline) throw new Error(`${positioned} of ${o.users} streams opened after 60 s`)
     }
-    await sleep(2_000)
+    // What opening cost and is garbage by now has had a few seconds to be collected.
+    await sleep(5_000)
     const rssAfter = { comm: await rssKib(commApi.proc.pid), gateway: await rssKib(gateway.proc.pid) }
 
     const tap = await tapEvents(broker, namespace, 'notification.created')

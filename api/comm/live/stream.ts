@@ -1,8 +1,8 @@
 import { describe, type Database, type Logger } from '../../../core/index.ts'
 import type { NotificationView } from '../../../workers/comm/notification-view.ts'
-import { cursorAt, encodeCursor, note, replayFrom, sent, type Cursor } from './cursor.ts'
+import { cursorAt, encodeCursor, note, REPLAY_WINDOW_MS, replayFrom, sent, type Cursor } from './cursor.ts'
 import type { Hub, Subscriber } from './hub.ts'
-import { databaseNow, replayNotifications } from './replay.ts'
+import { recentNotifications, replayNotifications } from './replay.ts'
 
 export interface StreamOptions {
   hub: Hub
@@ -78,8 +78,9 @@ export function notificationStream(o: StreamOptions): ReadableStream<Uint8Array>
       await replayNotifications(o.db, o.userId, replayFrom(cursor), send)
     } else {
       // What is in the table already is not new: noted as sent, so that its live copy is dropped too.
-      cursor = cursorAt(await databaseNow(o.db))
-      await replayNotifications(o.db, o.userId, replayFrom(cursor), (view) => note(cursor, Date.parse(view.created_at), view.id))
+      const { now, recent } = await recentNotifications(o.db, o.userId, REPLAY_WINDOW_MS)
+      cursor = cursorAt(now)
+      for (const [createdAt, id] of recent) note(cursor, createdAt, id)
     }
     const live = held ?? []
     held = undefined
