@@ -15,8 +15,6 @@ export interface StreamOptions {
   log: Logger
 }
 
-const encoder = new TextEncoder()
-
 /** How long a browser's EventSource waits before it reconnects, in ms. */
 const RETRY_MS = 1_000
 
@@ -35,7 +33,9 @@ export const SSE_HEADERS = {
  * a notification its cursor says was sent is dropped.
  */
 export function notificationStream(o: StreamOptions): ReadableStream<Uint8Array> {
-  let controller!: ReadableStreamDefaultController<Uint8Array>
+  /** Bun's direct controller: text written straight to the socket, without a queue of chunks per stream. */
+  let controller!: { write(text: string): unknown; flush(): unknown; close(): unknown }
+  let done: () => void = () => {}
   let cursor: Cursor = o.resume ?? cursorAt(Date.now())
   let held: NotificationView[] | undefined = []
   let ended = false
@@ -43,7 +43,8 @@ export function notificationStream(o: StreamOptions): ReadableStream<Uint8Array>
   const write = (text: string) => {
     if (ended) return
     try {
-      controller.enqueue(encoder.encode(text))
+      controller.write(text)
+      controller.flush()
     } catch {
       finish()
     }
@@ -69,6 +70,7 @@ export function notificationStream(o: StreamOptions): ReadableStream<Uint8Array>
   }
   function finish() {
     ended = true
+    done()
     o.hub.remove(subscriber)
     o.signal.removeEventListener('abort', subscriber.end)
   }
@@ -90,15 +92,18 @@ export function notificationStream(o: StreamOptions): ReadableStream<Uint8Array>
   }
 
   return new ReadableStream<Uint8Array>({
-    start(c) {
+    type: 'direct',
+    pull(c: typeof controller) {
       controller = c
+      const open = new Promise<void>((resolve) => (done = resolve))
       o.hub.add(subscriber)
       o.signal.addEventListener('abort', subscriber.end, { once: true })
       catchUp().catch((err) => {
         o.log.warn('notification stream could not catch up; ended for the client to retry', { user_id: o.userId, error: describe(err) })
         subscriber.end()
       })
+      return open
     },
     cancel: () => finish(),
-  })
+  } as unknown as UnderlyingDefaultSource<Uint8Array>)
 }
