@@ -43,7 +43,7 @@ export function commApiWith(settings: CommConfig): ApiDefinition {
             const hub = hubOf(deps)
             if (hub.closed) throw new DomainError(503, 'SHUTTING_DOWN', 'this replica is stopping; reconnect')
             const resume = resumeFrom(request.headers.get('last-event-id'))
-            // A stream is idle between heartbeats: Bun's idle timeout (10 s) must not end it.
+            // A stream is idle between heartbeats: the server's idle timeout (Bun's 10 s) is not to end it.
             server?.timeout(request, 0)
             deps.log.debug('notification stream opened', { user_id: user.user_id, resumed: resume !== undefined, path: new URL(request.url).pathname })
             const body = notificationStream({ hub, db: deps.db, userId: user.user_id, resume, signal: request.signal, log: deps.log })

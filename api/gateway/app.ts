@@ -139,7 +139,7 @@ export function createGateway(deps: GatewayDeps) {
     }
     const clientIp = server?.requestIP(received)?.address
     const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp, trustedPeer: isTrustedProxy(clientIp), log })
-    // An event stream is idle between its heartbeats: Bun's idle timeout (10 s) must not end it.
+    // An event stream is idle between its heartbeats: the server's idle timeout (Bun's 10 s) is not to end it.
     if ((answer.headers.get('content-type') ?? '').startsWith('text/event-stream')) server?.timeout(received, 0)
     // An answer's own Vary wins over the gateway's: Origin is added to it.
     const vary = answer.headers.get('vary')

@@ -10,7 +10,7 @@ import { sharedJwtSecret } from '../../api/kit/secret.ts'
 import { BrokerConnection, createPublisher, type EventPublisher } from '../../core/index.ts'
 import { notifications } from '../../schemas/db/comm.ts'
 import { catalogue } from '../../schemas/events/index.ts'
-import { RABBITMQ_URL, waitFor } from '../broker.ts'
+import { dropConnection, RABBITMQ_URL, waitFor } from '../broker.ts'
 import { spawnEntry, type Child } from '../processes.ts'
 import { bearer } from '../service.ts'
 import { openSse, type SseReader } from '../sse.ts'
@@ -162,6 +162,47 @@ describe('live notifications', () => {
       }
     }
   })
+
+  test('a stream idle longer than the servers\' idle timeout (10 s) and the gateway\'s upstream timeout stays open on heartbeats alone', async () => {
+    const quiet = spawnEntry('api/comm/main.ts', { ...platform.env, PORT: '0', STREAM_HEARTBEAT_MS: '11500' })
+    const quietPort = JSON.parse(await quiet.waitForLine(/"api listening"/, 20_000)).port
+    // The upstream timeout covers the start of an answer only, not a stream's life.
+    const gateway = spawnEntry('api/gateway/main.ts', { ...platform.env, PORT: '0', UPSTREAM_TIMEOUT_MS: '2000', COMM_API_URL: `http://127.0.0.1:${quietPort}` })
+    const gatewayPort = JSON.parse(await gateway.waitForLine(/"api listening"/, 20_000)).port
+    try {
+      const who = await student()
+      const stream = await opened(`http://127.0.0.1:${gatewayPort}${STREAM}`, bearer(who.token))
+      let ended = false
+      void stream.ended.then(() => (ended = true))
+      await stream.until((r) => r.events.some((e) => e.comment !== undefined), 14_000)
+      expect(ended).toBe(false)
+      const stageId = await graded(who)
+      await stream.until((r) => r.notifications().length === 1)
+      expect(related(stream)).toEqual([stageId])
+      stream.cut()
+    } finally {
+      gateway.proc.kill('SIGTERM')
+      quiet.proc.kill('SIGTERM')
+      await Promise.all([gateway.exited, quiet.exited])
+    }
+  }, 40_000)
+
+  test('when the API loses its broker connection its streams end, and a client resuming gets what was made meanwhile', async () => {
+    const who = await student()
+    const stream = await opened(`${platform.apis.comm}${STREAM}`, bearer(who.token))
+    await graded(who)
+    await stream.until((r) => r.notifications().length === 1)
+    await dropConnection('comm-api')
+    await stream.ended
+    const meanwhile = await graded(who, 16)
+    const again = await openSse(`${platform.apis.comm}${STREAM}`, { ...bearer(who.token), 'last-event-id': stream.lastId()! })
+    await again.until((r) => r.notifications().length === 1)
+    expect(related(again)).toEqual([meanwhile])
+    const live = await graded(who, 17)
+    await again.until((r) => r.notifications().length === 2)
+    expect(related(again)).toEqual([meanwhile, live])
+    again.cut()
+  }, 30_000)
 
   test('stopping a comm API ends its streams, then the process exits', async () => {
     const who = await student()

@@ -40,6 +40,7 @@ interface Listed {
   body: string
   related_type: string | null
   related_id: string | null
+  created_at: string
 }
 
 const uuid = () => crypto.randomUUID()
