@@ -70,6 +70,22 @@ test('bun run bench stages --json: exactly the stages the offers allow and an OF
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 
+test('bun run bench live --json: every notification delivered to its stream once, its latency and what a stream costs, and nothing left behind', async () => {
+  const before = await leftovers()
+  const proc = Bun.spawn(['bun', 'run', 'bench', 'live', '--json', '--users', '20', '--notifications', '60', '--concurrency', '10'], { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
+  const lines = stdout.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  const figures = JSON.parse(lines[0]!) as Record<string, number>
+  expect(Object.keys(figures)).toEqual(['streams', 'notifications', 'delivered', 'duplicates', 'p50_ms', 'p99_ms', 'max_ms', 'comm_api_kib_per_stream', 'gateway_kib_per_stream'])
+  expect({ streams: figures.streams, notifications: figures.notifications, delivered: figures.delivered, duplicates: figures.duplicates }).toEqual({ streams: 20, notifications: 60, delivered: 60, duplicates: 0 })
+  expect(figures.p50_ms!).toBeGreaterThanOrEqual(0)
+  expect(figures.p50_ms!).toBeLessThanOrEqual(figures.p99_ms!)
+  expect(figures.p99_ms!).toBeLessThanOrEqual(figures.max_ms!)
+  expect(await leftovers()).toEqual(before)
+}, 120_000)
+
 test('a wrong option is refused before anything runs: exit 2, the option named, the usage shown, nothing left behind', async () => {
   const before = await leftovers()
   for (const [args, named] of [
@@ -80,8 +96,10 @@ test('a wrong option is refused before anything runs: exit 2, the option named, 
     [['stages', '--places', '0'], '--places'],
     [['stages', '--students', 'many'], '--students'],
     [['stages', '--concurrency', '1.5'], '--concurrency'],
+    [['live', '--users', '0'], '--users'],
+    [['live', '--notifications', 'lots'], '--notifications'],
   ] as const) {
-    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
+    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
     const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
     expect(stderr).toContain(named)

@@ -23,9 +23,15 @@ export function existingProcesses(root = ROOT): ProcessSpec[] {
 }
 
 /**
- * The environment `bun run dev` gives a child: its own, and the child's PORT. Nothing else, no secret
+ * The environment `bun run dev` gives a child: its own, and the child's PORT (and the gateway, room
+ * for as many streams as it forwards: BUN_CONFIG_MAX_HTTP_REQUESTS). Nothing else, no secret
  * of its own above all: without JWT_SECRET the APIs read the platform's, which migrate made.
  */
 export function childEnvironment(spec: ProcessSpec, env: Record<string, string | undefined>): Record<string, string | undefined> {
-  return { ...env, PORT: String(spec.port) }
+  // The gateway holds a fetch upstream for each open notification stream: Bun allows 256 at once unless told.
+  const gateway = spec.name === 'gateway' && env.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined ? { BUN_CONFIG_MAX_HTTP_REQUESTS: String(GATEWAY_MAX_FETCHES) } : {}
+  return { ...env, ...gateway, PORT: String(spec.port) }
 }
+
+/** How many requests the gateway forwards at once (open streams included) unless BUN_CONFIG_MAX_HTTP_REQUESTS says. */
+export const GATEWAY_MAX_FETCHES = 16_384

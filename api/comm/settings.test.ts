@@ -7,8 +7,8 @@ const settings = (env: Record<string, string>) => parseConfig(CommApiSettings, e
 const S3 = { S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'docs', S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret' }
 
 describe("the comm API's settings", () => {
-  test('defaults: a 10 MiB limit and ./data/documents; S3 all or nothing; a limit of 0 or above what the server takes is refused', () => {
-    expect(settings({})).toEqual({ DOCUMENT_MAX_BYTES: 10_485_760, DOCUMENTS_DIR: './data/documents', S3_REGION: 'us-east-1' })
+  test('defaults: a 10 MiB limit and ./data/documents, a heartbeat every 15 s; S3 all or nothing; a limit of 0 or above what the server takes is refused', () => {
+    expect(settings({})).toEqual({ DOCUMENT_MAX_BYTES: 10_485_760, DOCUMENTS_DIR: './data/documents', S3_REGION: 'us-east-1', STREAM_HEARTBEAT_MS: 15_000 })
     expect(commSettingsProblems(settings({}))).toEqual([])
     expect(commSettingsProblems(settings(S3))).toEqual([])
     expect(commSettingsProblems(settings({ S3_ENDPOINT: S3.S3_ENDPOINT, S3_BUCKET: 'docs' }))).toEqual([

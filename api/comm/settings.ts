@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { SERVER_BODY_CAP } from '../kit/errors.ts'
 import { FORM_OVERHEAD_BYTES } from './documents/upload.ts'
 
-/** The comm API's own settings, beside every API's: where documents are kept and how large they may be. */
+/** The comm API's own settings, beside every API's: where documents are kept and how large they may be, and how often a live stream hears a heartbeat. */
 export const CommApiSettings = Type.Object({
   /** The largest document taken, in bytes (larger: 413). At most what the server takes of a body, less a form's fields. @default 10485760 (10 MiB) */
   DOCUMENT_MAX_BYTES: Type.Integer({ minimum: 1, maximum: SERVER_BODY_CAP - FORM_OVERHEAD_BYTES, default: 10 * 1024 * 1024 }),
@@ -15,6 +15,8 @@ export const CommApiSettings = Type.Object({
   S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** @default us-east-1 */
   S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  /** How often an open notification stream gets a heartbeat (an SSE comment), in ms: below every proxy's idle timeout. @default 15000 */
+  STREAM_HEARTBEAT_MS: Type.Integer({ minimum: 1, default: 15_000 }),
 })
 export type CommApiSettings = Static<typeof CommApiSettings>
 

@@ -57,7 +57,25 @@ interface ProxyContext {
   request: Request
   params: { service: string }
   set: { headers: Record<string, string | number> }
-  server: { requestIP(request: Request): { address: string } | null } | null
+  server: { requestIP(request: Request): { address: string } | null; timeout(request: Request, seconds: number): void } | null
+}
+
+/**
+ * A browser's EventSource cannot set headers, so it sends its token as
+ * `?access_token=`: for such a request (a GET asking for text/event-stream,
+ * without an Authorization header) the token is taken out of the URL and sent
+ * upstream as the header, so that it is checked like any other and no URL
+ * past the gateway holds it. Any other request is forwarded as it is.
+ */
+function tokenLifted(request: Request): Request {
+  if (request.method !== 'GET' || request.headers.has('authorization') || !(request.headers.get('accept') ?? '').includes('text/event-stream')) return request
+  const url = new URL(request.url)
+  const token = url.searchParams.get('access_token')
+  if (token === null) return request
+  url.searchParams.delete('access_token')
+  const headers = new Headers(request.headers)
+  headers.set('authorization', `Bearer ${token}`)
+  return new Request(url, { method: 'GET', headers, signal: request.signal })
 }
 
 function notFound(request: Request, requestId: string): Response {
@@ -105,10 +123,11 @@ export function createGateway(deps: GatewayDeps) {
 
   const sessions = createSessionCheck({ authUrl: upstreams.get('auth')!, cacheMs: config.SESSION_CACHE_MS, log })
 
-  const proxy = async ({ request, params, set, server }: ProxyContext) => {
+  const proxy = async ({ request: received, params, set, server }: ProxyContext) => {
     const upstream = upstreams.get(params.service)
     const requestId = String(set.headers['x-request-id'])
-    if (!upstream) return notFound(request, requestId)
+    if (!upstream) return notFound(received, requestId)
+    const request = tokenLifted(received)
     const authorization = request.headers.get('authorization')
     const session = params.service !== 'auth' && bearerToken(authorization) ? await sessions(authorization!) : 'valid'
     if (session === 'revoked') {
@@ -120,8 +139,10 @@ export function createGateway(deps: GatewayDeps) {
       const body = errorBody('SERVICE_UNAVAILABLE', 'this token cannot be checked right now; try again')
       return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json', 'x-request-id': requestId, 'retry-after': String(SESSION_RETRY_AFTER_SECONDS) } })
     }
-    const clientIp = server?.requestIP(request)?.address
+    const clientIp = server?.requestIP(received)?.address
     const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp, trustedPeer: isTrustedProxy(clientIp), log })
+    // An event stream is idle between its heartbeats: the server's idle timeout (Bun's 10 s) is not to end it.
+    if ((answer.headers.get('content-type') ?? '').startsWith('text/event-stream')) server?.timeout(received, 0)
     // An answer's own Vary wins over the gateway's: Origin is added to it.
     const vary = answer.headers.get('vary')
     if (corsOn && vary && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) answer.headers.set('vary', `${vary}, Origin`)

@@ -38,6 +38,12 @@ export const GatewayConfig = Type.Object({
   /** How long to wait for the broker's confirm of an external event before answering 503. @default 5000 */
   PUBLISH_CONFIRM_MS: Type.Integer({ minimum: 1, default: 5_000 }),
   LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
+  /**
+   * Bun's own: how many fetches the process makes at once, read when it starts. The gateway makes one
+   * upstream for every request it forwards, and holds it for an open notification stream's whole
+   * life: past this many streams every forwarded request waits. @default 256
+   */
+  BUN_CONFIG_MAX_HTTP_REQUESTS: Type.Integer({ minimum: 1, default: 256 }),
 })
 export type GatewayConfig = Static<typeof GatewayConfig>
 

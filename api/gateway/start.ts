@@ -5,6 +5,8 @@ import { createGateway } from './app.ts'
 import type { GatewayConfig } from './config.ts'
 
 const STARTUP_WAIT_MS = 3_000
+/** At or under this many fetches at once (Bun's default is 256), the gateway says so when it starts. */
+const STREAMS_WARNING = 1_024
 
 export interface RunningGateway {
   port: number
@@ -37,6 +39,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })
   const port = app.server?.port ?? config.PORT
   log.info('api listening', { port })
+  if (config.BUN_CONFIG_MAX_HTTP_REQUESTS <= STREAMS_WARNING) {
+    log.warn('at most this many requests are forwarded at once, open notification streams included; set BUN_CONFIG_MAX_HTTP_REQUESTS higher', { max: config.BUN_CONFIG_MAX_HTTP_REQUESTS })
+  }
   return {
     port,
     async stop() {

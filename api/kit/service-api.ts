@@ -52,6 +52,7 @@ interface Idempotency {
 const ROLES = Symbol('roles')
 const BODY_LIMIT = Symbol('bodyLimit')
 const STREAMED = Symbol('streamed')
+const QUERY_TOKEN = Symbol('tokenInQuery')
 
 /** A hook function marked with what a macro was given. */
 const marked = <F extends (...args: never[]) => unknown>(fn: F, mark: symbol, value: unknown): F => Object.assign(fn, { [mark]: value })
@@ -61,6 +62,8 @@ interface RoutePolicy {
   roles?: true | Role[]
   maxBytes: number
   streamed?: boolean
+  /** Whether the token may come as `?access_token=` when no Authorization header does (`tokenInQuery`). */
+  queryToken?: boolean
 }
 
 /**
@@ -79,7 +82,8 @@ function routePolicies(routes: () => { method: string; path: string; hooks?: Rec
         const roles = marks.find((f) => f[ROLES] !== undefined)?.[ROLES] as RoutePolicy['roles']
         const maxBytes = (marks.find((f) => f[BODY_LIMIT] !== undefined)?.[BODY_LIMIT] as number | undefined) ?? DEFAULT_BODY_LIMIT
         const streamed = marks.some((f) => f[STREAMED] === true)
-        return [`${r.method} ${r.path}`, { roles, maxBytes, streamed }]
+        const queryToken = marks.some((f) => f[QUERY_TOKEN] === true)
+        return [`${r.method} ${r.path}`, { roles, maxBytes, streamed, queryToken }]
       }),
     )
     return policies.get(`${method} ${path}`) ?? { maxBytes: DEFAULT_BODY_LIMIT }
@@ -135,7 +139,14 @@ export function createServiceApi(o: ServiceApiOptions) {
   }
   /** Requests already authenticated (by the body's parser), so the token and its account are looked at once. */
   const authenticated = new WeakMap<Request, Authentication>()
-  const authenticationOf = async (request: Request) => authenticated.get(request) ?? (await authenticate(request.headers.get('authorization')))
+  /** The Authorization header, or on a route that takes it (`tokenInQuery`), the token of `?access_token=` as one. */
+  const authorizationOf = (request: Request, route: string, query: Record<string, unknown>) => {
+    const header = request.headers.get('authorization')
+    if (header !== null || typeof query.access_token !== 'string' || !policyOf(request.method, route).queryToken) return header
+    return `Bearer ${query.access_token}`
+  }
+  const authenticationOf = async (request: Request, route: string, query: Record<string, unknown>) =>
+    authenticated.get(request) ?? (await authenticate(authorizationOf(request, route, query)))
 
   const allowed = routeMethods(() => app.routes)
   const policyOf = routePolicies(() => app.routes as never)
@@ -195,8 +206,8 @@ export function createServiceApi(o: ServiceApiOptions) {
       const fields = body as Record<string, unknown> | null | undefined
       if (fields && typeof fields === 'object' && typeof fields.email === 'string') fields.email = fields.email.trim()
     })
-    .derive({ as: 'global' }, async ({ request, set, body, query, params }) => {
-      const { caller, refused } = await authenticationOf(request)
+    .derive({ as: 'global' }, async ({ request, set, body, query, params, route }) => {
+      const { caller, refused } = await authenticationOf(request, route, query)
       const requestId = String(set.headers['x-request-id'])
       const key = request.headers.get('idempotency-key')
       // Taken now, before validation trims the body.
@@ -232,6 +243,11 @@ export function createServiceApi(o: ServiceApiOptions) {
        * the kit neither parses it nor refuses it for its declared length (its caller is still checked first).
        */
       streamed: (on: boolean) => ({ transform: marked(() => {}, STREAMED, on) }),
+      /**
+       * The token may also come as `?access_token=` (a browser's EventSource sets no header), checked
+       * like the header's; for GET routes only, whose URLs are never logged with their query.
+       */
+      tokenInQuery: (on: boolean) => ({ transform: marked(() => {}, QUERY_TOKEN, on) }),
     })
     .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }))
     // The process runs (/health); it can also do its work (/ready): what an orchestrator routes traffic by.

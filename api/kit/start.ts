@@ -23,6 +23,17 @@ export interface ApiDefinition<S = {}> {
   accounts: TokenVersionsTable | ((db: Database) => AccountLookup)
   /** Adds the service's routes to the kit's app; `settings` are its own, parsed. */
   routes(app: ReturnType<typeof createServiceApi>, deps: ServiceApiOptions, settings: S): AnyElysia
+  /**
+   * What the service runs beside its routes (a broker consumer feeding them, say), given the same
+   * `deps` its routes were: started once the app is made, before it listens; stopped first on
+   * SIGTERM, before the app closes, so that what it holds open ends while the app still answers.
+   */
+  background?(deps: ServiceApiOptions, broker: BrokerConnection, settings: S): Promise<Background>
+}
+
+/** A service's running background part. */
+export interface Background {
+  stop(): Promise<void>
 }
 
 const STARTUP_WAIT_MS = 3_000
@@ -55,12 +66,14 @@ export async function startApi<S>(def: ApiDefinition<S>, config: ApiConfig & S, 
   const accounts = typeof def.accounts === 'function' ? def.accounts(db) : tokenVersionLookup(db, def.accounts, { cacheMs: config.ACCOUNT_CACHE_MS })
   const deps: ServiceApiOptions = { service: def.service, config, jwtSecret, dispatcher, db, tables: def.tables, accounts, log, brokerReady: () => connection.ready }
   const app = def.routes(createServiceApi(deps), deps, config)
+  const background = await def.background?.(deps, connection, config)
   app.listen({ port: config.PORT ?? apiPort(def.service), hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })
   const port = app.server!.port!
   log.info('api listening', { port, prefix: `/${def.service}/api` })
   return {
     port,
     async stop() {
+      await background?.stop()
       await app.stop()
       await dispatcher.close()
       await db.$client.end({ timeout: 5 })

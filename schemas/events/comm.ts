@@ -1,6 +1,6 @@
 /** Events produced by the comm service (the `email.*` ones by auth too): messages, notifications, documents, emails. */
 import { Type, type Static } from '@sinclair/typebox'
-import { Email, Text, Uuid } from './fields.ts'
+import { Email, IsoDate, Text, Uuid } from './fields.ts'
 
 export const MessageSent = Type.Object(
   {
@@ -23,8 +23,10 @@ export const NotificationCreated = Type.Object(
     title: Text,
     related_type: Type.Optional(Type.String({ minLength: 1, description: 'what it links to: stage, evaluation or message' })),
     related_id: Type.Optional(Uuid),
+    body: Type.Optional(Type.String({ description: 'its text, as the user reads it' })),
+    created_at: Type.Optional(IsoDate),
   },
-  { description: 'A notification was created for a user.' },
+  { description: 'A notification was created for a user (with its body and created_at, a live stream shows it without reading it back).' },
 )
 export type NotificationCreated = Static<typeof NotificationCreated>
 

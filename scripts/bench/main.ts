@@ -4,6 +4,7 @@
  *   bun run bench bus [--events N] [--rounds R] [--json]
  *   bun run bench pipeline [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--json]
  *   bun run bench stages [--students N] [--offers N] [--places N] [--concurrency C] [--requests N] [--samples S] [--warmup SECONDS] [--json]
+ *   bun run bench live [--users N] [--notifications N] [--concurrency C] [--json]
  *
  * `pipeline` runs `bus` in the same run and reports both; `--bare` also runs
  * the same write path without the kit (scripts/bench/bare.ts), durable and
@@ -11,7 +12,10 @@
  * offers of few places through the gateway (scripts/bench/stages.ts), and
  * runs `pipeline` in the same run (its `--requests`, `--samples`, 256 in
  * flight) to read its commands per second against the pipeline's events per
- * second; there `--concurrency` is the callers assigning at once.
+ * second; there `--concurrency` is the callers assigning at once. `live`
+ * opens a notification stream for each of `--users` students through the
+ * gateway and makes `--notifications` notifications by the real cascade
+ * (scripts/bench/live.ts); there `--concurrency` is the events published at once.
  */
 import { parseArgs } from 'node:util'
 import { Type, type Static } from '@sinclair/typebox'
@@ -21,14 +25,15 @@ import { askedForHelp } from '../cli.ts'
 import { benchBus } from './bus.ts'
 import { describeCpu, type CpuReport } from './cpu.ts'
 import { benchPipeline } from './pipeline.ts'
+import { benchLive } from './live.ts'
 import { benchStages } from './stages.ts'
 
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
 const USAGE =
-  'usage: bun run bench bus|pipeline|stages [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N]'
+  'usage: bun run bench bus|pipeline|stages|live [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N]'
 
 /** In flight at once when `--concurrency` is not given: the pipeline's requests, and the callers of `stages`. */
-const CONCURRENCY = { pipeline: 256, stages: 50 }
+const CONCURRENCY = { pipeline: 256, stages: 50, live: 50 }
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
@@ -43,9 +48,11 @@ const OPTIONS = {
   students: { type: 'string', default: '1000' },
   offers: { type: 'string', default: '20' },
   places: { type: 'string', default: '40' },
+  users: { type: 'string', default: '1000' },
+  notifications: { type: 'string', default: '5000' },
 } as const
 
-type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places'
+type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications'
 
 /** The numeric options, each checked before anything runs: counts are whole and at least 1; `--warmup` is seconds, 0 or more. */
 function numbers(values: Record<Numeric, string>) {
@@ -65,6 +72,8 @@ function numbers(values: Record<Numeric, string>) {
     students: read('students', true, 1),
     offers: read('offers', true, 1),
     places: read('places', true, 1),
+    users: read('users', true, 1),
+    notifications: read('notifications', true, 1),
   }
 }
 
@@ -72,8 +81,8 @@ function numbers(values: Record<Numeric, string>) {
 function readArgs(argv: string[]) {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
   const what = positionals[0] ?? 'bus'
-  if ((what !== 'bus' && what !== 'pipeline' && what !== 'stages') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
-  const concurrency = values.concurrency ?? String(what === 'stages' ? CONCURRENCY.stages : CONCURRENCY.pipeline)
+  if ((what !== 'bus' && what !== 'pipeline' && what !== 'stages' && what !== 'live') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
+  const concurrency = values.concurrency ?? String(CONCURRENCY[what === 'bus' ? 'pipeline' : what])
   return { what, values, n: numbers({ ...values, concurrency }) }
 }
 
@@ -89,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
   const { what, values, n } = args
   const config = parseConfig(Config, process.env)
   if (what === 'stages') return stages(config, values.json, n)
+  if (what === 'live') return live(config, values.json, n)
   const bus = await benchBus({ url: config.RABBITMQ_URL, events: n.events, rounds: n.rounds })
   if (what === 'bus') {
     if (values.json) console.log(JSON.stringify(bus))
@@ -187,6 +197,20 @@ async function stages(config: Static<typeof Config>, json: boolean, n: ReturnTyp
     for (const [label, report] of reports) if (report) console.log(`  ${label}: ${describeCpu(report)}`)
   }
   return 0
+}
+
+/** `bench live`: every notification delivered once, its latency, and what an open stream costs the comm API and the gateway. */
+async function live(config: Static<typeof Config>, json: boolean, n: ReturnType<typeof numbers>): Promise<number> {
+  const r = await benchLive({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, users: n.users, notifications: n.notifications, concurrency: n.concurrency })
+  if (json) console.log(JSON.stringify(r))
+  else {
+    console.log(`live (${r.streams} streams through the gateway, one per student; ${r.notifications} grade notifications made by the comm worker from events published through the gateway)`)
+    console.log(`delivered:   ${r.delivered} of ${r.notifications}`)
+    console.log(`duplicates:  ${r.duplicates}`)
+    console.log(`latency p50/p99/max: ${r.p50_ms} / ${r.p99_ms} / ${r.max_ms} ms (from the event's timestamp, in the worker's transaction, to the stream's receipt; target p99 < 250)`)
+    console.log(`RSS per open stream: comm API ${r.comm_api_kib_per_stream} KiB, gateway ${r.gateway_kib_per_stream} KiB (target < 20 each)`)
+  }
+  return r.delivered === r.notifications && r.duplicates === 0 ? 0 : 1
 }
 
 process.exit(await main(process.argv.slice(2)))

@@ -27,7 +27,14 @@ export type ProcessName = 'gateway' | `${(typeof SERVICES)[number]}-api` | `${(t
  * The whole platform for one test file, every process a real child process on
  * its own ports, with a database, a broker namespace and an SMTP server of its own.
  */
-export async function startPlatform(label: string) {
+export interface PlatformOptions {
+  /** The processes to start. @default every one */
+  only?: ProcessName[]
+  /** Settings over the platform's own, for every process. */
+  env?: Record<string, string>
+}
+
+export async function startPlatform(label: string, options: PlatformOptions = {}) {
   const namespace = testNamespace(label)
   const database: TestDatabase = await createTestDatabase(label)
   // As a default deployment runs: no JWT_SECRET, the platform's own made once (migrate's job) and read by every API.
@@ -50,6 +57,7 @@ export async function startPlatform(label: string) {
     LOG_LEVEL: 'info',
     // Only the APIs there are: the gateway answers 404 for a service without one.
     ...Object.fromEntries(SERVICES.filter((s) => existsSync(new URL(`../../api/${s}/main.ts`, import.meta.url))).map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${ports[s]}`])),
+    ...options.env,
   }
   const entries: Record<string, { entry: string; port: number }> = { gateway: { entry: 'api/gateway/main.ts', port: gatewayPort } }
   for (const s of SERVICES) {
@@ -75,7 +83,7 @@ export async function startPlatform(label: string) {
     return child.exited
   }
 
-  await Promise.all((Object.keys(entries) as ProcessName[]).map(start))
+  await Promise.all(((options.only ?? Object.keys(entries)) as ProcessName[]).map(start))
   const gateway = `http://127.0.0.1:${gatewayPort}`
   await waitFor(async () => (await fetch(`${gateway}/auth/api/health`).catch(() => undefined))?.status === 200, 10_000, 'the gateway forwarding')
 
@@ -87,6 +95,8 @@ export async function startPlatform(label: string) {
     /** Where each service API listens, to reach it straight, without the gateway. */
     apis: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<(typeof SERVICES)[number], string>,
     running,
+    /** The settings every process was started with (without PORT). */
+    env,
     start,
     stop,
     /** An admin account in the database and a token for it. */

@@ -41,6 +41,7 @@ interface Listed {
   body: string
   related_type: string | null
   related_id: string | null
+  created_at: string
 }
 
 const uuid = () => crypto.randomUUID()
@@ -154,7 +155,7 @@ describe('an internship from assignment to grade', () => {
       expect(events.map((e) => e.payload.notification_id).sort()).toEqual([...ids].sort())
       for (const e of events) {
         const n = (await listed(who)).find((l) => l.id === e.payload.notification_id)!
-        expect(e.payload).toEqual({ notification_id: n.id, user_id: who.user_id, type: n.type, title: n.title, related_type: n.related_type, related_id: n.related_id })
+        expect(e.payload).toEqual({ notification_id: n.id, user_id: who.user_id, type: n.type, title: n.title, related_type: n.related_type, related_id: n.related_id, body: n.body, created_at: n.created_at })
       }
     }
   })

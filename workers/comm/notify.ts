@@ -19,9 +19,10 @@ export interface Notice {
 
 /**
  * Creates each notice not created before (its `dedupeKey` is new) and emits
- * `notification.created` for each one created, and for no other; each one
- * created with `mail` is mailed too, so once per notification, whatever is
- * redelivered. `log` says which could not be mailed (no address known).
+ * `notification.created` for each one created, and for no other, carrying
+ * what its view shows (body, created_at) so live streams need not read it back;
+ * each one created with `mail` is mailed too, so once per notification, whatever
+ * is redelivered. `log` says which could not be mailed (no address known).
  */
 export async function notify(tx: WorkContext['tx'], emit: Emit<Catalogue>, notices: Notice[], log?: Logger): Promise<void> {
   if (notices.length === 0) return
@@ -48,6 +49,8 @@ export async function notify(tx: WorkContext['tx'], emit: Emit<Catalogue>, notic
       type: n.type,
       title: n.title,
       ...(n.relatedType && n.relatedId ? { related_type: n.relatedType, related_id: n.relatedId } : {}),
+      body: n.body,
+      created_at: n.createdAt.toISOString(),
     })
   }
   const mailed = new Map(notices.filter((n) => n.mail).map((n) => [n.dedupeKey, n.mail!]))
