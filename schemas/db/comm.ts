@@ -154,7 +154,12 @@ export const documents = commSchema.table(
     uploadedBy: uuid('uploaded_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('documents_student_idx').on(t.studentId, t.createdAt), index('documents_stage_idx').on(t.stageId)],
+  (t) => [
+    index('documents_student_idx').on(t.studentId, t.createdAt),
+    index('documents_stage_idx').on(t.stageId),
+    // An admin's list of every document, newest first.
+    index('documents_created_idx').on(t.createdAt, t.id),
+  ],
 )
 
 /** comm's email outbox (the notifications it mails), the same shape as auth's. */
@@ -185,5 +190,9 @@ export const emailLog = commSchema.table(
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('email_log_occurred_idx').on(t.occurredAt, t.emailId), index('email_log_recipient_idx').on(sql`lower(${t.recipient})`, t.occurredAt)],
+  (t) => [
+    index('email_log_occurred_idx').on(t.occurredAt, t.emailId),
+    index('email_log_recipient_idx').on(sql`lower(${t.recipient})`, t.occurredAt),
+    index('email_log_status_idx').on(t.status, t.occurredAt),
+  ],
 )

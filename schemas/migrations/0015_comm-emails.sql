@@ -31,4 +31,7 @@ CREATE TABLE "comm"."email_log" (
 ALTER TABLE "comm"."encadrants" ADD COLUMN "email" text;--> statement-breakpoint
 CREATE INDEX "emails_due_idx" ON "comm"."emails" USING btree ("next_attempt_at") WHERE "comm"."emails"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "email_log_occurred_idx" ON "comm"."email_log" USING btree ("occurred_at","email_id");--> statement-breakpoint
-CREATE INDEX "email_log_recipient_idx" ON "comm"."email_log" USING btree (lower("recipient"),"occurred_at");
+CREATE INDEX "email_log_recipient_idx" ON "comm"."email_log" USING btree (lower("recipient"),"occurred_at");--> statement-breakpoint
+CREATE INDEX "email_log_status_idx" ON "comm"."email_log" USING btree ("status","occurred_at");--> statement-breakpoint
+-- The encadrants comm heard of before it kept their addresses: profile, in the same database, has them.
+UPDATE "comm"."encadrants" AS c SET "email" = p."email" FROM "profile"."encadrants" AS p WHERE p."id" = c."encadrant_id" AND c."email" IS NULL;

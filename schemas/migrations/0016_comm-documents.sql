@@ -14,4 +14,5 @@ CREATE TABLE "comm"."documents" (
 );
 --> statement-breakpoint
 CREATE INDEX "documents_student_idx" ON "comm"."documents" USING btree ("student_id","created_at");--> statement-breakpoint
-CREATE INDEX "documents_stage_idx" ON "comm"."documents" USING btree ("stage_id");
+CREATE INDEX "documents_stage_idx" ON "comm"."documents" USING btree ("stage_id");--> statement-breakpoint
+CREATE INDEX "documents_created_idx" ON "comm"."documents" USING btree ("created_at","id");

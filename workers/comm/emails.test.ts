@@ -174,6 +174,42 @@ describe('comm mails the important notifications', () => {
     expect(await logged(supervisor.email)).toEqual([])
   })
 
+  test('an acceptance heard after the cancellation (events crossed) notifies and mails nobody: the cancellation is the last word', async () => {
+    const establishment = uuid()
+    const ada = await student()
+    const supervisor = await encadrant(establishment)
+    const stage = await createdStage(ada, establishment)
+    const withEncadrant = { ...stage, encadrant_id: supervisor.encadrant_id }
+    await applied(core, 'stage.cancelled', { ...withEncadrant, reason: 'No ward free', status_before: 'accepted' })
+    await applied(core, 'stage.accepted', withEncadrant)
+    await applied(core, 'stage.started', { ...withEncadrant, actual_start_date: '2027-01-11' })
+    await waitFor(async () => (await logged(ada.email)).length === 1 && (await logged(supervisor.email)).length === 1, 10_000, 'the cancellation emails logged')
+    await Bun.sleep(500)
+    expect(subjectsTo(ada.email)).toEqual(['Your internship was cancelled'])
+    expect(subjectsTo(supervisor.email)).toEqual(['An internship you supervise was cancelled'])
+    const titles = (await s.database.db.select().from(notifications).where(eq(notifications.userId, ada.user_id))).map((n) => n.title).sort()
+    expect(titles).toEqual(['A new internship for you', 'Welcome to MedTrack!', 'Your internship was cancelled'])
+  })
+
+  test('an encadrant comm knew no address of gets it from a repeated encadrant.created, and is mailed from then on', async () => {
+    const establishment = uuid()
+    const ada = await student()
+    const supervisor = await encadrant(establishment)
+    await s.database.db.update(commEncadrants).set({ email: null }).where(eq(commEncadrants.encadrantId, supervisor.encadrant_id))
+    const other = address('other')
+    await applied(profile, 'encadrant.created', { ...supervisor, email: other })
+    await applied(profile, 'encadrant.created', supervisor)
+    const [kept] = await s.database.db.select().from(commEncadrants).where(eq(commEncadrants.encadrantId, supervisor.encadrant_id))
+    // The first address heard fills the gap; a later copy changes nothing.
+    expect(kept!.email).toBe(other)
+    await s.database.db.update(commEncadrants).set({ email: null }).where(eq(commEncadrants.encadrantId, supervisor.encadrant_id))
+    await applied(profile, 'encadrant.created', supervisor)
+    const stage = await createdStage(ada, establishment)
+    await applied(core, 'stage.accepted', { ...stage, encadrant_id: supervisor.encadrant_id })
+    await waitFor(async () => (await logged(supervisor.email)).length === 1, 10_000, "the encadrant's email logged")
+    expect(subjectsTo(supervisor.email)).toEqual(['You supervise a new internship'])
+  })
+
   test('a recipient the mail server refuses for good (550): email.failed, and the log shows it failed with the error', async () => {
     const establishment = uuid()
     const refused = address('refused')

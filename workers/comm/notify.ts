@@ -60,3 +60,6 @@ export async function notify(tx: WorkContext['tx'], emit: Emit<Catalogue>, notic
     created.filter((n) => mailed.has(n.dedupeKey)).map((n) => ({ notificationId: n.id, userId: n.userId, subject: n.title, paragraph: mailed.get(n.dedupeKey)! })),
   )
 }
+
+/** The cause a message's notification is created once for: the message, for its receiver. */
+export const messageNoticeKey = (messageId: string, receiverId: string) => `message.sent:${messageId}:${receiverId}`

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import { forbidden, notFound } from '../../../core/index.ts'
 import { messages, notifications } from '../../../schemas/db/comm.ts'
 import { messageView } from '../../../schemas/views/messages.ts'
+import { messageNoticeKey } from '../notify.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 
 /**
@@ -22,6 +23,6 @@ export const markMessageRead: NonNullable<CommandHandlers['comm.mark_message_rea
   await tx
     .update(notifications)
     .set({ readAt: sql`coalesce(${notifications.readAt}, now())` })
-    .where(and(eq(notifications.userId, row.receiverId), eq(notifications.relatedType, 'message'), eq(notifications.relatedId, row.id)))
+    .where(eq(notifications.dedupeKey, messageNoticeKey(row.id, row.receiverId)))
   return { status: 200, body: messageView(row) }
 }

@@ -3,7 +3,7 @@ import { unprocessable, uuidV5, type Tx } from '../../../core/index.ts'
 import { messages } from '../../../schemas/db/comm.ts'
 import { messageView, type MessageRow } from '../../../schemas/views/messages.ts'
 import type { CommandHandlers, CommandPayload } from '../../kit/define.ts'
-import { notify } from '../notify.ts'
+import { messageNoticeKey, notify } from '../notify.ts'
 
 /** How much of a message's body its notification quotes. */
 const EXCERPT_LENGTH = 200
@@ -69,7 +69,7 @@ export const sendMessage: NonNullable<CommandHandlers['comm.send_message']> = as
       title: `New message: ${made.subject}`,
       body: excerpt(made.body),
       related: { type: 'message', id: made.id },
-      dedupeKey: `message.sent:${made.id}:${made.receiverId}`,
+      dedupeKey: messageNoticeKey(made.id, made.receiverId),
     },
   ])
   return { status: 201, body: messageView(made as MessageRow) }

@@ -39,7 +39,8 @@ async function encadrantsOf(tx: Tx, type: StageEvent, stage: StageRow, statusBef
  * and on `stage.completed` the encadrant once more, with an evaluation to
  * write (`evaluation_due:<stage_id>:<user_id>`). A recipient comm cannot
  * resolve yet is retried, never left out. The acceptance, the cancellation
- * and the evaluation to write are mailed too (STAGE_MAIL).
+ * and the evaluation to write are mailed too (STAGE_MAIL). An acceptance or
+ * a start heard after the cancellation notifies nobody.
  */
 export function stageChanged<T extends StageEvent>(type: T) {
   return async (event: Envelope<StagePayloads[T]>, { tx, emit, log }: EventContext): Promise<void> => {
@@ -51,6 +52,9 @@ export function stageChanged<T extends StageEvent>(type: T) {
       encadrantId: p.encadrant_id,
       establishmentId: p.establishment_id,
     })
+    // An acceptance or a start heard once the stage is cancelled (events crossed between two workers,
+    // or one redelivered late) is news no more: the cancellation said the last word, and mailed it.
+    if (stage.status === 'cancelled' && (type === 'stage.accepted' || type === 'stage.started')) return
     const student = await studentAccount(tx, stage.studentId)
     const statusBefore = type === 'stage.cancelled' ? (p as StageCancelled).status_before : undefined
     const encadrants = await encadrantsOf(tx, type, stage, statusBefore)
