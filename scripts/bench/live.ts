@@ -5,7 +5,9 @@
  * own: `users` students (made by publishing student.created through the
  * gateway with an API key), one stream each through the gateway, then
  * `notifications` notifications spread evenly over them, made by the real
- * cascade (`createNotifications`). Counts what each stream received
+ * cascade: an admin's messages to them, each a command of the comm API
+ * whose worker stores the message and its receiver's notification
+ * (`createNotifications`). Counts what each stream received
  * (every notification once, or the run fails), the latency from the
  * notification's event (its envelope's timestamp, taken in the worker's
  * transaction just before it commits) to the stream's receipt, and the RSS
@@ -30,7 +32,7 @@ export interface LiveOptions {
   /** Students, one stream each. */
   users: number
   notifications: number
-  /** Events published through the gateway at once. */
+  /** Requests (events published, messages sent) through the gateway at once. */
   concurrency: number
 }
 
@@ -110,6 +112,7 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
   const namespace = `bench-${crypto.randomUUID().slice(0, 8)}`
   const databaseUrl = `${o.postgresServer}/medtrack_${namespace.replace('-', '_')}`
   await migrateDatabase(databaseUrl, MIGRATIONS)
+  await createAdmin(databaseUrl)
   const jwtSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
   const smtp = await startSmtpSink()
   const env = { DATABASE_URL: databaseUrl, RABBITMQ_URL: o.rabbitUrl, MEDTRACK_NAMESPACE: namespace, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: jwtSecret, SMTP_URL: smtp.url }
@@ -163,6 +166,28 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
     await publish(students.map((s) => ({ event_type: 'student.created', payload: { student_id: s.studentId, user_id: s.userId, email: `live-${s.studentId}@bench.example.org` } })))
     await until('accounts', sql`select count(*)::int as n from auth.users where role = 'student'`, o.users)
     await until('welcomes', sql`select count(*)::int as n from comm.notifications where type = 'welcome'`, o.users)
+    // The admin who writes to them, signed in as a frontend would; comm must know every account's role.
+    await until("comm's accounts", sql`select count(*)::int as n from comm.token_versions where role in ('student', 'admin')`, o.users + 1)
+    const signedIn = await fetch(`${base}/auth/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
+    if (signedIn.status !== 200) throw new Error(`POST /auth/api/login answered ${signedIn.status}: ${await signedIn.text()}`)
+    const adminToken = ((await signedIn.json()) as { access_token: string }).access_token
+    /** Sends each message through the gateway's POST /comm/api/messages as the admin, `o.concurrency` at once; every answer must be 201 or 202. */
+    const sendMessages = async (messages: { receiver_id: string; subject: string; body: string }[]) => {
+      let next = 0
+      await Promise.all(
+        Array.from({ length: Math.min(o.concurrency, messages.length) }, async () => {
+          while (next < messages.length) {
+            const res = await fetch(`${base}/comm/api/messages`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+              body: JSON.stringify(messages[next++]),
+            })
+            if (res.status !== 201 && res.status !== 202) throw new Error(`POST /comm/api/messages answered ${res.status}: ${await res.text()}`)
+            await res.arrayBuffer()
+          }
+        }),
+      )
+    }
 
     const received = new Map<string, number[]>()
     let positioned = 0
@@ -183,8 +208,8 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
     const rssAfter = { comm: await rssKib(commApi.proc.pid), gateway: await rssKib(gateway.proc.pid) }
 
     const tap = await tapEvents(broker, namespace, 'notification.created')
-    const made = await createNotifications(publish, students, o.notifications)
-    await until('notifications', sql`select count(*)::int as n from comm.notifications where type = 'grade'`, o.notifications)
+    const made = await createNotifications(sendMessages, students, o.notifications)
+    await until('notifications', sql`select count(*)::int as n from comm.notifications where type = 'message'`, o.notifications)
     for (const deadline = Date.now() + 30_000; received.size < o.notifications && Date.now() < deadline; ) await sleep(100)
     await sleep(1_000)
     const committed = new Map(tap.envelopes().map((e) => [(e.payload as { notification_id: string }).notification_id, Date.parse(e.timestamp)]))
@@ -223,28 +248,44 @@ export async function benchLive(o: LiveOptions): Promise<LiveResult> {
 }
 
 /**
- * Where the notifications come from: `count` grades on new stages, spread
- * evenly over the students, published through the gateway as an external
- * system would; the comm worker turns each into one notification. Resolves
- * with how many it asked for.
+ * Where the notifications come from: `count` messages of the admin, spread
+ * evenly over the students and sent through the gateway as a frontend would;
+ * the comm worker stores each with one notification for its receiver.
+ * Resolves with how many it sent.
  */
 async function createNotifications(
-  publish: (bodies: { event_type: string; payload: Record<string, unknown> }[]) => Promise<void>,
-  students: { studentId: string }[],
+  send: (messages: { receiver_id: string; subject: string; body: string }[]) => Promise<void>,
+  students: { userId: string }[],
   count: number,
 ): Promise<number> {
-  await publish(
+  await send(
     Array.from({ length: count }, (_, i) => ({
-      event_type: 'grade.assigned',
-      payload: { student_id: students[i % students.length]!.studentId, stage_id: crypto.randomUUID(), final_grade: 10 + (i % 40) / 4 },
+      receiver_id: students[i % students.length]!.userId,
+      subject: `Ward rota, week ${1 + (i % 52)}`,
+      body: 'Your ward rota for the week is posted at the nurses’ station.',
     })),
   )
   return count
 }
 
+/** The admin who sends the messages, made as an operator makes the first one. */
+const ADMIN = { email: 'bench-admin@bench.example.org', password: 'bench-admin-0wl-password' }
+
+/** `bun run migrate` with ADMIN_EMAIL and ADMIN_PASSWORD: the first admin, as an operator makes it. */
+async function createAdmin(databaseUrl: string): Promise<void> {
+  const p = Bun.spawn(['bun', 'scripts/migrate.ts'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { ...process.env, DATABASE_URL: databaseUrl, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited])
+  if (code !== 0) throw new Error(`migrate with ADMIN_EMAIL exited ${code}: ${err}`)
+}
+
 /** `bun run apikey create`, as an operator runs it: the key it prints. */
 async function createKey(databaseUrl: string): Promise<string> {
-  const p = Bun.spawn(['bun', 'scripts/apikey.ts', 'create', '--name', 'bench-live', '--events', 'student.created,grade.assigned'], {
+  const p = Bun.spawn(['bun', 'scripts/apikey.ts', 'create', '--name', 'bench-live', '--events', 'student.created'], {
     cwd: new URL('../..', import.meta.url).pathname,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdout: 'pipe',
