@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { readdir } from 'node:fs/promises'
 import { Names, parseConfig } from '../../core/index.ts'
 import { CommSettings } from '../../workers/comm/settings.ts'
-import { documents } from '../../schemas/db/comm.ts'
+import { commEncadrants, commStages, documents } from '../../schemas/db/comm.ts'
 import { waitFor, type EventTap } from '../../test/broker.ts'
 import { pdfBytes, pngBytes, seedSupervision, startS3, tempFolder, uploadForm } from '../../test/documents.ts'
 import { bearer, startService, tokenFor, type Service } from '../../test/service.ts'
@@ -143,6 +143,24 @@ for (const store of STORES) {
       expect((await getJson('/documents', await as('student', other.studentUser))).body.items).toEqual([])
       expect((await getJson(`/documents/${crypto.randomUUID()}`, await as('admin'))).status).toBe(404)
       expect((await fetch(url(`/documents/${made.id}`))).status).toBe(401)
+    })
+
+    test('the encadrant of a stage of the student cancelled, or only created and never accepted: 404 for a document, 403 for the list and for an upload', async () => {
+      const made = await (await upload(await as('student', people.studentUser), uploadForm(pdfBytes(1_000), 'kept.pdf', { kind: 'report' }))).json()
+      for (const status of ['cancelled', 'created'] as const) {
+        const former = { user: crypto.randomUUID(), encadrant: crypto.randomUUID(), stage: crypto.randomUUID() }
+        await s.database.db.insert(commEncadrants).values({ encadrantId: former.encadrant, userId: former.user })
+        await s.database.db.insert(commStages).values({ stageId: former.stage, studentId: people.student, encadrantId: former.encadrant, status })
+        const who = await as('encadrant', former.user)
+        expect(await getJson(`/documents/${made.id}`, who)).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: 'document not found' } })
+        expect((await fetch(url(`/documents/${made.id}/content`), { headers: who })).status).toBe(404)
+        expect(await getJson(`/documents?student_id=${people.student}`, who)).toMatchObject({ status: 403, body: { error: 'FORBIDDEN' } })
+        // Their own list does not hold it either.
+        expect((await getJson('/documents?per_page=100', who)).body.items).toEqual([])
+        const refused = await upload(who, uploadForm(pdfBytes(1_000), 'late.pdf', { kind: 'report', stage_id: former.stage }))
+        expect(refused.status).toBe(403)
+        expect((await refused.json()).error).toBe('FORBIDDEN')
+      }
     })
 
     test('a text file named .pdf, a renamed .exe or an empty file → 415 naming /file; nothing is kept', async () => {
