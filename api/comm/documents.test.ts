@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { readdir } from 'node:fs/promises'
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Names, parseConfig } from '../../core/index.ts'
 import { CommSettings } from '../../workers/comm/settings.ts'
 import { commEncadrants, commStages, documents } from '../../schemas/db/comm.ts'
@@ -295,3 +296,54 @@ for (const store of STORES) {
   })
 }
 
+
+describe('an S3 store that cannot be reached (its endpoint a port nothing listens on)', () => {
+  let s: Service
+  let people: Awaited<ReturnType<typeof seedSupervision>>
+
+  beforeAll(async () => {
+    const closed = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    const port = closed.port
+    closed.stop(true)
+    const env = { S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'medtrack-documents', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_REGION: 'us-east-1' }
+    s = await startService({ label: 'comm_documents_s3_down', api: commApi, env: { ...env, DOCUMENT_MAX_BYTES: String(MAX_BYTES) } })
+    people = await seedSupervision(s.database.db)
+  })
+  afterAll(async () => {
+    await s.close()
+  })
+
+  test('an upload, and the download of a document it holds, answer 503 with Retry-After and a JSON body, not 500', async () => {
+    const student = bearer(await tokenFor('student', people.studentUser))
+    const res = await fetch(s.url('/comm/api/documents'), { method: 'POST', headers: student, body: uploadForm(pdfBytes(10_000), 'a.pdf') })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    expect(res.headers.get('content-type')).toContain('application/json')
+    expect(await res.json()).toEqual({ error: 'SERVICE_UNAVAILABLE', message: expect.any(String) })
+
+    const id = crypto.randomUUID()
+    await s.database.db.insert(documents).values({ id, studentId: people.student, kind: 'report', filename: 'b.pdf', contentType: 'application/pdf', size: 10, sha256: 'b'.repeat(64), uploadedBy: people.studentUser })
+    const content = await fetch(s.url(`/comm/api/documents/${id}/content`), { headers: student })
+    expect(content.status).toBe(503)
+    expect((await content.json()).error).toBe('SERVICE_UNAVAILABLE')
+  })
+})
+
+describe('upload files left over by an earlier run', () => {
+  test('as the API starts, the *.part files of DOCUMENTS_DIR/.incoming older than an hour are removed; a fresh one and other files stay', async () => {
+    const folder = await tempFolder('documents-leftovers')
+    const incoming = join(folder.path, '.incoming')
+    await mkdir(incoming, { recursive: true })
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000)
+    for (const name of ['old.part', 'fresh.part', 'old.txt']) await writeFile(join(incoming, name), 'partial upload')
+    for (const name of ['old.part', 'old.txt']) await utimes(join(incoming, name), twoHoursAgo, twoHoursAgo)
+    const s = await startService({ label: 'comm_documents_leftovers', api: commApi, env: { DOCUMENTS_DIR: folder.path } })
+    try {
+      await waitFor(async () => !(await readdir(incoming)).includes('old.part'), 10_000, 'the old upload file removed')
+      expect((await readdir(incoming)).sort()).toEqual(['fresh.part', 'old.txt'])
+    } finally {
+      await s.close()
+      await folder.remove()
+    }
+  })
+})
