@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
+import { readdirSync } from 'node:fs'
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Names, parseConfig } from '../../core/index.ts'
 import { CommSettings } from '../../workers/comm/settings.ts'
@@ -22,7 +24,7 @@ const STORES = [
     sendsLength: true,
     async start() {
       const folder = await tempFolder('documents')
-      return { env: { DOCUMENTS_DIR: folder.path }, blobs: async () => (await readdir(folder.path, { recursive: true })).filter((f) => /[0-9a-f]{64}$/.test(f)).length, close: folder.remove }
+      return { env: { DOCUMENTS_DIR: folder.path }, incoming: join(folder.path, '.incoming'), blobs: async () => (await readdir(folder.path, { recursive: true })).filter((f) => /[0-9a-f]{64}$/.test(f)).length, close: folder.remove }
     },
   },
   {
@@ -32,7 +34,7 @@ const STORES = [
       const s3 = await startS3()
       // s3rver keeps each object as a folder holding `<key>._S3rver_object`.
       const blobs = async () => (await readdir(s3.folder, { recursive: true })).filter((f) => f.endsWith('._S3rver_object')).length
-      return { env: s3.env, blobs, close: s3.close }
+      return { env: s3.env, incoming: join(tmpdir(), 'medtrack-documents'), blobs, close: s3.close }
     },
   },
 ]
@@ -161,6 +163,35 @@ for (const store of STORES) {
         const refused = await upload(who, uploadForm(pdfBytes(1_000), 'late.pdf', { kind: 'report', stage_id: former.stage }))
         expect(refused.status).toBe(403)
         expect((await refused.json()).error).toBe('FORBIDDEN')
+      }
+    })
+
+    test('a caller who may upload nothing (a student comm knows no profile of, an encadrant who supervises no stage) → 403 before the body is read: no upload file written', async () => {
+      const former = { user: crypto.randomUUID(), encadrant: crypto.randomUUID(), stage: crypto.randomUUID() }
+      await s.database.db.insert(commEncadrants).values({ encadrantId: former.encadrant, userId: former.user })
+      await s.database.db.insert(commStages).values({ stageId: former.stage, studentId: people.student, encadrantId: former.encadrant, status: 'cancelled' })
+      const boundary = 'medtrackRefused'
+      for (const who of [await as('student'), await as('encadrant'), await as('encadrant', former.user)]) {
+        const head = new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nreport\r\n--${boundary}\r\nContent-Disposition: form-data; name="stage_id"\r\n\r\n${former.stage}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="refused.pdf"\r\n\r\n`)
+        let sent = 0
+        let written = false
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(head)
+            c.enqueue(pdfBytes(16 * 1024))
+          },
+          pull(c) {
+            written ||= readdirSync(blobStore.incoming).some((f) => f.endsWith('.part'))
+            sent += 16 * 1024
+            if (sent > 2 * MAX_BYTES) return c.close()
+            c.enqueue(new Uint8Array(16 * 1024).fill(0x61))
+          },
+        })
+        await mkdir(blobStore.incoming, { recursive: true })
+        const res = await upload(who, body, { 'content-type': `multipart/form-data; boundary=${boundary}` })
+        expect(res.status).toBe(403)
+        expect((await res.json()).error).toBe('FORBIDDEN')
+        expect(written).toBe(false)
       }
     })
 

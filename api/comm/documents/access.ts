@@ -67,6 +67,21 @@ export async function visibleDocuments(db: Database, caller: Caller, studentId: 
   return inArray(documents.studentId, supervised)
 }
 
+/**
+ * Refuses (403), before a byte of the form is read, a caller who may upload
+ * nothing whatever the form says: a student comm knows no profile of, an
+ * encadrant who supervises no stage. The rest is for `uploadTarget`.
+ */
+export async function assertMayUpload(db: Database, caller: Caller): Promise<void> {
+  if (caller.role === 'student' && !(await ownStudentId(db, caller.user_id))) throw forbidden('your student profile is not known here yet')
+  if (caller.role === 'encadrant') {
+    const encadrants = await encadrantIdsOf(db, caller.user_id)
+    if (encadrants.length === 0) throw forbidden('your encadrant profile is not known here yet')
+    const [stage] = await db.select({ id: commStages.stageId }).from(commStages).where(supervisedBy(encadrants)).limit(1)
+    if (!stage) throw forbidden('an encadrant uploads documents for the stages they supervise only')
+  }
+}
+
 /** The student and stage an upload is for, from what the form says and who sends it; refused (403, 422) when the caller may not upload it. */
 export async function uploadTarget(db: Database, caller: Caller, fields: { student_id?: string; stage_id?: string }): Promise<{ studentId: string; stageId?: string }> {
   const stage = fields.stage_id === undefined ? undefined : (await db.select().from(commStages).where(eq(commStages.stageId, fields.stage_id)))[0]
