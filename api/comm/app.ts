@@ -1,8 +1,8 @@
-import { DomainError } from '../../core/index.ts'
+import { DomainError, describe, type Logger } from '../../core/index.ts'
 import { commRuntime, commTokenVersions } from '../../schemas/db/comm.ts'
 import type { ServiceApiOptions } from '../kit/service-api.ts'
 import type { ApiDefinition } from '../kit/start.ts'
-import { folderStore, s3Store, type BlobStore } from './documents/blob-store.ts'
+import { folderStore, removeStaleUploads, s3Store, type BlobStore } from './documents/blob-store.ts'
 import { documentRoutes } from './documents/routes.ts'
 import { EmailLogQuery } from './emails/model.ts'
 import { listEmails } from './emails/read.ts'
@@ -15,12 +15,18 @@ import { filterOf, NotificationParams, NotificationQuery } from './notifications
 import { listNotifications } from './notifications/read.ts'
 import { CommApiSettings, commSettingsProblems } from './settings.ts'
 
-/** The documents' blob store the settings name: the S3 bucket when S3_* is set, else DOCUMENTS_DIR. */
-function blobStoreOf(s: CommApiSettings): BlobStore {
-  if (s.S3_ENDPOINT && s.S3_BUCKET && s.S3_ACCESS_KEY_ID && s.S3_SECRET_ACCESS_KEY) {
-    return s3Store({ endpoint: s.S3_ENDPOINT, bucket: s.S3_BUCKET, accessKeyId: s.S3_ACCESS_KEY_ID, secretAccessKey: s.S3_SECRET_ACCESS_KEY, region: s.S3_REGION })
-  }
-  return folderStore(s.DOCUMENTS_DIR)
+/**
+ * The documents' blob store the settings name: the S3 bucket when S3_* is
+ * set, else DOCUMENTS_DIR. Made as the API starts, it has the upload files
+ * an earlier run left in its incoming folder (cut short by a stop) removed.
+ */
+function blobStoreOf(s: CommApiSettings, log: Logger): BlobStore {
+  const store =
+    s.S3_ENDPOINT && s.S3_BUCKET && s.S3_ACCESS_KEY_ID && s.S3_SECRET_ACCESS_KEY
+      ? s3Store({ endpoint: s.S3_ENDPOINT, bucket: s.S3_BUCKET, accessKeyId: s.S3_ACCESS_KEY_ID, secretAccessKey: s.S3_SECRET_ACCESS_KEY, region: s.S3_REGION })
+      : folderStore(s.DOCUMENTS_DIR)
+  removeStaleUploads(store.incoming, log).catch((err) => log.warn('could not remove leftover upload files', { folder: store.incoming, error: describe(err) }))
+  return store
 }
 
 /** One hub of open streams per running API (the deps of one start), shared by its routes and its feed. */
@@ -39,7 +45,7 @@ export const commApi: ApiDefinition<CommApiSettings> = {
   settingsProblems: commSettingsProblems,
   routes: (app, deps, settings) => {
     const { db, log } = deps
-    documentRoutes(app, { db, store: blobStoreOf(settings), maxBytes: settings.DOCUMENT_MAX_BYTES, log })
+    documentRoutes(app, { db, store: blobStoreOf(settings, log), maxBytes: settings.DOCUMENT_MAX_BYTES, log })
     messageRoutes(app, db)
     return app
       .get('/notifications', ({ query, user }) => listNotifications(db, user, filterOf(query)), {

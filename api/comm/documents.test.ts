@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { readdir } from 'node:fs/promises'
+import { readdirSync } from 'node:fs'
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Names, parseConfig } from '../../core/index.ts'
 import { CommSettings } from '../../workers/comm/settings.ts'
-import { documents } from '../../schemas/db/comm.ts'
+import { commEncadrants, commStages, documents } from '../../schemas/db/comm.ts'
 import { waitFor, type EventTap } from '../../test/broker.ts'
 import { pdfBytes, pngBytes, seedSupervision, startS3, tempFolder, uploadForm } from '../../test/documents.ts'
 import { bearer, startService, tokenFor, type Service } from '../../test/service.ts'
@@ -21,7 +24,7 @@ const STORES = [
     sendsLength: true,
     async start() {
       const folder = await tempFolder('documents')
-      return { env: { DOCUMENTS_DIR: folder.path }, blobs: async () => (await readdir(folder.path, { recursive: true })).filter((f) => /[0-9a-f]{64}$/.test(f)).length, close: folder.remove }
+      return { env: { DOCUMENTS_DIR: folder.path }, incoming: join(folder.path, '.incoming'), blobs: async () => (await readdir(folder.path, { recursive: true })).filter((f) => /[0-9a-f]{64}$/.test(f)).length, close: folder.remove }
     },
   },
   {
@@ -31,7 +34,7 @@ const STORES = [
       const s3 = await startS3()
       // s3rver keeps each object as a folder holding `<key>._S3rver_object`.
       const blobs = async () => (await readdir(s3.folder, { recursive: true })).filter((f) => f.endsWith('._S3rver_object')).length
-      return { env: s3.env, blobs, close: s3.close }
+      return { env: s3.env, incoming: join(tmpdir(), 'medtrack-documents'), blobs, close: s3.close }
     },
   },
 ]
@@ -143,6 +146,53 @@ for (const store of STORES) {
       expect((await getJson('/documents', await as('student', other.studentUser))).body.items).toEqual([])
       expect((await getJson(`/documents/${crypto.randomUUID()}`, await as('admin'))).status).toBe(404)
       expect((await fetch(url(`/documents/${made.id}`))).status).toBe(401)
+    })
+
+    test('the encadrant of a stage of the student cancelled, or only created and never accepted: 404 for a document, 403 for the list and for an upload', async () => {
+      const made = await (await upload(await as('student', people.studentUser), uploadForm(pdfBytes(1_000), 'kept.pdf', { kind: 'report' }))).json()
+      for (const status of ['cancelled', 'created'] as const) {
+        const former = { user: crypto.randomUUID(), encadrant: crypto.randomUUID(), stage: crypto.randomUUID() }
+        await s.database.db.insert(commEncadrants).values({ encadrantId: former.encadrant, userId: former.user })
+        await s.database.db.insert(commStages).values({ stageId: former.stage, studentId: people.student, encadrantId: former.encadrant, status })
+        const who = await as('encadrant', former.user)
+        expect(await getJson(`/documents/${made.id}`, who)).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: 'document not found' } })
+        expect((await fetch(url(`/documents/${made.id}/content`), { headers: who })).status).toBe(404)
+        expect(await getJson(`/documents?student_id=${people.student}`, who)).toMatchObject({ status: 403, body: { error: 'FORBIDDEN' } })
+        // Their own list does not hold it either.
+        expect((await getJson('/documents?per_page=100', who)).body.items).toEqual([])
+        const refused = await upload(who, uploadForm(pdfBytes(1_000), 'late.pdf', { kind: 'report', stage_id: former.stage }))
+        expect(refused.status).toBe(403)
+        expect((await refused.json()).error).toBe('FORBIDDEN')
+      }
+    })
+
+    test('a caller who may upload nothing (a student comm knows no profile of, an encadrant who supervises no stage) → 403 before the body is read: no upload file written', async () => {
+      const former = { user: crypto.randomUUID(), encadrant: crypto.randomUUID(), stage: crypto.randomUUID() }
+      await s.database.db.insert(commEncadrants).values({ encadrantId: former.encadrant, userId: former.user })
+      await s.database.db.insert(commStages).values({ stageId: former.stage, studentId: people.student, encadrantId: former.encadrant, status: 'cancelled' })
+      const boundary = 'medtrackRefused'
+      for (const who of [await as('student'), await as('encadrant'), await as('encadrant', former.user)]) {
+        const head = new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nreport\r\n--${boundary}\r\nContent-Disposition: form-data; name="stage_id"\r\n\r\n${former.stage}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="refused.pdf"\r\n\r\n`)
+        let sent = 0
+        let written = false
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(head)
+            c.enqueue(pdfBytes(16 * 1024))
+          },
+          pull(c) {
+            written ||= readdirSync(blobStore.incoming).some((f) => f.endsWith('.part'))
+            sent += 16 * 1024
+            if (sent > 2 * MAX_BYTES) return c.close()
+            c.enqueue(new Uint8Array(16 * 1024).fill(0x61))
+          },
+        })
+        await mkdir(blobStore.incoming, { recursive: true })
+        const res = await upload(who, body, { 'content-type': `multipart/form-data; boundary=${boundary}` })
+        expect(res.status).toBe(403)
+        expect((await res.json()).error).toBe('FORBIDDEN')
+        expect(written).toBe(false)
+      }
     })
 
     test('a text file named .pdf, a renamed .exe or an empty file → 415 naming /file; nothing is kept', async () => {
@@ -277,3 +327,54 @@ for (const store of STORES) {
   })
 }
 
+
+describe('an S3 store that cannot be reached (its endpoint a port nothing listens on)', () => {
+  let s: Service
+  let people: Awaited<ReturnType<typeof seedSupervision>>
+
+  beforeAll(async () => {
+    const closed = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    const port = closed.port
+    closed.stop(true)
+    const env = { S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_BUCKET: 'medtrack-documents', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_REGION: 'us-east-1' }
+    s = await startService({ label: 'comm_documents_s3_down', api: commApi, env: { ...env, DOCUMENT_MAX_BYTES: String(MAX_BYTES) } })
+    people = await seedSupervision(s.database.db)
+  })
+  afterAll(async () => {
+    await s.close()
+  })
+
+  test('an upload, and the download of a document it holds, answer 503 with Retry-After and a JSON body, not 500', async () => {
+    const student = bearer(await tokenFor('student', people.studentUser))
+    const res = await fetch(s.url('/comm/api/documents'), { method: 'POST', headers: student, body: uploadForm(pdfBytes(10_000), 'a.pdf') })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    expect(res.headers.get('content-type')).toContain('application/json')
+    expect(await res.json()).toEqual({ error: 'SERVICE_UNAVAILABLE', message: expect.any(String) })
+
+    const id = crypto.randomUUID()
+    await s.database.db.insert(documents).values({ id, studentId: people.student, kind: 'report', filename: 'b.pdf', contentType: 'application/pdf', size: 10, sha256: 'b'.repeat(64), uploadedBy: people.studentUser })
+    const content = await fetch(s.url(`/comm/api/documents/${id}/content`), { headers: student })
+    expect(content.status).toBe(503)
+    expect((await content.json()).error).toBe('SERVICE_UNAVAILABLE')
+  })
+})
+
+describe('upload files left over by an earlier run', () => {
+  test('as the API starts, the *.part files of DOCUMENTS_DIR/.incoming older than an hour are removed; a fresh one and other files stay', async () => {
+    const folder = await tempFolder('documents-leftovers')
+    const incoming = join(folder.path, '.incoming')
+    await mkdir(incoming, { recursive: true })
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000)
+    for (const name of ['old.part', 'fresh.part', 'old.txt']) await writeFile(join(incoming, name), 'partial upload')
+    for (const name of ['old.part', 'old.txt']) await utimes(join(incoming, name), twoHoursAgo, twoHoursAgo)
+    const s = await startService({ label: 'comm_documents_leftovers', api: commApi, env: { DOCUMENTS_DIR: folder.path } })
+    try {
+      await waitFor(async () => !(await readdir(incoming)).includes('old.part'), 10_000, 'the old upload file removed')
+      expect((await readdir(incoming)).sort()).toEqual(['fresh.part', 'old.txt'])
+    } finally {
+      await s.close()
+      await folder.remove()
+    }
+  })
+})

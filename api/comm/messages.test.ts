@@ -257,6 +257,10 @@ describe('who may write to whom', () => {
     const self = await write(admin, admin)
     expect(self.status).toBe(422)
     expect(self.body.problems).toEqual([{ path: '/receiver_id', message: 'is yourself' }])
+    // The format takes an id in upper case: it is still the caller's own.
+    const shouted = await write(admin, admin.user_id.toUpperCase())
+    expect(shouted.status).toBe(422)
+    expect(shouted.body.problems).toEqual([{ path: '/receiver_id', message: 'is yourself' }])
   })
 })
 
@@ -284,6 +288,16 @@ describe('replies', () => {
     expect([more.thread_id, back.thread_id, back.reply_to]).toEqual([toAda.id, toAda.id, more.id])
     expect((await ada.api.get(`/messages/${toAda.id}/thread`)).body.items.map((m: { id: string }) => m.id)).toEqual([toAda.id, more.id, back.id])
     expect((await ben.api.get(`/messages/${toAda.id}/thread`)).status).toBe(404)
+  })
+
+  test('a receiver_id and a reply_to in upper case name the same account and message: the reply is taken, stored in lower case, in its thread', async () => {
+    const admin = await account('admin')
+    const ada = await student()
+    const question = (await write(admin, ada, 'Your convention')).body
+    const reply = await write(ada, admin.user_id.toUpperCase(), 'Re: Your convention', 'Signed', { reply_to: question.id.toUpperCase() })
+    expect(reply.status).toBe(201)
+    expect(reply.body).toMatchObject({ sender_id: ada.user_id, receiver_id: admin.user_id, reply_to: question.id, thread_id: question.id })
+    expect((await admin.api.get(`/messages/${reply.body.id}`)).status).toBe(200)
   })
 })
 

@@ -1,14 +1,23 @@
 import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm'
 import { DomainError, forbidden, type Database } from '../../../core/index.ts'
 import { commEncadrants, commStages, commStudents, documents } from '../../../schemas/db/comm.ts'
+import { SUPERVISED_STATUSES } from '../../../schemas/domain/messages.ts'
 import type { Caller } from '../../kit/service-api.ts'
 
 /*
- * Who may see a student's documents: the student, the encadrants of their
- * stages (comm's copy of the stages, naming both) and admins. Who may upload
- * one: the student for themself, an encadrant for a stage they supervise (the
- * document is that stage's student's), an admin for any student.
+ * Who may see a student's documents: the student, the encadrants who
+ * supervise them (of a stage of theirs accepted, started or completed, as in
+ * comm's copy of the stages; not one only created, nor one cancelled) and
+ * admins. Who may upload one: the student for themself, an encadrant for a
+ * stage they supervise (the document is that stage's student's), an admin
+ * for any student.
  */
+
+/** Whether a stage of this status makes its encadrant the student's supervisor. */
+const supervising = (status: string) => (SUPERVISED_STATUSES as readonly string[]).includes(status)
+
+/** Stages whose encadrant supervises their student, of one of `encadrants`. */
+const supervisedBy = (encadrants: string[]) => and(inArray(commStages.encadrantId, encadrants), inArray(commStages.status, [...SUPERVISED_STATUSES]))
 
 const invalid = (path: string, message: string) => new DomainError(422, 'VALIDATION_FAILED', 'invalid body', [{ path, message }])
 
@@ -31,7 +40,7 @@ export async function maySee(db: Database, caller: Caller, studentId: string): P
   const [stage] = await db
     .select({ id: commStages.stageId })
     .from(commStages)
-    .where(and(eq(commStages.studentId, studentId), inArray(commStages.encadrantId, encadrants)))
+    .where(and(eq(commStages.studentId, studentId), supervisedBy(encadrants)))
     .limit(1)
   return stage !== undefined
 }
@@ -54,8 +63,23 @@ export async function visibleDocuments(db: Database, caller: Caller, studentId: 
   }
   const encadrants = await encadrantIdsOf(db, caller.user_id)
   if (encadrants.length === 0) throw forbidden('your encadrant profile is not known here yet')
-  const supervised = db.select({ id: commStages.studentId }).from(commStages).where(inArray(commStages.encadrantId, encadrants))
+  const supervised = db.select({ id: commStages.studentId }).from(commStages).where(supervisedBy(encadrants))
   return inArray(documents.studentId, supervised)
+}
+
+/**
+ * Refuses (403), before a byte of the form is read, a caller who may upload
+ * nothing whatever the form says: a student comm knows no profile of, an
+ * encadrant who supervises no stage. The rest is for `uploadTarget`.
+ */
+export async function assertMayUpload(db: Database, caller: Caller): Promise<void> {
+  if (caller.role === 'student' && !(await ownStudentId(db, caller.user_id))) throw forbidden('your student profile is not known here yet')
+  if (caller.role === 'encadrant') {
+    const encadrants = await encadrantIdsOf(db, caller.user_id)
+    if (encadrants.length === 0) throw forbidden('your encadrant profile is not known here yet')
+    const [stage] = await db.select({ id: commStages.stageId }).from(commStages).where(supervisedBy(encadrants)).limit(1)
+    if (!stage) throw forbidden('an encadrant uploads documents for the stages they supervise only')
+  }
 }
 
 /** The student and stage an upload is for, from what the form says and who sends it; refused (403, 422) when the caller may not upload it. */
@@ -71,7 +95,7 @@ export async function uploadTarget(db: Database, caller: Caller, fields: { stude
   if (caller.role === 'encadrant') {
     if (fields.stage_id === undefined) throw invalid('/stage_id', 'is required: an encadrant uploads for a stage they supervise')
     const encadrants = await encadrantIdsOf(db, caller.user_id)
-    if (!stage || !stage.studentId || !stage.encadrantId || !encadrants.includes(stage.encadrantId)) throw forbidden('an encadrant uploads documents for the stages they supervise only')
+    if (!stage || !stage.studentId || !stage.encadrantId || !encadrants.includes(stage.encadrantId) || !supervising(stage.status)) throw forbidden('an encadrant uploads documents for the stages they supervise only')
     if (fields.student_id !== undefined && fields.student_id !== stage.studentId) throw invalid('/student_id', "must be the stage's student")
     return { studentId: stage.studentId, stageId: stage.stageId }
   }

@@ -5,7 +5,7 @@ import { documentView } from '../../../schemas/views/comm.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import type { BlobStore } from './blob-store.ts'
 import { attachmentDisposition } from './disposition.ts'
-import { uploadTarget } from './access.ts'
+import { assertMayUpload, uploadTarget } from './access.ts'
 import { documentFilename, DocumentParams, DocumentQuery, UploadForm, uploadFields } from './model.ts'
 import { findDocument, listDocuments } from './read.ts'
 import { receiveUpload } from './upload.ts'
@@ -28,6 +28,8 @@ export const documentRoutes = (app: ServiceApi, d: DocumentDeps) =>
     .post(
       '/documents',
       async ({ request, user, send }) => {
+        // Who may upload nothing is refused before the body is read.
+        await assertMayUpload(d.db, user)
         const { fields, file } = await receiveUpload(request, { maxBytes: d.maxBytes, incoming: d.store.incoming })
         let target: Awaited<ReturnType<typeof uploadTarget>>
         let filename: string

@@ -16,8 +16,10 @@ export const messageRoutes = (app: ServiceApi, db: Database) =>
     .post(
       '/messages',
       async ({ body, user, send }) => {
-        await assertMayWrite(db, user, body.receiver_id)
-        return send('comm.send_message', { sender_id: user.user_id, ...body })
+        // Ids are compared as text from here on (to the caller's, to the stored messages'): the format takes upper case too.
+        const message = { ...body, receiver_id: body.receiver_id.toLowerCase(), ...(body.reply_to === undefined ? {} : { reply_to: body.reply_to.toLowerCase() }) }
+        await assertMayWrite(db, user, message.receiver_id)
+        return send('comm.send_message', { sender_id: user.user_id, ...message })
       },
       {
         auth: true,

@@ -38,7 +38,9 @@ async function threadOf(tx: Tx, id: string, p: CommandPayload<'comm.send_message
  * command applied again (redelivered past the inbox) stores, emits and
  * notifies nothing more and answers the same message.
  */
-export const sendMessage: NonNullable<CommandHandlers['comm.send_message']> = async ({ command_id, payload: p }, { tx, emit }) => {
+export const sendMessage: NonNullable<CommandHandlers['comm.send_message']> = async ({ command_id, payload }, { tx, emit }) => {
+  // Ids are compared as text: whatever case they were sent in, they are the stored ones' (lower case).
+  const p = { ...payload, sender_id: payload.sender_id.toLowerCase(), receiver_id: payload.receiver_id.toLowerCase(), ...(payload.reply_to ? { reply_to: payload.reply_to.toLowerCase() } : {}) }
   if (p.receiver_id === p.sender_id) throw unprocessable('a message goes to someone else', [{ path: '/receiver_id', message: 'is yourself' }])
   const id = uuidV5(`comm.send_message:${command_id}`)
   const threadId = await threadOf(tx, id, p)
