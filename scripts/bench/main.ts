@@ -204,7 +204,7 @@ async function live(config: Static<typeof Config>, json: boolean, n: ReturnType<
   const r = await benchLive({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, users: n.users, notifications: n.notifications, concurrency: n.concurrency })
   if (json) console.log(JSON.stringify(r))
   else {
-    console.log(`live (${r.streams} streams through the gateway, one per student; ${r.notifications} grade notifications made by the comm worker from events published through the gateway)`)
+    console.log(`live (${r.streams} streams through the gateway, one per student; ${r.notifications} notifications, each of a message an admin sent through the gateway, made by the comm worker in the command's transaction)`)
     console.log(`delivered:   ${r.delivered} of ${r.notifications}`)
     console.log(`duplicates:  ${r.duplicates}`)
     console.log(`latency p50/p99/max: ${r.p50_ms} / ${r.p99_ms} / ${r.max_ms} ms (from the event's timestamp, in the worker's transaction, to the stream's receipt; target p99 < 250)`)
