@@ -4,7 +4,7 @@ import { signToken } from '../api/kit/jwt.ts'
 import { deleteTopology, dropDatabase, openDatabase } from '../core/index.ts'
 import { commandBindings } from '../schemas/commands/index.ts'
 import { secrets } from '../schemas/db/platform.ts'
-import { childEnvironment, PROCESSES } from '../scripts/processes.ts'
+import { childEnvironment, GATEWAY_MAX_FETCHES, PROCESSES } from '../scripts/processes.ts'
 import { connect, testNamespace } from './broker.ts'
 import { spawnEntry } from './processes.ts'
 
@@ -81,9 +81,12 @@ describe('compose.yaml', () => {
 })
 
 describe('bun run dev', () => {
-  test('gives each process its own environment and its port, nothing more: no JWT_SECRET of its own', async () => {
+  test('gives each process its own environment and its port, nothing more (the gateway room for its streams): no JWT_SECRET of its own', async () => {
     const env = { DATABASE_URL: databaseUrl, PATH: '/usr/bin' }
-    for (const spec of PROCESSES) expect(childEnvironment(spec, env)).toEqual({ ...env, PORT: String(spec.port) })
+    for (const spec of PROCESSES) {
+      const streams = spec.name === 'gateway' ? { BUN_CONFIG_MAX_HTTP_REQUESTS: String(GATEWAY_MAX_FETCHES) } : {}
+      expect(childEnvironment(spec, env)).toEqual({ ...env, ...streams, PORT: String(spec.port) })
+    }
     for (const file of ['scripts/dev.ts', 'scripts/processes.ts']) expect(await Bun.file(`${ROOT}/${file}`).text()).not.toMatch(/JWT_SECRET\s*[:=]/)
   })
 })
