@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { waitFor } from '../broker.ts'
-import { client, startPlatform, type Platform } from './platform.ts'
+import { client, registerPerson, startPlatform, type Platform } from './platform.ts'
 
 /**
  * Messages through the gateway with every process real: a student and the
@@ -9,7 +9,6 @@ import { client, startPlatform, type Platform } from './platform.ts'
  */
 let platform: Platform
 let api: ReturnType<typeof client>
-const email = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10)
 
 beforeAll(async () => {
@@ -18,16 +17,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => platform.close(), 30_000)
 
-/** Registers a person and signs them in; resolves once profile has made their profile. */
-async function person(role: 'student' | 'encadrant', first: string) {
-  const address = email(first.toLowerCase())
-  const registered = await api.post('/auth/api/register', { email: address, password: 'correct horse 42', role, first_name: first, last_name: 'Test' })
-  expect(registered.status).toBe(201)
-  const token = (await api.post('/auth/api/login', { email: address, password: 'correct horse 42' })).body.access_token as string
-  const me = `/profile/api/${role}s/me`
-  await waitFor(async () => (await api.get(me, token)).status === 200, 15_000, `${first}'s profile`)
-  return { userId: registered.body.id as string, token, profile: (await api.get(me, token)).body as { id: string } }
-}
+const person = (role: 'student' | 'encadrant', first: string) => registerPerson(api, role, first)
 
 describe('messages, end to end', () => {
   test('a student writes to the encadrant who accepted their stage, who replies; boxes, unread counts and notifications follow; others are refused', async () => {

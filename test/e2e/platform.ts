@@ -1,3 +1,4 @@
+import { expect } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { Connection } from 'rabbitmq-client'
@@ -157,4 +158,15 @@ export function client(base: string) {
     patch: (path: string, body: unknown, token?: string) => call('PATCH', path, body, token),
     delete: (path: string, token?: string) => call('DELETE', path, undefined, token),
   }
+}
+
+/** Registers a person through the gateway and signs them in; resolves once profile has made their profile, with their account id, address, token and profile. */
+export async function registerPerson(api: ReturnType<typeof client>, role: 'student' | 'encadrant', first: string) {
+  const address = `${first.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.org`
+  const registered = await api.post('/auth/api/register', { email: address, password: 'correct horse 42', role, first_name: first, last_name: 'Test' })
+  expect(registered.status).toBe(201)
+  const token = (await api.post('/auth/api/login', { email: address, password: 'correct horse 42' })).body.access_token as string
+  const me = `/profile/api/${role}s/me`
+  await waitFor(async () => (await api.get(me, token)).status === 200, 15_000, `${first}'s profile`)
+  return { userId: registered.body.id as string, address, token, profile: (await api.get(me, token)).body as { id: string } }
 }
