@@ -1,7 +1,7 @@
 import type { Connection } from 'rabbitmq-client'
 import { HEADER } from './failure.ts'
 
-export const SERVICES = ['auth', 'profile', 'core', 'comm', 'eval'] as const
+export const SERVICES = ['auth', 'profile', 'core', 'comm', 'eval', 'ops'] as const
 export type Service = (typeof SERVICES)[number]
 
 /** The single source of which events each service's queue receives (DESIGN.md §3). */
@@ -12,6 +12,8 @@ export const EVENT_BINDINGS: Readonly<Record<Service, readonly string[]>> = {
   comm: ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted', 'email.*'],
   core: ['student.*', 'encadrant.*', 'establishment.*', 'grade.assigned', 'user.created', 'user.password_changed', 'user.deleted'],
   eval: ['stage.*', 'student.*', 'encadrant.*', 'user.created', 'user.password_changed', 'user.deleted'],
+  // The audit trail keeps every event, whatever its type.
+  ops: ['#'],
 }
 
 /** Delays of the retry tiers, in milliseconds: 1 s, 5 s, 30 s, 2 min, 10 min. */

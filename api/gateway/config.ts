@@ -18,6 +18,7 @@ export const GatewayConfig = Type.Object({
   CORE_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3003' }),
   COMM_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3004' }),
   EVAL_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3005' }),
+  OPS_API_URL: Type.String({ ...Url, default: 'http://127.0.0.1:3006' }),
   /**
    * Web pages of other origins allowed to call the APIs from a browser: a comma-separated list
    * (`http://localhost:5173,https://app.example.org`) or `*`. Empty (the default): same origin only.
@@ -55,5 +56,6 @@ export function upstreamUrls(config: GatewayConfig): Record<Service, string> {
     core: config.CORE_API_URL,
     comm: config.COMM_API_URL,
     eval: config.EVAL_API_URL,
+    ops: config.OPS_API_URL,
   }
 }

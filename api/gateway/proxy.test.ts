@@ -316,6 +316,7 @@ describe('when forwarding fails', () => {
       core: 'http://127.0.0.1:3003',
       comm: 'http://127.0.0.1:3004',
       eval: 'http://127.0.0.1:3005',
+      ops: 'http://127.0.0.1:3006',
     })
     const res = await gateway.handle(new Request('http://localhost/eval/api/missing'))
     expect(res.status).toBe(404)

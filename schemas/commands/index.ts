@@ -3,6 +3,7 @@ import { ChangePassword, DeleteUser, RegisterUser, SetPassword, VerifyEmail } fr
 import { MarkMessageRead, MarkNotificationRead, RegisterDocument, SendMessage } from './comm.ts'
 import { CreateOffer, CreateStage, MoveStage, UpdateOffer } from './core.ts'
 import { AssignGrade, CreateEvaluation, UpdateEvaluation } from './eval.ts'
+import { PurgeDeadLetters, ReplayDeadLetters } from './ops.ts'
 import {
   CreateEncadrant,
   CreateEstablishment,
@@ -48,6 +49,8 @@ export const commands = {
   'eval.create_evaluation': { service: 'eval', payload: CreateEvaluation },
   'eval.update_evaluation': { service: 'eval', payload: UpdateEvaluation },
   'eval.assign_grade': { service: 'eval', payload: AssignGrade },
+  'ops.replay_dead_letters': { service: 'ops', payload: ReplayDeadLetters },
+  'ops.purge_dead_letters': { service: 'ops', payload: PurgeDeadLetters },
 } as const satisfies Record<string, CommandDefinition>
 
 export type CommandType = keyof typeof commands
