@@ -25,14 +25,14 @@ const TURN_WAIT_MS = 60_000
  * taken once, `visit` says its fate, its copy is published (publisher
  * confirms, mandatory) and only once the broker confirmed it is the letter
  * acked. No letter is ever returned to the queue, so none counts against a
- * quorum queue's delivery limit (RabbitMQ 4 gives each one of 20); kept ones
- * go to the tail in the order they were, behind them any that arrived
- * meanwhile. A process stopped between a copy and its ack leaves the letter
- * twice, never lost: a walk meeting a message id it has already seen removes
- * the second one without asking `visit`. One walk of a queue at a time, in
- * this process and across processes (see `takeTurn`). Rejects with the cause
- * when a copy cannot be published; the letters not yet acked then go back to
- * the queue as the channel closes, the only way to keep them.
+ * quorum queue's delivery limit (RabbitMQ 4 gives each one of 20). Kept ones
+ * go to the tail in the order they were; a letter dead-lettered meanwhile
+ * lands among them. A process stopped between a copy and its ack leaves the
+ * letter twice, never lost: a walk meeting a message id it has already seen
+ * removes the second one without asking `visit`. One walk of a queue at a
+ * time, in this process and across processes (see `takeTurn`). Rejects with
+ * the cause when a copy cannot be published; the letters not yet acked then
+ * go back to the queue as the channel closes, the only way to keep them.
  */
 export async function walk(connection: Connection, queue: string, visit: (m: SyncMessage, id: string) => Fate | Promise<Fate>): Promise<void> {
   const endTurn = await takeTurn(connection, queue)
