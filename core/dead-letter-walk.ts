@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers'
 import type { Channel, Connection, ReturnedMessage, SyncMessage } from 'rabbitmq-client'
 import { bodyBytes, messageIdentity } from './envelope.ts'
+import { describe } from './errors.ts'
 
 /**
  * What becomes of a letter a walk takes: a copy published to `queue` with
@@ -70,8 +71,8 @@ async function settle(ch: Channel, batch: { m: SyncMessage; id: string; fate: Fa
   if (batch.some((b) => b.fate)) await new Promise((r) => setImmediate(r))
   const failures = batch.map(({ m, id, fate }, i) => {
     const outcome = sent[i]!
-    if (outcome.status === 'rejected') return outcome.reason as unknown
-    if (fate && returned.has(copyKey(fate.queue, m.messageId ?? id))) return new Error(`the broker could route no copy of ${id} to ${fate.queue}: the queue is not there`)
+    if (outcome.status === 'rejected') return new Error(`the broker took no copy of ${id} into ${fate!.queue} (a full queue refuses them): ${describe(outcome.reason)}`, { cause: outcome.reason })
+    if (fate && returned.has(copyKey(fate.queue, m.messageId ?? id))) return new Error(`the broker took no copy of ${id} into ${fate.queue}: the queue is not there`)
     return undefined
   })
   const failure = failures.find((f) => f !== undefined)

@@ -147,6 +147,45 @@ describe('dead letters are read, replayed and purged without being redelivered',
     expect(listed).toEqual(ids)
   })
 
+  test('a copy the broker refuses (its queue is full) fails the replay, saying why, and the letter stays', async () => {
+    const names = new Names(testNamespace('dead-letters'))
+    const q = { namespace: names.namespace, dead: names.deadQueue(SERVICE), original: names.eventQueue(SERVICE) }
+    await connection.queueDeclare({ queue: q.dead, durable: true, arguments: { 'x-queue-type': 'quorum' } })
+    await connection.queueDeclare({ queue: q.original, durable: true, arguments: { 'x-queue-type': 'quorum', 'x-max-length': 1, 'x-overflow': 'reject-publish' } })
+    cleanups.push(() => connection.queueDelete({ queue: q.dead }), () => connection.queueDelete({ queue: q.original }))
+    // A quorum queue refuses publishes a little after it is full: filled until it does.
+    const filler = connection.createPublisher({ confirm: true })
+    for (let i = 0, refused = false; !refused && i < 100; i++) refused = await filler.send({ routingKey: q.original, durable: true }, 'already there').then(() => false, () => true)
+    await filler.close()
+    const full = await messageCount(connection, q.original)
+    const ids = await deadLetters(q, 3)
+    const o = { connection, service: SERVICE, namespace: q.namespace }
+    await expect(replayDeadLetters(o)).rejects.toThrow(`the broker took no copy of ${ids[0]} into ${q.original} (a full queue refuses them): message rejected by server`)
+    await waitFor(async () => (await messageCount(connection, q.dead)) === 3, 5_000, 'the letters back in S.dead')
+    expect((await listDeadLetters(o)).map((d) => d.messageId)).toEqual(ids)
+    expect(await messageCount(connection, q.original)).toBe(full)
+  })
+
+  test('a terminal killed in the middle of a walk leaves every letter there, none lost; the next list shows each once', async () => {
+    const q = await deadLetterQueue()
+    const publisher = connection.createPublisher({ confirm: true })
+    const ids = Array.from({ length: 1_500 }, (_, i) => `killed-${i}`)
+    await Promise.all(ids.map((id, i) => publisher.send({ routingKey: q.dead, durable: true, messageId: id, headers: letterHeaders(q.original, i) }, { event_id: id })))
+    await publisher.close()
+    const p = Bun.spawn(['bun', 'scripts/dlq.ts', 'list', SERVICE], { cwd: `${import.meta.dir}/..`, env: { ...process.env, MEDTRACK_NAMESPACE: q.namespace }, stdout: 'ignore', stderr: 'ignore' })
+    // The walk holds its lock queue from its first letter to its last.
+    const walking = () => other.queueDeclare({ queue: `${q.dead}.walk`, passive: true }).then(() => true, (err: { code?: string }) => err.code === 'RESOURCE_LOCKED')
+    await waitFor(walking, 10_000, 'the walk under way')
+    await new Promise((r) => setTimeout(r, 300))
+    p.kill('SIGKILL')
+    await p.exited
+    await waitFor(async () => !(await walking()), 10_000, 'the killed walk\'s lock gone with its connection')
+    const listed = (await listDeadLetters({ connection, service: SERVICE, namespace: q.namespace })).map((d) => d.messageId)
+    expect(listed).toHaveLength(ids.length)
+    expect([...listed].sort()).toEqual([...ids].sort())
+    expect(await messageCount(connection, q.dead)).toBe(ids.length)
+  }, 30_000)
+
   test('purge of every letter empties the queue and says how many', async () => {
     const q = await deadLetterQueue()
     await deadLetters(q, 4)
