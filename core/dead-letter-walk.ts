@@ -71,8 +71,9 @@ async function settle(ch: Channel, batch: { m: SyncMessage; id: string; fate: Fa
   if (batch.some((b) => b.fate)) await new Promise((r) => setImmediate(r))
   const failures = batch.map(({ m, id, fate }, i) => {
     const outcome = sent[i]!
-    if (outcome.status === 'rejected') return new Error(`the broker took no copy of ${id} into ${fate!.queue} (a full queue refuses them): ${describe(outcome.reason)}`, { cause: outcome.reason })
-    if (fate && returned.has(copyKey(fate.queue, m.messageId ?? id))) return new Error(`the broker took no copy of ${id} into ${fate.queue}: the queue is not there`)
+    if (!fate) return undefined
+    if (outcome.status === 'rejected') return new Error(`the broker took no copy of ${id} into ${fate.queue} (a full queue refuses them): ${describe(outcome.reason)}`, { cause: outcome.reason })
+    if (returned.has(copyKey(fate.queue, m.messageId ?? id))) return new Error(`the broker took no copy of ${id} into ${fate.queue}: the queue is not there`)
     return undefined
   })
   const failure = failures.find((f) => f !== undefined)
@@ -122,7 +123,7 @@ export async function takeTurn(connection: Connection, queue: string): Promise<(
   await before
   const lock = `${queue}.walk`
   try {
-    await holdLock(connection, lock)
+    await holdLock(connection, queue, lock)
   } catch (err) {
     release()
     throw err
@@ -136,7 +137,7 @@ export async function takeTurn(connection: Connection, queue: string): Promise<(
   }
 }
 
-async function holdLock(connection: Connection, lock: string): Promise<void> {
+async function holdLock(connection: Connection, queue: string, lock: string): Promise<void> {
   const deadline = Date.now() + TURN_WAIT_MS
   for (;;) {
     // A channel of its own: a refused declare closes the channel it was made on.
@@ -146,7 +147,7 @@ async function holdLock(connection: Connection, lock: string): Promise<void> {
       return
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'RESOURCE_LOCKED') throw err
-      if (Date.now() > deadline) throw new Error(`another walk of ${lock.slice(0, -'.walk'.length)} has gone on for ${TURN_WAIT_MS / 1_000} s: try again once it ends`, { cause: err })
+      if (Date.now() > deadline) throw new Error(`another walk of ${queue} has gone on for ${TURN_WAIT_MS / 1_000} s: try again once it ends`, { cause: err })
     } finally {
       await ch.close()
     }
