@@ -2,6 +2,7 @@ import { count, eq, sql } from 'drizzle-orm'
 import { conflict, notFound, type Tx } from '../../../core/index.ts'
 import { users, userTokens } from '../../../schemas/db/auth.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
+import { dropUserSessions } from '../sessions.ts'
 
 /**
  * Refuses (409) to delete the only admin account, whoever asks. Admin
@@ -22,6 +23,7 @@ export const deleteUser: NonNullable<CommandHandlers['auth.delete_user']> = asyn
   const [user] = await tx.delete(users).where(eq(users.id, payload.user_id)).returning({ id: users.id })
   if (!user) throw notFound('user')
   await tx.delete(userTokens).where(eq(userTokens.userId, user.id))
+  await dropUserSessions(tx, user.id)
   emit('user.deleted', { user_id: user.id })
   return { status: 200, body: { id: user.id, deleted: true } }
 }
