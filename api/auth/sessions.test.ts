@@ -4,7 +4,6 @@ import { parseConfig, silentLogger } from '../../core/index.ts'
 import { sessions } from '../../schemas/db/auth.ts'
 import { apiSettingsSchema } from '../kit/config.ts'
 import { startApi, type RunningApi } from '../kit/start.ts'
-import { waitFor } from '../../test/broker.ts'
 import { bearer, post, startService, TEST_JWT_SECRET, type Service } from '../../test/service.ts'
 import { startSmtpSink } from '../../test/smtp.ts'
 import { AuthSettings } from '../../workers/auth/settings.ts'
@@ -41,7 +40,7 @@ beforeAll(async () => {
   const settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, EMAIL_POLL_MS: '50' })
   s = await startService({ label: 'authsessions', api: authApi, worker: authWorker(settings), apiEnv: { ACCESS_TTL: '3' } })
   const env = { DATABASE_URL: s.database.url, MEDTRACK_NAMESPACE: s.namespace, PORT: '0', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'error', ACCESS_TTL: '3' }
-  replica = await startApi(authApi, parseConfig(apiSettingsSchema(authApi.settings), env), silentLogger)
+  replica = await startApi(authApi, parseConfig(apiSettingsSchema(authApi.settings), env) as never, silentLogger)
 })
 
 afterAll(async () => {

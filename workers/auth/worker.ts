@@ -11,6 +11,7 @@ import { endSession, endSessions, refreshSession, startSession } from './handler
 import { resetPassword, setPassword } from './handlers/set-password.ts'
 import { verifyEmail } from './handlers/verify-email.ts'
 import type { AuthSettings } from './settings.ts'
+import { signUpSweep } from './sign-up-sweep.ts'
 
 export function authWorker(settings: AuthSettings, mailer?: Mailer) {
   return defineWorker({
@@ -34,6 +35,6 @@ export function authWorker(settings: AuthSettings, mailer?: Mailer) {
       'student.created': studentCreated(settings),
       'encadrant.created': encadrantCreated(settings),
     },
-    background: [emailSender(emails, settings, mailer)],
+    background: [emailSender(emails, settings, mailer), signUpSweep(settings.SIGN_UP_SWEEP_MS)],
   })
 }
