@@ -89,6 +89,10 @@ export const authApi: ApiDefinition<AuthApiSettings> = {
           detail: {
             summary: "Choose a new password with the mailed link's token: 200 with the account; every session and access token ends (log in again)",
             description: 'A token unknown, expired or already used is a 422 at /token; a weak password a 422 at /password.',
+            responses: {
+              200: json({ type: 'object', description: 'the account, as /me shows it' }, 'the new password is set; log in with it'),
+              422: json({ type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, problems: { type: 'array' } } }, 'the token (/token) or the password (/password) refused'),
+            },
           },
         },
       )

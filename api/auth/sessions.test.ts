@@ -164,3 +164,24 @@ describe('no guessing of passwords', () => {
     await signIn(dan, from('192.0.2.51'))
   }, 20_000)
 })
+
+test('/auth/api/docs/json documents the session routes: their bodies and their answers', async () => {
+  const res = await fetch(s.url('/auth/api/docs/json'))
+  expect(res.status).toBe(200)
+  const paths = (await res.json()).paths
+  const body = (path: string) => paths[path].post.requestBody?.content['application/json'].schema
+  expect(body('/auth/api/login').required).toEqual(['email', 'password'])
+  expect(body('/auth/api/refresh').required).toEqual(['refresh_token'])
+  expect(body('/auth/api/logout').required).toEqual(['refresh_token'])
+  expect(body('/auth/api/password/forgot').required).toEqual(['email'])
+  expect(body('/auth/api/password/reset').required).toEqual(['token', 'password'])
+  expect(Object.keys(paths['/auth/api/login'].post.responses)).toEqual(expect.arrayContaining(['200', '401', '429']))
+  expect(Object.keys(paths['/auth/api/login'].post.responses['200'].content['application/json'].schema.properties)).toEqual(
+    expect.arrayContaining(['access_token', 'expires_in', 'refresh_token', 'refresh_expires_at']),
+  )
+  expect(Object.keys(paths['/auth/api/refresh'].post.responses)).toEqual(expect.arrayContaining(['200', '202', '401']))
+  expect(Object.keys(paths['/auth/api/password/forgot'].post.responses)).toContain('202')
+  for (const path of ['/auth/api/login', '/auth/api/refresh', '/auth/api/logout', '/auth/api/logout-all', '/auth/api/password/forgot', '/auth/api/password/reset']) {
+    expect(paths[path].post.summary).toBeTruthy()
+  }
+})
