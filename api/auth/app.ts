@@ -3,7 +3,7 @@ import { authRuntime } from '../../schemas/db/auth.ts'
 import { hashToken, RESET_PASSWORD, SET_PASSWORD } from '../../workers/auth/tokens.ts'
 import { userView } from '../../workers/auth/view.ts'
 import type { ApiDefinition } from '../kit/start.ts'
-import { json } from './sessions/model.ts'
+import { ErrorAnswer, json } from './sessions/model.ts'
 import { sessionRoutes } from './sessions/routes.ts'
 import { AuthApiSettings } from './settings.ts'
 import { ChangePassword, ForgotPassword, Register, ResetPassword, SetPassword, UserParams, Verify } from './users/model.ts'
@@ -91,7 +91,7 @@ export const authApi: ApiDefinition<AuthApiSettings> = {
             description: 'A token unknown, expired or already used is a 422 at /token; a weak password a 422 at /password.',
             responses: {
               200: json({ type: 'object', description: 'the account, as /me shows it' }, 'the new password is set; log in with it'),
-              422: json({ type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, problems: { type: 'array', items: { type: 'object' } } } }, 'the token (/token) or the password (/password) refused'),
+              422: json(ErrorAnswer, 'the token (/token) or the password (/password) refused'),
             },
           },
         },

@@ -21,7 +21,7 @@ const Tokens: OpenAPIV3.SchemaObject = {
 }
 
 /** Every error answer: a code, a sentence, the fields at fault. */
-const ErrorAnswer: OpenAPIV3.SchemaObject = {
+export const ErrorAnswer: OpenAPIV3.SchemaObject = {
   type: 'object',
   properties: { error: { type: 'string' }, message: { type: 'string' }, problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } },
 }
