@@ -1,4 +1,5 @@
 import { unprocessable } from '../../core/index.ts'
+import type { CommandType } from '../../schemas/commands/index.ts'
 import { authRuntime } from '../../schemas/db/auth.ts'
 import { hashToken, RESET_PASSWORD, SET_PASSWORD } from '../../workers/auth/tokens.ts'
 import { userView } from '../../workers/auth/view.ts'
@@ -10,6 +11,9 @@ import { ChangePassword, ForgotPassword, Register, ResetPassword, SetPassword, U
 import { assertStrong, checkPassword, hashPassword } from './users/passwords.ts'
 import { assertMailedToken, authAccounts, currentUser, getUser } from './users/read.ts'
 
+/** How a route sends a command and answers with its outcome. */
+type Send = (type: CommandType, payload: Record<string, unknown>) => Promise<unknown>
+
 /** What `/password/forgot` answers, whether or not the address has an account. */
 const RESET_ASKED = { status: 'accepted', message: 'if an account has this address, an email with a link to choose a new password is on its way' }
 
@@ -20,6 +24,13 @@ export const authApi: ApiDefinition<AuthApiSettings> = {
   settings: AuthApiSettings,
   routes: (app, deps, settings) => {
     const { db } = deps
+    /** A password chosen through a mailed link. The link's token first: nobody without one makes this API hash a password. */
+    const passwordFromLink = async (body: { token: string; password: string }, purpose: typeof SET_PASSWORD | typeof RESET_PASSWORD, send: Send) => {
+      assertStrong(body.password)
+      const tokenHash = hashToken(body.token)
+      await assertMailedToken(db, tokenHash, purpose)
+      return send(purpose === SET_PASSWORD ? 'auth.set_password' : 'auth.reset_password', { token_hash: tokenHash, password_hash: await hashPassword(body.password) })
+    }
     sessionRoutes(app, deps, settings)
     return app
       .post(
@@ -51,13 +62,7 @@ export const authApi: ApiDefinition<AuthApiSettings> = {
       )
       .post(
         '/password/set',
-        async ({ body, send }) => {
-          assertStrong(body.password)
-          // The link's token first: nobody without one makes this API hash a password.
-          const tokenHash = hashToken(body.token)
-          await assertMailedToken(db, tokenHash, SET_PASSWORD)
-          return send('auth.set_password', { token_hash: tokenHash, password_hash: await hashPassword(body.password) })
-        },
+        ({ body, send }) => passwordFromLink(body, SET_PASSWORD, send),
         { body: SetPassword },
       )
       .post(
@@ -78,12 +83,7 @@ export const authApi: ApiDefinition<AuthApiSettings> = {
       )
       .post(
         '/password/reset',
-        async ({ body, send }) => {
-          assertStrong(body.password)
-          const tokenHash = hashToken(body.token)
-          await assertMailedToken(db, tokenHash, RESET_PASSWORD)
-          return send('auth.reset_password', { token_hash: tokenHash, password_hash: await hashPassword(body.password) })
-        },
+        ({ body, send }) => passwordFromLink(body, RESET_PASSWORD, send),
         {
           body: ResetPassword,
           detail: {

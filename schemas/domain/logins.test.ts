@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { afterFailure, LOGIN_RULE, type FailureCount } from './logins.ts'
+import { accountKey, addressKey, afterFailure, LOGIN_RULE, ruleFor, type FailureCount } from './logins.ts'
 
 const t0 = new Date('2026-12-01T10:00:00Z')
 const later = (ms: number) => new Date(t0.getTime() + ms)
@@ -26,5 +26,15 @@ describe('the failed-login rule', () => {
     const waited = failuresAt([0, 1, 2, 3, 4, 30 * 60_000])
     expect(waited.failures).toBe(6)
     expect(failuresAt([0, 1, 2, 3, 4, 4 + 60 * 60_000])).toMatchObject({ failures: 1, blockedUntil: null })
+  })
+
+  test("an address is allowed twenty failures a minute, an account five", () => {
+    expect(ruleFor(addressKey('203.0.113.9')).limit).toBe(20)
+    expect(ruleFor(accountKey(' Ana@Example.org ')).limit).toBe(5)
+    expect(accountKey(' Ana@Example.org ')).toBe('account:ana@example.org')
+    let count: FailureCount | undefined
+    for (let i = 0; i < 19; i++) count = afterFailure(count, later(i), ruleFor(addressKey('203.0.113.9')))
+    expect(count!.blockedUntil).toBeNull()
+    expect(afterFailure(count, later(19), ruleFor(addressKey('203.0.113.9'))).blockedUntil).toEqual(later(19 + 60_000))
   })
 })

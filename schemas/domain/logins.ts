@@ -1,12 +1,13 @@
 /**
  * How failed logins are limited: per account and per client address, each
- * counted on its own. Under the limit, failures are counted within a minute
+ * counted on its own, an address allowed more (a school's network is one
+ * address for all its students). Under the limit, failures are counted within a minute
  * and forgotten after it. From the limit on, each failure makes logins by
  * that account (or from that address) wait, twice as long as the one before,
  * and a correct password waits too: what waits is checked for nothing. The
  * auth worker applies the rule; every auth API replica reads its count.
  */
-export const LOGIN_RULE = {
+export const LOGIN_RULE: LoginRule = {
   /** Failures allowed within `windowMs` before logins wait. */
   limit: 5,
   windowMs: 60_000,
@@ -16,15 +17,30 @@ export const LOGIN_RULE = {
   maxBackoffMs: 15 * 60_000,
   /** Once the limit was reached, failures are forgotten this long after the last one. */
   forgetMs: 60 * 60_000,
-} as const
+}
 
-export type LoginRule = typeof LOGIN_RULE
+export interface LoginRule {
+  limit: number
+  windowMs: number
+  backoffMs: number
+  maxBackoffMs: number
+  forgetMs: number
+}
+
+/** What begins the key of a client address. */
+const ADDRESS = 'address:'
+
+/** The rule of a client address: as an account's, with 20 failures a minute allowed. */
+export const ADDRESS_RULE: LoginRule = { ...LOGIN_RULE, limit: 20 }
+
+/** The rule that counts under `key`. */
+export const ruleFor = (key: string): LoginRule => (key.startsWith(ADDRESS) ? ADDRESS_RULE : LOGIN_RULE)
 
 /** The count kept for the account of an address (in lower case, as accounts are found). */
 export const accountKey = (email: string) => `account:${email.trim().toLowerCase()}`
 
 /** The count kept for a client address. */
-export const addressKey = (address: string) => `address:${address}`
+export const addressKey = (address: string) => `${ADDRESS}${address}`
 
 /** What is counted of one key. */
 export interface FailureCount {

@@ -2,7 +2,7 @@ import { and, eq, exists, gt, lt, lte, not, or, isNull, sql } from 'drizzle-orm'
 import { describe } from '../../core/index.ts'
 import { loginFailures, users, userTokens } from '../../schemas/db/auth.ts'
 import { LOGIN_RULE } from '../../schemas/domain/logins.ts'
-import type { BackgroundContext } from '../kit/define.ts'
+import { periodic } from '../kit/periodic.ts'
 import { removeAccount, unverifiedSignUp } from './removal.ts'
 import { VERIFY_EMAIL } from './tokens.ts'
 
@@ -23,39 +23,18 @@ const expiredSignUps = and(unverifiedSignUp, verifyLinks(users.id, false), not(v
  * its owner; each removal one unit of work named after its account, so that
  * replicas remove it once. Also forgets the failed logins no rule needs any more.
  */
-export function signUpSweep(everyMs: number) {
-  return (ctx: BackgroundContext) => {
-    let stopped = false
-    let timer: ReturnType<typeof setTimeout> | undefined
-    let running: Promise<void> = Promise.resolve()
-
-    async function round() {
-      const due = await ctx.db.select({ id: users.id }).from(users).where(expiredSignUps).limit(ROUND)
-      for (const { id } of due) {
-        if (stopped) return
-        await ctx
-          .apply(`sign-up-expired:${id}`, async ({ tx, emit }) => {
-            const [still] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), expiredSignUps)).for('update')
-            if (still) await removeAccount(tx, emit, id)
-          })
-          .catch((err) => ctx.log.warn('an expired sign-up could not be removed; the next round tries again', { user_id: id, error: describe(err) }))
-      }
-      const forgotten = new Date(Date.now() - LOGIN_RULE.forgetMs)
-      await ctx.db.delete(loginFailures).where(and(lt(loginFailures.lastFailureAt, forgotten), or(isNull(loginFailures.blockedUntil), lt(loginFailures.blockedUntil, new Date()))))
-    }
-
-    const tick = () => {
-      running = round()
-        .catch((err) => ctx.log.warn('sign-up sweep failed', { error: describe(err) }))
-        .finally(() => {
-          if (!stopped) timer = setTimeout(tick, everyMs)
+export const signUpSweep = (everyMs: number) =>
+  periodic('sign-up sweep', everyMs, async (ctx, stopped) => {
+    const due = await ctx.db.select({ id: users.id }).from(users).where(expiredSignUps).limit(ROUND)
+    for (const { id } of due) {
+      if (stopped()) return
+      await ctx
+        .apply(`sign-up-expired:${id}`, async ({ tx, emit }) => {
+          const [still] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), expiredSignUps)).for('update')
+          if (still) await removeAccount(tx, emit, id)
         })
+        .catch((err) => ctx.log.warn('an expired sign-up could not be removed; the next round tries again', { user_id: id, error: describe(err) }))
     }
-    timer = setTimeout(tick, 0)
-    return async () => {
-      stopped = true
-      clearTimeout(timer)
-      await running
-    }
-  }
-}
+    const forgotten = new Date(Date.now() - LOGIN_RULE.forgetMs)
+    await ctx.db.delete(loginFailures).where(and(lt(loginFailures.lastFailureAt, forgotten), or(isNull(loginFailures.blockedUntil), lt(loginFailures.blockedUntil, new Date()))))
+  })

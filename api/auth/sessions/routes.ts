@@ -18,7 +18,7 @@ export const sessionRoutes = (app: ServiceApi, deps: ServiceApiOptions, settings
       detail: {
         summary: 'Sign in: an access token (ACCESS_TTL, 15 minutes) and a refresh token (REFRESH_TTL, 30 days)',
         description:
-          'Five failed logins a minute for one account, or from one address, make the next ones wait (429 with Retry-After), twice as long after each further failure, up to 15 minutes; a right password waits too.',
+          'Five failed logins a minute for one account, or twenty from one address, make the next ones wait (429 with Retry-After), twice as long after each further failure, up to 15 minutes; a right password waits too.',
         responses: responses.login,
       },
     })

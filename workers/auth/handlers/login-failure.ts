@@ -1,14 +1,14 @@
 import { eq } from 'drizzle-orm'
 import type { Tx } from '../../../core/index.ts'
 import { loginFailures } from '../../../schemas/db/auth.ts'
-import { afterFailure } from '../../../schemas/domain/logins.ts'
+import { afterFailure, ruleFor } from '../../../schemas/domain/logins.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 
 /** One more failure of a key, its row locked (made first when it has none): replicas' failures are all counted. */
 async function count(tx: Tx, key: string, now: Date) {
   await tx.insert(loginFailures).values({ key, failures: 0, windowStartedAt: now, lastFailureAt: now }).onConflictDoNothing()
   const [row] = await tx.select().from(loginFailures).where(eq(loginFailures.key, key)).for('update')
-  const next = afterFailure(row!.failures === 0 ? undefined : row, now)
+  const next = afterFailure(row!.failures === 0 ? undefined : row, now, ruleFor(key))
   await tx.update(loginFailures).set(next).where(eq(loginFailures.key, key))
   return next
 }
