@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { authApi } from '../../api/auth/app.ts'
 import { parseConfig } from '../../core/index.ts'
-import { users, userTokens } from '../../schemas/db/auth.ts'
+import { loginFailures, refreshTokens, sessions, users, userTokens } from '../../schemas/db/auth.ts'
 import type { catalogue } from '../../schemas/events/index.ts'
 import type { EventPublisher } from '../../core/index.ts'
 import { waitFor } from '../../test/broker.ts'
@@ -33,7 +33,7 @@ const expireLink = (userId: string) =>
 
 beforeAll(async () => {
   smtp = await startSmtpSink()
-  const settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, PUBLIC_URL: 'https://medtrack.example.org', EMAIL_POLL_MS: '50', SIGN_UP_SWEEP_MS: '200' })
+  const settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, PUBLIC_URL: 'https://medtrack.example.org', EMAIL_POLL_MS: '50', ACCOUNT_SWEEP_MS: '200' })
   s = await startService({ label: 'authsignups', api: authApi, worker: authWorker(settings) })
   events = await s.tap('user.*')
   profile = s.publisher('profile')
@@ -94,5 +94,31 @@ describe('an address is not taken by signing up with it', () => {
     expect(await account(ownerId)).toBeDefined()
     expect(await account(other)).toBeUndefined()
     expect((await account(ownerId))!.passwordHash).not.toBeNull()
+  }, 30_000)
+})
+
+describe('the account sweep', () => {
+  test('it forgets what is long over: sessions ended a day ago, refresh tokens expired a day ago, failed logins an hour after the last; what lasts stays', async () => {
+    const db = s.database.db
+    const longAgo = new Date(Date.now() - 2 * 86_400_000)
+    const [ended, open] = [crypto.randomUUID(), crypto.randomUUID()]
+    await db.insert(sessions).values([
+      { id: ended, userId: crypto.randomUUID(), createdAt: longAgo, endedAt: longAgo, endReason: 'logout' },
+      { id: open, userId: crypto.randomUUID(), createdAt: longAgo },
+    ])
+    const [stale, live] = [crypto.randomUUID().replace(/-/g, '').repeat(2), crypto.randomUUID().replace(/-/g, '').repeat(2)]
+    await db.insert(refreshTokens).values([
+      { tokenHash: stale, sessionId: open, expiresAt: longAgo },
+      { tokenHash: live, sessionId: open, expiresAt: new Date(Date.now() + 86_400_000) },
+    ])
+    await db.insert(loginFailures).values([
+      { key: 'address:192.0.2.200', failures: 7, windowStartedAt: longAgo, lastFailureAt: longAgo, blockedUntil: longAgo },
+      { key: 'address:192.0.2.201', failures: 7, windowStartedAt: new Date(), lastFailureAt: new Date(), blockedUntil: new Date(Date.now() + 60_000) },
+    ])
+    await waitFor(async () => (await db.select().from(sessions).where(eq(sessions.id, ended))).length === 0, 10_000, 'the ended session forgotten')
+    await waitFor(async () => (await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, stale))).length === 0, 10_000, 'the expired token forgotten')
+    expect((await db.select().from(loginFailures)).map((r) => r.key).filter((k) => k.startsWith('address:192.0.2.'))).toEqual(['address:192.0.2.201'])
+    expect(await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, open))).toEqual([{ id: open }])
+    expect((await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, live))).length).toBe(1)
   }, 30_000)
 })

@@ -11,7 +11,7 @@ import { endSession, endSessions, refreshSession, startSession } from './handler
 import { resetPassword, setPassword } from './handlers/set-password.ts'
 import { verifyEmail } from './handlers/verify-email.ts'
 import type { AuthSettings } from './settings.ts'
-import { signUpSweep } from './sign-up-sweep.ts'
+import { accountSweep } from './sweep.ts'
 
 export function authWorker(settings: AuthSettings, mailer?: Mailer) {
   return defineWorker({
@@ -35,6 +35,6 @@ export function authWorker(settings: AuthSettings, mailer?: Mailer) {
       'student.created': studentCreated(settings),
       'encadrant.created': encadrantCreated(settings),
     },
-    background: [emailSender(emails, settings, mailer), signUpSweep(settings.SIGN_UP_SWEEP_MS)],
+    background: [emailSender(emails, settings, mailer), accountSweep(settings.ACCOUNT_SWEEP_MS)],
   })
 }
