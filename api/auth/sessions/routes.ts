@@ -1,6 +1,6 @@
 import type { ServiceApi, ServiceApiOptions } from '../../kit/service-api.ts'
 import type { AuthApiSettings } from '../settings.ts'
-import { login, logout, refresh, type SessionDeps } from './login.ts'
+import { login, logout, refresh, type SessionDeps } from './session-life.ts'
 import { Login, RefreshToken, responses } from './model.ts'
 import { clientAddress } from './throttle.ts'
 

@@ -5,7 +5,7 @@ import { userView } from '../../../workers/auth/view.ts'
 import type { AccountLookup } from '../../kit/accounts.ts'
 import type { Caller } from '../../kit/service-api.ts'
 
-const unauthenticated = (message: string) => new DomainError(401, 'UNAUTHENTICATED', message)
+export const unauthenticated = (message: string) => new DomainError(401, 'UNAUTHENTICATED', message)
 
 /** Auth's own accounts, read from its users at once: an id without a row is an account that does not exist. */
 export const authAccounts =

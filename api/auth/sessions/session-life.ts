@@ -1,8 +1,9 @@
-import { DomainError, type Database } from '../../../core/index.ts'
+import type { Database } from '../../../core/index.ts'
 import type { CommandType } from '../../../schemas/commands/index.ts'
 import { findAccount } from '../../../workers/auth/accounts.ts'
 import { hashToken as hashOf } from '../../../workers/auth/tokens.ts'
 import { checkPassword } from '../users/passwords.ts'
+import { unauthenticated } from '../users/read.ts'
 import { newRefreshToken, tokensAnswer, type Lifetimes } from './issue.ts'
 import { assertMayTry, failureKeys } from './throttle.ts'
 
@@ -15,8 +16,6 @@ export interface SessionDeps {
   ttl: Lifetimes
   command: Dispatch
 }
-
-export const unauthenticated = (message: string) => new DomainError(401, 'UNAUTHENTICATED', message)
 
 /**
  * A login: refused while the account or the address waits after too many
