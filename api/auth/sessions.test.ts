@@ -186,3 +186,16 @@ test('/auth/api/docs/json documents the session routes: their bodies and their a
     expect(paths[path].post.summary).toBeTruthy()
   }
 })
+
+test('a login or a refresh made again under the same Idempotency-Key is a new one: each answer\'s refresh token works', async () => {
+  const ana = await account()
+  const keyed = (path: string, body: unknown) => call(path, body, { 'idempotency-key': 'same-key-again' })
+  const logins = [await keyed('/login', { email: ana.address, password: ana.password }), await keyed('/login', { email: ana.address, password: ana.password })]
+  const tokens = await Promise.all(logins.map(async (r) => (await r.json()).refresh_token as string))
+  expect(tokens[0]).not.toBe(tokens[1])
+  for (const token of tokens) {
+    const renewed = await keyed('/refresh', { refresh_token: token })
+    expect(renewed.status).toBe(200)
+    expect((await refresh((await renewed.json()).refresh_token)).status).toBe(200)
+  }
+}, 20_000)

@@ -8,7 +8,13 @@ import { newRefreshToken, tokensAnswer, type Lifetimes } from './issue.ts'
 import { assertMayTry, failureKeys } from './throttle.ts'
 
 /** A command sent to the auth worker, its outcome for the route to answer with. */
-export type Dispatch = (type: CommandType, payload: Record<string, unknown>) => Promise<{ status: number; location?: string; body: unknown }>
+export type Dispatch = (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => Promise<{ status: number; location?: string; body: unknown }>
+
+/**
+ * What makes a command that carries a token made here this attempt's own: a request made again under
+ * the same Idempotency-Key is another command, since the first answer's token cannot be given twice.
+ */
+const ownAttempt = (tokenHash: string) => ({ bodyHash: tokenHash })
 
 export interface SessionDeps {
   db: Database
@@ -36,7 +42,7 @@ export async function login(d: SessionDeps, attempt: { email: string; password: 
   const sessionId = crypto.randomUUID()
   const refresh = newRefreshToken()
   // Answered while the worker is slow too: the access token works at once, the refresh token once the session is written.
-  await d.command('auth.start_session', { user_id: user.id, session_id: sessionId, token_hash: refresh.hash, ttl_seconds: d.ttl.refreshTtl, email: user.email })
+  await d.command('auth.start_session', { user_id: user.id, session_id: sessionId, token_hash: refresh.hash, ttl_seconds: d.ttl.refreshTtl, email: user.email }, ownAttempt(refresh.hash))
   const holder = { user_id: user.id, role: user.role, email: user.email, token_version: user.tokenVersion, session_id: sessionId }
   return tokensAnswer(d.jwtSecret, holder, { token: refresh.token, expiresAt: new Date(Date.now() + d.ttl.refreshTtl * 1000).toISOString() }, d.ttl, user)
 }
@@ -58,7 +64,7 @@ interface Renewed {
  */
 export async function refresh(d: SessionDeps, refreshToken: string, set: { status?: number | string; headers: Record<string, string | number> }) {
   const next = newRefreshToken()
-  const outcome = await d.command('auth.refresh_session', { token_hash: hashOf(refreshToken), next_token_hash: next.hash, ttl_seconds: d.ttl.refreshTtl })
+  const outcome = await d.command('auth.refresh_session', { token_hash: hashOf(refreshToken), next_token_hash: next.hash, ttl_seconds: d.ttl.refreshTtl }, ownAttempt(next.hash))
   if (outcome.status === 202) {
     set.status = 202
     if (outcome.location) set.headers.location = outcome.location
