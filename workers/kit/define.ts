@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox'
+import type { AsyncMessage } from 'rabbitmq-client'
 import type { Actor, CommandResult, Database, DomainError, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
 import { commands } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
@@ -50,6 +51,16 @@ export interface CommandBatchHandler<P> {
   batch(commands: { command: Command<P>; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<(CommandResult | DomainError)[]>
 }
 
+/**
+ * A handler of every event the service's queue receives, whatever its type,
+ * known to the catalogue or not, its payload valid or not (an audit trail):
+ * given the events that arrived together, each with the message it came in.
+ * Should it fail, the kit gives it the events one by one.
+ */
+export interface EveryEventHandler {
+  batch(events: { event: Envelope; message: AsyncMessage; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<void>
+}
+
 /** The payload of a command type. */
 export type CommandPayload<K extends keyof Commands> = Static<Commands[K]['payload']>
 
@@ -76,15 +87,20 @@ export interface BackgroundContext {
   apply(id: string, work: (ctx: WorkContext) => Promise<void>): Promise<'applied' | 'duplicate'>
 }
 
-/** A service's worker: its name, its tables, and a handler per message type. The kit does the rest. */
-export interface WorkerDefinition {
+interface WorkerParts {
   service: string
   tables: RuntimeTables
-  events?: EventHandlers
   commands?: CommandHandlers
   /** Loops that run beside the consumers; each returns how to stop it (awaited on shutdown, before closing). */
   background?: ((ctx: BackgroundContext) => () => Promise<void>)[]
 }
+
+/**
+ * A service's worker: its name, its tables, and a handler per message type,
+ * or one handler for every event (its events queue has one consumer: not
+ * both). The kit does the rest.
+ */
+export type WorkerDefinition = WorkerParts & ({ events?: EventHandlers; everyEvent?: never } | { everyEvent: EveryEventHandler; events?: never })
 
 export function defineWorker(definition: WorkerDefinition): WorkerDefinition {
   return definition

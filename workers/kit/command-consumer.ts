@@ -1,0 +1,126 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import type { AsyncMessage } from 'rabbitmq-client'
+import {
+  createQueueConsumer,
+  describe,
+  isMessageId,
+  parseCommand,
+  PermanentError,
+  problemsOf,
+  UNKNOWN_ACTOR,
+  unprocessable,
+  type CommandReply,
+  type CommandResult,
+  type Database,
+  type Logger,
+  type QueueConsumer,
+  type WorkItem,
+} from '../../core/index.ts'
+import { commands } from '../../schemas/commands/index.ts'
+import type { RuntimeTables } from '../../schemas/db/runtime.ts'
+import type { WorkerConfig } from './config.ts'
+import type { Catalogue, CommandHandlers } from './define.ts'
+import type { OnOutcome } from './outcomes.ts'
+import type { ApplyPipeline } from './pipeline.ts'
+import type { WorkerResources } from './resources.ts'
+import { about, applyAlone, isBatched, togetherFor, type BatchHandler } from './together.ts'
+
+const commandChecks = new Map(Object.entries(commands).map(([type, def]) => [type, TypeCompiler.Compile(def.payload)]))
+
+/**
+ * A command about to be set aside in the dead-letter queue still gets an answer:
+ * its operation resolves to a failure instead of staying pending for ever.
+ */
+export async function recordCommandFailure(db: Database, tables: RuntimeTables, message: AsyncMessage): Promise<void> {
+  // An id no result could be stored under (too long, a NUL) names no operation anyone waits on.
+  if (!message.messageId || !isMessageId(message.messageId)) return
+  let actorId: string | null = UNKNOWN_ACTOR
+  try {
+    actorId = parseCommand(message.body).actor.user_id
+  } catch {
+    // Not a readable command: who sent it is unknown, so only an admin can read its failure.
+  }
+  await db
+    .insert(tables.commandResults)
+    .values({
+      commandId: message.messageId,
+      commandType: message.type ?? 'unknown',
+      actorId,
+      outcome: 'failed',
+      httpStatus: 500,
+      body: { error: 'COMMAND_FAILED', message: 'the command could not be applied; it was set aside for an operator' },
+    })
+    .onConflictDoNothing()
+}
+
+export interface CommandConsumerPiece {
+  resources: WorkerResources
+  pipeline: ApplyPipeline
+  tables: RuntimeTables
+  config: Pick<WorkerConfig, 'PREFETCH'>
+  log: Logger
+  onOutcome?: OnOutcome
+}
+
+type CommandFunction = (command: unknown, ctx: unknown) => Promise<CommandResult>
+
+/**
+ * Consumes the service's commands queue: each command is checked against its
+ * payload schema (refused with 422 on its own if it fails), applied through
+ * the pipeline, its result stored and sent to whoever waits (`replyTo`). A
+ * command of a type without a handler fails and is set aside; every command
+ * set aside gets a failed result first (recordCommandFailure).
+ */
+export function consumeCommands(handlers: CommandHandlers, o: CommandConsumerPiece): QueueConsumer {
+  const { resources, pipeline, log } = o
+  const byType = handlers as Record<string, CommandFunction | BatchHandler>
+  const togethers = new Map(Object.entries(byType).flatMap(([type, h]) => (isBatched(h) ? [[type, togetherFor(h, log)] as const] : [])))
+  const queue = resources.names.commandQueue(resources.service)
+  return createQueueConsumer({
+    connection: resources.connection,
+    service: resources.service,
+    queue,
+    queueArguments: resources.queueArguments(queue),
+    namespace: resources.topology.namespace,
+    retryTiers: resources.tiers,
+    prefetch: o.config.PREFETCH,
+    concurrency: o.config.PREFETCH,
+    logger: log,
+    onOutcome: o.onOutcome,
+    beforeDeadLetter: (message) => recordCommandFailure(resources.db, o.tables, message),
+    async process({ message, reply }) {
+      const command = parseCommand(message.body)
+      const handler = Object.hasOwn(byType, command.command_type) ? byType[command.command_type] : undefined
+      // A command is someone waiting for an answer: without a handler it fails (and is set aside), it is not ignored.
+      if (!handler) throw new PermanentError('NO_HANDLER', `this worker has no handler for ${command.command_type}`)
+      const check = commandChecks.get(command.command_type)
+      const cmdLog = log.child({ correlation_id: command.correlation_id, command_id: command.command_id })
+      const valid = !check || check.Check(command.payload)
+      // A command whose payload is invalid is refused on its own.
+      const together = valid ? togethers.get(command.command_type) : undefined
+      const item: WorkItem<Catalogue> = about(
+        {
+          consumer: 'commands',
+          messageId: command.command_id,
+          correlationId: command.correlation_id,
+          commandType: command.command_type,
+          actorId: command.actor.user_id,
+          redelivered: message.redelivered === true,
+          together,
+          async apply(tx, emit) {
+            if (!valid) throw unprocessable('invalid command payload', problemsOf(check!, command.payload, '/payload'))
+            if (together) return applyAlone(together, item, tx, emit)
+            return (handler as CommandFunction)(command, { tx, emit, log: cmdLog })
+          },
+        },
+        { command },
+      )
+      const outcome = await pipeline.apply(item)
+      if (message.replyTo && outcome.stored) {
+        const answer: CommandReply = { command_id: command.command_id, ...outcome.stored }
+        await reply(answer).catch((err) => cmdLog.warn('could not reply', { error: describe(err) }))
+      }
+      return 'handled'
+    },
+  })
+}

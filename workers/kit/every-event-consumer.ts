@@ -1,0 +1,58 @@
+import type { AsyncMessage } from 'rabbitmq-client'
+import { createQueueConsumer, readAnyEvent, type Logger, type QueueConsumer, type WorkItem } from '../../core/index.ts'
+import type { WorkerConfig } from './config.ts'
+import type { Catalogue, EveryEventHandler } from './define.ts'
+import type { OnOutcome } from './outcomes.ts'
+import type { ApplyPipeline } from './pipeline.ts'
+import type { WorkerResources } from './resources.ts'
+import { about, applyAlone, togetherFor } from './together.ts'
+
+export interface EveryEventPiece {
+  resources: WorkerResources
+  pipeline: ApplyPipeline
+  config: Pick<WorkerConfig, 'PREFETCH'>
+  log: Logger
+  onOutcome?: OnOutcome
+}
+
+/**
+ * Consumes the service's events queue handing every event to one batch
+ * handler, whatever its type, known to the catalogue or not, its payload
+ * valid or not: the handler is given the events that arrived together, each
+ * with the message it came in (routing key, headers, properties), through
+ * the pipeline (inbox first: a redelivered event is not given again). A
+ * message that is no event envelope at all is dead-lettered with the reason.
+ */
+export function consumeEveryEvent(handler: EveryEventHandler, o: EveryEventPiece): QueueConsumer {
+  const { resources, pipeline } = o
+  const together = togetherFor(handler, o.log)
+  const queue = resources.names.eventQueue(resources.service)
+  return createQueueConsumer({
+    connection: resources.connection,
+    service: resources.service,
+    queue,
+    queueArguments: resources.queueArguments(queue),
+    namespace: resources.topology.namespace,
+    retryTiers: resources.tiers,
+    prefetch: o.config.PREFETCH,
+    concurrency: o.config.PREFETCH,
+    logger: o.log,
+    onOutcome: o.onOutcome,
+    async process({ message }: { message: AsyncMessage }) {
+      const event = readAnyEvent(message)
+      const item: WorkItem<Catalogue> = about(
+        {
+          consumer: 'events',
+          messageId: event.event_id,
+          correlationId: event.correlation_id,
+          redelivered: message.redelivered === true,
+          together,
+          apply: (tx, emit) => applyAlone(together, item, tx, emit),
+        },
+        { event, message },
+      )
+      await pipeline.apply(item)
+      return 'handled'
+    },
+  })
+}
