@@ -22,7 +22,7 @@ test('declares the service\'s queues in its namespace, reaches the database, and
     expect(resources.queueArguments(names.eventQueue('eval'))).toMatchObject({ 'x-queue-type': 'quorum', 'x-dead-letter-routing-key': names.deadQueue('eval') })
     expect(resources.names.eventQueue('eval')).toBe(names.eventQueue('eval'))
     expect(resources.tiers).toEqual([200, 400])
-    expect(await resources.db.execute('select 1 as one')).toEqual([{ one: 1 }])
+    expect([...(await resources.db.execute('select 1 as one'))]).toEqual([{ one: 1 }])
     expect(resources.connection.ready).toBe(true)
   } finally {
     await resources.close()
