@@ -1,7 +1,9 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { and, eq, not } from 'drizzle-orm'
 import type { AsyncMessage } from 'rabbitmq-client'
 import {
   createQueueConsumer,
+  DomainError,
   describe,
   isMessageId,
   parseCommand,
@@ -19,7 +21,7 @@ import {
 import { commands } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import type { WorkerConfig } from './config.ts'
-import type { Catalogue, CommandHandlers } from './define.ts'
+import type { Catalogue, CommandEffectHandler, CommandHandlers, EffectContext } from './define.ts'
 import type { OnOutcome } from './outcomes.ts'
 import type { ApplyPipeline } from './pipeline.ts'
 import type { WorkerResources } from './resources.ts'
@@ -64,12 +66,37 @@ export interface CommandConsumerPiece {
 
 type CommandFunction = (command: unknown, ctx: unknown) => Promise<CommandResult>
 
+const hasEffect = (handler: unknown): handler is CommandEffectHandler<unknown> => typeof (handler as { effect?: unknown }).effect === 'function'
+
+/** Whether the command has an answer stored (a failure stored as it was set aside does not count: its replay is applied). */
+async function answered(db: Database, tables: RuntimeTables, commandId: string): Promise<boolean> {
+  const { commandResults: c } = tables
+  const rows = await db
+    .select({ id: c.commandId })
+    .from(c)
+    .where(and(eq(c.commandId, commandId), not(and(eq(c.outcome, 'failed'), eq(c.httpStatus, 500))!)))
+    .limit(1)
+  return rows.length > 0
+}
+
+/** The effect of a command done before its transaction, or the DomainError that refused it; nothing for a command answered already. */
+async function doEffect(handler: CommandEffectHandler<unknown>, command: { command_id: string }, o: CommandConsumerPiece, ctx: EffectContext): Promise<{ done?: unknown; refused?: DomainError }> {
+  if (await answered(o.resources.db, o.tables, command.command_id)) return {}
+  try {
+    return { done: await handler.effect(command as never, ctx) }
+  } catch (err) {
+    if (err instanceof DomainError) return { refused: err }
+    throw err
+  }
+}
+
 /**
  * Consumes the service's commands queue: each command is checked against its
  * payload schema (refused with 422 on its own if it fails), applied through
  * the pipeline, its result stored and sent to whoever waits (`replyTo`). A
  * command of a type without a handler fails and is set aside; every command
- * set aside gets a failed result first (recordCommandFailure).
+ * set aside gets a failed result first (recordCommandFailure). A handler with
+ * an effect outside the database has it done first, unless answered already.
  */
 export function consumeCommands(handlers: CommandHandlers, o: CommandConsumerPiece): QueueConsumer {
   const { resources, pipeline, log } = o
@@ -98,6 +125,7 @@ export function consumeCommands(handlers: CommandHandlers, o: CommandConsumerPie
       const valid = !check || check.Check(command.payload)
       // A command whose payload is invalid is refused on its own.
       const together = valid ? togethers.get(command.command_type) : undefined
+      const effect = valid && hasEffect(handler) ? await doEffect(handler, command, o, { db: resources.db, connection: resources.connection, namespace: resources.topology.namespace, log: cmdLog }) : undefined
       const item: WorkItem<Catalogue> = about(
         {
           consumer: 'commands',
@@ -110,6 +138,8 @@ export function consumeCommands(handlers: CommandHandlers, o: CommandConsumerPie
           async apply(tx, emit) {
             if (!valid) throw unprocessable('invalid command payload', problemsOf(check!, command.payload, '/payload'))
             if (together) return applyAlone(together, item, tx, emit)
+            if (effect?.refused) throw effect.refused
+            if (hasEffect(handler)) return handler.apply(command as never, effect?.done, { tx, emit, log: cmdLog })
             return (handler as CommandFunction)(command, { tx, emit, log: cmdLog })
           },
         },

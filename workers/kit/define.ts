@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox'
-import type { AsyncMessage } from 'rabbitmq-client'
+import type { AsyncMessage, Connection } from 'rabbitmq-client'
 import type { Actor, CommandResult, Database, DomainError, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
 import { commands } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
@@ -71,8 +71,32 @@ export type EventHandlers = {
   [T in keyof Catalogue]?: ((event: Envelope<Static<Catalogue[T]['payload']>>, ctx: EventContext) => Promise<void>) | EventBatchHandler<Static<Catalogue[T]['payload']>>
 }
 
+/** What the effect of a command outside the database may use. */
+export interface EffectContext {
+  db: Database
+  connection: Connection
+  namespace: string
+  log: Logger
+}
+
+/**
+ * A command whose work is outside the database (on the broker's queues, say):
+ * `effect` does it before the transaction, unless the command was answered
+ * already, and `apply` records it in the transaction (its events, its answer).
+ * A DomainError thrown by `effect` refuses the command as one of `apply`'s
+ * would. Should the worker stop between the two, the command comes back and
+ * its effect is done again: an effect must bear being done twice.
+ */
+export interface CommandEffectHandler<P, E = any> {
+  effect(command: Command<P>, ctx: EffectContext): Promise<E>
+  apply(command: Command<P>, done: E, ctx: WorkContext): Promise<CommandResult>
+}
+
 export type CommandHandlers = {
-  [K in keyof Commands]?: ((command: Command<Static<Commands[K]['payload']>>, ctx: WorkContext) => Promise<CommandResult>) | CommandBatchHandler<Static<Commands[K]['payload']>>
+  [K in keyof Commands]?:
+    | ((command: Command<Static<Commands[K]['payload']>>, ctx: WorkContext) => Promise<CommandResult>)
+    | CommandBatchHandler<Static<Commands[K]['payload']>>
+    | CommandEffectHandler<Static<Commands[K]['payload']>>
 }
 
 /** What a background loop of a worker (e.g. an email sender) may use. */
