@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { buildEnvelope, Names, parseConfig } from '../../core/index.ts'
+import { buildEnvelope, HEADER, Names, parseConfig, replayDeadLetters } from '../../core/index.ts'
 import { auditEvents, opsTokenVersions } from '../../schemas/db/ops.ts'
 import { waitFor } from '../../test/broker.ts'
 import { startService, type Service } from '../../test/service.ts'
@@ -91,4 +91,20 @@ test('a burst is kept in few statements, each event once', async () => {
   const ids = sent.map((e) => e.event_id)
   await waitFor(async () => (await rowsOf(ids)).length === 100, 10_000, 'the burst kept')
   expect((await batches()) - before).toBeLessThan(50)
+})
+
+test('a copy that comes back through a dead letter replayed is not kept twice; the row keeps the routing key it was published with', async () => {
+  const event = await s.publisher('core').publish('stage.started', { stage_id: crypto.randomUUID(), actual_start_date: '2026-12-01' })
+  await waitFor(async () => (await rowsOf([event.event_id])).length === 1, 5_000, 'the event kept')
+  const names = new Names(s.namespace)
+  const raw = s.connection.createPublisher({ confirm: true })
+  const headers = { [HEADER.error]: 'timed out', [HEADER.errorClass]: 'transient', [HEADER.attempts]: 3, [HEADER.failedAt]: new Date().toISOString(), [HEADER.originalQueue]: names.eventQueue('ops') }
+  await raw.send({ routingKey: names.deadQueue('ops'), messageId: event.event_id, type: event.event_type, durable: true, contentType: 'application/json', headers }, event)
+  await raw.close()
+  const handled = await s.handled('stage.started')
+  expect(await replayDeadLetters({ connection: s.connection, service: 'ops', namespace: s.namespace, ids: [event.event_id] })).toBe(1)
+  await waitFor(async () => (await s.handled('stage.started')) === handled + 1, 5_000, 'the copy handled')
+  const rows = await rowsOf([event.event_id])
+  expect(rows).toHaveLength(1)
+  expect(rows[0]).toMatchObject({ routingKey: 'stage.started', envelope: event })
 })
