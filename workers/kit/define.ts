@@ -54,11 +54,12 @@ export interface CommandBatchHandler<P> {
 /**
  * A handler of every event the service's queue receives, whatever its type,
  * known to the catalogue or not, its payload valid or not (an audit trail):
- * given the events that arrived together, each with the message it came in.
- * Should it fail, the kit gives it the events one by one.
+ * given the events that arrived together, each with the message it came in
+ * and its attempt (1 on first delivery, one more per retry). Should it fail,
+ * the kit gives it the events one by one.
  */
 export interface EveryEventHandler {
-  batch(events: { event: Envelope; message: AsyncMessage; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<void>
+  batch(events: { event: Envelope; message: AsyncMessage; attempt: number; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<void>
 }
 
 /** The payload of a command type. */

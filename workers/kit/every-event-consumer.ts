@@ -1,4 +1,3 @@
-import type { AsyncMessage } from 'rabbitmq-client'
 import { createQueueConsumer, readAnyEvent, type Logger, type QueueConsumer, type WorkItem } from '../../core/index.ts'
 import type { WorkerConfig } from './config.ts'
 import type { Catalogue, EveryEventHandler } from './define.ts'
@@ -38,7 +37,7 @@ export function consumeEveryEvent(handler: EveryEventHandler, o: EveryEventPiece
     concurrency: o.config.PREFETCH,
     logger: o.log,
     onOutcome: o.onOutcome,
-    async process({ message }: { message: AsyncMessage }) {
+    async process({ message, attempt }) {
       const event = readAnyEvent(message)
       const item: WorkItem<Catalogue> = about(
         {
@@ -49,7 +48,7 @@ export function consumeEveryEvent(handler: EveryEventHandler, o: EveryEventPiece
           together,
           apply: (tx, emit) => applyAlone(together, item, tx, emit),
         },
-        { event, message },
+        { event, message, attempt },
       )
       await pipeline.apply(item)
       return 'handled'

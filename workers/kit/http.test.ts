@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { readinessProblems } from '../../core/index.ts'
+import { openDatabase, readinessProblems } from '../../core/index.ts'
 import { commRuntime } from '../../schemas/db/comm.ts'
 import { createTestDatabase, type TestDatabase } from '../../test/database.ts'
+import { closedPort } from '../../test/service.ts'
 import { appliedMessages } from './applied.ts'
 import { serveWorkerHttp } from './http.ts'
 import { Metrics } from './metrics.ts'
@@ -61,4 +62,18 @@ test('/health and /ready answer; any other path is a 404', async () => {
   expect(await (await fetch(`${base()}/health`)).json()).toEqual({ status: 'ok', service: 'comm-worker' })
   expect(await (await fetch(`${base()}/ready`)).json()).toEqual({ status: 'ready', problems: [] })
   expect((await fetch(`${base()}/inbox`)).status).toBe(404)
+})
+
+test('/applied while the database cannot be reached: 503 with Retry-After, not a 500', async () => {
+  const away = openDatabase(`postgres://postgres@127.0.0.1:${await closedPort()}/medtrack`, { max: 1 })
+  const down = serveWorkerHttp({ port: 0, hostname: '127.0.0.1', service: 'comm', metrics: new Metrics(), ready: async () => [], applied: (ids) => appliedMessages(away, commRuntime, ids) })
+  try {
+    const res = await fetch(`http://127.0.0.1:${down.port}/applied?ids=${event}`)
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    expect((await res.json()).error).toBe('UNAVAILABLE')
+  } finally {
+    down.stop()
+    await away.$client.end({ timeout: 1 })
+  }
 })

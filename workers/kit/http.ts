@@ -1,3 +1,4 @@
+import { describe } from '../../core/index.ts'
 import { appliedIds, type AppliedMessage } from './applied.ts'
 import type { Metrics } from './metrics.ts'
 
@@ -33,9 +34,11 @@ export function serveWorkerHttp(o: WorkerHttpOptions) {
       if (path === '/applied') {
         const asked = appliedIds(url.searchParams.get('ids'))
         if ('problem' in asked) return Response.json({ error: 'VALIDATION_FAILED', message: `invalid query: ${asked.problem.path} ${asked.problem.message}`, problems: [asked.problem] }, { status: 422 })
-        const applied = await o.applied(asked.ids).catch(() => undefined)
-        if (!applied) return Response.json({ error: 'UNAVAILABLE', message: 'the inbox cannot be read now (database unreachable)' }, { status: 503, headers: { 'retry-after': '5' } })
-        return Response.json({ service: o.service, applied })
+        try {
+          return Response.json({ service: o.service, applied: await o.applied(asked.ids) })
+        } catch (err) {
+          return Response.json({ error: 'UNAVAILABLE', message: `the inbox cannot be read now: ${describe(err)}` }, { status: 503, headers: { 'retry-after': '5' } })
+        }
       }
       return Response.json({ error: 'NOT_FOUND', message: `no route ${path}` }, { status: 404 })
     },

@@ -18,9 +18,9 @@ export const keepEvents: EveryEventHandler = {
       .insert(auditEvents)
       .values(events.map(({ event, message }) => auditRow(event, message)))
       .onConflictDoNothing({ target: auditEvents.eventId })
-    for (const { event, emit } of events) {
+    for (const { event, emit, attempt } of events) {
       const handler = Object.hasOwn(tokenVersions, event.event_type) ? tokenVersions[event.event_type] : undefined
-      if (handler && validator.check(event.event_type, event.payload).length === 0) await handler(event, { tx, emit, log, messageId: event.event_id, attempt: 1 })
+      if (handler && validator.check(event.event_type, event.payload).length === 0) await handler(event, { tx, emit, log, messageId: event.event_id, attempt })
     }
   },
 }
