@@ -108,3 +108,18 @@ test('a copy that comes back through a dead letter replayed is not kept twice; t
   expect(rows).toHaveLength(1)
   expect(rows[0]).toMatchObject({ routingKey: 'stage.started', envelope: event })
 })
+
+test('an event the database cannot store (a NUL in its payload) is dead-lettered alone with the reason; those sent with it are kept', async () => {
+  const before = (await s.deadLetters()).length
+  const core = s.publisher('core')
+  const first = await core.publish('stage.started', { stage_id: crypto.randomUUID(), actual_start_date: '2026-12-01' })
+  const bad = buildEnvelope({ type: 'partner.note', payload: { text: 'before\u0000after' }, version: '1.0', service: 'external:partner' })
+  await sendRaw(bad.event_type, bad)
+  const last = await core.publish('stage.started', { stage_id: crypto.randomUUID(), actual_start_date: '2026-12-01' })
+  await waitFor(async () => (await s.deadLetters()).length === before + 1, 5_000, 'the dead letter')
+  await waitFor(async () => (await rowsOf([first.event_id, last.event_id])).length === 2, 5_000, 'the others kept')
+  const letter = (await s.deadLetters()).find((d) => d.messageId === bad.event_id)
+  expect(letter).toMatchObject({ errorClass: 'permanent', attempts: 1 })
+  expect(letter!.error).toStartWith('database: ')
+  expect(await rowsOf([bad.event_id])).toEqual([])
+})
