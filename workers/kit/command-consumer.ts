@@ -14,17 +14,13 @@ import {
   type CommandReply,
   type CommandResult,
   type Database,
-  type Logger,
   type QueueConsumer,
   type WorkItem,
 } from '../../core/index.ts'
 import { commands } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
-import type { WorkerConfig } from './config.ts'
+import { queueOptions, type ConsumerPiece } from './consumer-piece.ts'
 import type { Catalogue, CommandEffectHandler, CommandHandlers, EffectContext } from './define.ts'
-import type { OnOutcome } from './outcomes.ts'
-import type { ApplyPipeline } from './pipeline.ts'
-import type { WorkerResources } from './resources.ts'
 import { about, applyAlone, isBatched, togetherFor, type BatchHandler } from './together.ts'
 
 const commandChecks = new Map(Object.entries(commands).map(([type, def]) => [type, TypeCompiler.Compile(def.payload)]))
@@ -55,13 +51,9 @@ export async function recordCommandFailure(db: Database, tables: RuntimeTables, 
     .onConflictDoNothing()
 }
 
-export interface CommandConsumerPiece {
-  resources: WorkerResources
-  pipeline: ApplyPipeline
+export interface CommandConsumerPiece extends ConsumerPiece {
+  /** Where results are stored (and looked up before an effect). */
   tables: RuntimeTables
-  config: Pick<WorkerConfig, 'PREFETCH'>
-  log: Logger
-  onOutcome?: OnOutcome
 }
 
 type CommandFunction = (command: unknown, ctx: unknown) => Promise<CommandResult>
@@ -104,16 +96,7 @@ export function consumeCommands(handlers: CommandHandlers, o: CommandConsumerPie
   const togethers = new Map(Object.entries(byType).flatMap(([type, h]) => (isBatched(h) ? [[type, togetherFor(h, log)] as const] : [])))
   const queue = resources.names.commandQueue(resources.service)
   return createQueueConsumer({
-    connection: resources.connection,
-    service: resources.service,
-    queue,
-    queueArguments: resources.queueArguments(queue),
-    namespace: resources.topology.namespace,
-    retryTiers: resources.tiers,
-    prefetch: o.config.PREFETCH,
-    concurrency: o.config.PREFETCH,
-    logger: log,
-    onOutcome: o.onOutcome,
+    ...queueOptions(o, queue),
     beforeDeadLetter: (message) => recordCommandFailure(resources.db, o.tables, message),
     async process({ message, reply }) {
       const command = parseCommand(message.body)

@@ -1,20 +1,9 @@
-import { createEventConsumer, type EventHandler, type Logger, type QueueConsumer, type WorkItem } from '../../core/index.ts'
+import { createEventConsumer, type EventHandler, type QueueConsumer, type WorkItem } from '../../core/index.ts'
 import { catalogue } from '../../schemas/events/index.ts'
-import type { WorkerConfig } from './config.ts'
+import type { ConsumerPiece } from './consumer-piece.ts'
 import type { Catalogue, EventHandlers } from './define.ts'
-import type { OnOutcome } from './outcomes.ts'
-import type { ApplyPipeline } from './pipeline.ts'
 import { validator } from './pipeline.ts'
-import type { WorkerResources } from './resources.ts'
 import { about, applyAlone, isBatched, togetherFor } from './together.ts'
-
-export interface EventConsumerPiece {
-  resources: WorkerResources
-  pipeline: ApplyPipeline
-  config: Pick<WorkerConfig, 'PREFETCH'>
-  log: Logger
-  onOutcome?: OnOutcome
-}
 
 /**
  * Consumes the service's events queue: each event of a type with a handler,
@@ -23,7 +12,7 @@ export interface EventConsumerPiece {
  * with it); a batch handler is given the events of its type together. An
  * event of a type without a handler is acked as unhandled.
  */
-export async function consumeEvents(handlers: EventHandlers, o: EventConsumerPiece): Promise<QueueConsumer> {
+export async function consumeEvents(handlers: EventHandlers, o: ConsumerPiece): Promise<QueueConsumer> {
   const { resources, pipeline } = o
   const byType: Record<string, EventHandler> = {}
   for (const [type, handler] of Object.entries(handlers)) {

@@ -1,18 +1,7 @@
-import { createQueueConsumer, readAnyEvent, type Logger, type QueueConsumer, type WorkItem } from '../../core/index.ts'
-import type { WorkerConfig } from './config.ts'
+import { createQueueConsumer, readAnyEvent, type QueueConsumer, type WorkItem } from '../../core/index.ts'
+import { queueOptions, type ConsumerPiece } from './consumer-piece.ts'
 import type { Catalogue, EveryEventHandler } from './define.ts'
-import type { OnOutcome } from './outcomes.ts'
-import type { ApplyPipeline } from './pipeline.ts'
-import type { WorkerResources } from './resources.ts'
 import { about, applyAlone, togetherFor } from './together.ts'
-
-export interface EveryEventPiece {
-  resources: WorkerResources
-  pipeline: ApplyPipeline
-  config: Pick<WorkerConfig, 'PREFETCH'>
-  log: Logger
-  onOutcome?: OnOutcome
-}
 
 /**
  * Consumes the service's events queue handing every event to one batch
@@ -22,21 +11,12 @@ export interface EveryEventPiece {
  * the pipeline (inbox first: a redelivered event is not given again). A
  * message that is no event envelope at all is dead-lettered with the reason.
  */
-export function consumeEveryEvent(handler: EveryEventHandler, o: EveryEventPiece): QueueConsumer {
+export function consumeEveryEvent(handler: EveryEventHandler, o: ConsumerPiece): QueueConsumer {
   const { resources, pipeline } = o
   const together = togetherFor(handler, o.log)
   const queue = resources.names.eventQueue(resources.service)
   return createQueueConsumer({
-    connection: resources.connection,
-    service: resources.service,
-    queue,
-    queueArguments: resources.queueArguments(queue),
-    namespace: resources.topology.namespace,
-    retryTiers: resources.tiers,
-    prefetch: o.config.PREFETCH,
-    concurrency: o.config.PREFETCH,
-    logger: o.log,
-    onOutcome: o.onOutcome,
+    ...queueOptions(o, queue),
     async process({ message, attempt }) {
       const event = readAnyEvent(message)
       const item: WorkItem<Catalogue> = about(
