@@ -110,6 +110,21 @@ test('bun run bench accounts --json: login medians by kind of address and refres
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 
+test('bun run bench audit --json: every event kept once, in fewer transactions than events, and nothing left behind', async () => {
+  const before = await leftovers()
+  const proc = Bun.spawn(['bun', 'run', 'bench', 'audit', '--json', '--events', '300', '--concurrency', '50'], { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
+  const lines = stdout.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  const figures = JSON.parse(lines[0]!) as Record<string, number>
+  expect(Object.keys(figures)).toEqual(['events', 'kept', 'events_per_s', 'transactions', 'mean_batch'])
+  expect({ events: figures.events, kept: figures.kept }).toEqual({ events: 300, kept: 300 })
+  expect(figures.transactions!).toBeLessThan(300)
+  expect(figures.events_per_s!).toBeGreaterThan(0)
+  expect(await leftovers()).toEqual(before)
+}, 120_000)
+
 test('a wrong option is refused before anything runs: exit 2, the option named, the usage shown, nothing left behind', async () => {
   const before = await leftovers()
   for (const [args, named] of [
@@ -123,8 +138,9 @@ test('a wrong option is refused before anything runs: exit 2, the option named, 
     [['live', '--users', '0'], '--users'],
     [['live', '--notifications', 'lots'], '--notifications'],
     [['accounts', '--tries', '0'], '--tries'],
+    [['audit', '--events', '0'], '--events'],
   ] as const) {
-    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' || args[0] === 'accounts' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
+    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' || args[0] === 'accounts' || args[0] === 'audit' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
     const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
     expect(stderr).toContain(named)
