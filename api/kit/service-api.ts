@@ -124,8 +124,7 @@ export function createServiceApi(o: ServiceApiOptions) {
   async function dispatchCommand(c: { type: CommandType; payload: Record<string, unknown>; caller?: Caller; requestId: string; idempotency?: Idempotency; route: string; waitMs?: number }) {
     const actor = { user_id: c.caller?.user_id ?? null, role: c.caller?.role ?? 'anonymous' }
     const commandId = c.idempotency ? uuidV5(JSON.stringify([o.service, actor.user_id, c.route, c.idempotency.key, c.idempotency.bodyHash])) : newId()
-    const command = { command_id: commandId, command_type: c.type, correlation_id: c.requestId, actor, payload: c.payload }
-    const outcome = await o.dispatcher.dispatch(command, c.waitMs === undefined ? undefined : { waitMs: c.waitMs })
+    const outcome = await o.dispatcher.dispatch({ command_id: commandId, command_type: c.type, correlation_id: c.requestId, actor, payload: c.payload }, { waitMs: c.waitMs })
     if (outcome.kind === 'accepted') {
       return { status: 202, location: `${prefix}/operations/${commandId}`, body: { operation_id: commandId, status: 'pending' } }
     }

@@ -34,7 +34,8 @@ export async function assertNotWaiting(db: Database, keys: string[]): Promise<vo
  * password checked that nothing counted.
  */
 export async function countAttempt(command: Dispatch, keys: string[]): Promise<void> {
-  const counted = await command('auth.count_login_attempt', { keys })
+  // Every request is an attempt of its own, one made again under the same Idempotency-Key too.
+  const counted = await command('auth.count_login_attempt', { keys }, { bodyHash: crypto.randomUUID() })
   if (counted.status === 200) return
   if (counted.status === 429) throw tooMany(new Date((counted.body as { blocked_until: string }).blocked_until))
   throw new TransientError('ATTEMPT_NOT_COUNTED', `the login attempt could not be counted (${counted.status}); try again`)
