@@ -86,7 +86,7 @@ test('bun run bench live --json: every notification delivered to its stream once
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 
-test('bun run bench accounts --json: login medians by kind of address and refresh p50/p99 beside login\'s, and nothing left behind', async () => {
+test('bun run bench accounts --json: login medians by kind of address, refresh p50/p99 beside login\'s, forgotten-password medians, and nothing left behind', async () => {
   const before = await leftovers()
   const proc = Bun.spawn(['bun', 'run', 'bench', 'accounts', '--json', '--tries', '3', '--samples', '10'], { stdout: 'pipe', stderr: 'pipe' })
   const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
@@ -103,6 +103,8 @@ test('bun run bench accounts --json: login medians by kind of address and refres
     'login_p99_ms',
     'refresh_p50_ms',
     'refresh_p99_ms',
+    'forgot_known_median_ms',
+    'forgot_unknown_median_ms',
   ])
   for (const value of Object.values(figures)) expect(value).toBeGreaterThan(0)
   expect(figures.known_unknown_ratio).toBeGreaterThanOrEqual(1)

@@ -160,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
   return 0
 }
 
-/** `bench accounts`: login medians by kind of address, and refresh p50/p99 beside login's. */
+/** `bench accounts`: login medians by kind of address, refresh p50/p99 beside login's, forgotten-password medians. */
 async function accounts(config: Static<typeof Config>, json: boolean, n: ReturnType<typeof numbers>): Promise<number> {
   const r = await benchAccounts({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, tries: n.tries, refreshes: n.samples })
   if (json) console.log(JSON.stringify(r))
@@ -172,6 +172,7 @@ async function accounts(config: Static<typeof Config>, json: boolean, n: ReturnT
     console.log(`  known/unknown: ${r.known_unknown_ratio}× (target: within 2×)`)
     console.log(`login p50/p99:   ${r.login_p50_ms} / ${r.login_p99_ms} ms`)
     console.log(`refresh p50/p99: ${r.refresh_p50_ms} / ${r.refresh_p99_ms} ms (${n.samples} refreshes, one after the other)`)
+    console.log(`forgot password median, ${n.tries} tries each: an address with an account ${r.forgot_known_median_ms} ms, without ${r.forgot_unknown_median_ms} ms`)
   }
   return 0
 }
