@@ -37,7 +37,7 @@ test('repeat: rounds follow one another, a failing round is logged and the next 
   expect(warnings.some((l) => l.includes('the test loop failed') && l.includes('round two broke'))).toBe(true)
 })
 
-test('a background task applies its work like a message: once per id, its events published', async () => {
+test('a background loop applies its work like a message: once per id, its events published', async () => {
   const tap = await tapEvents(p.connection, p.namespace, 'stage.completed')
   const answers: string[] = []
   const stageId = crypto.randomUUID()

@@ -26,7 +26,7 @@ export async function pruneAudit(db: Database, o: { retentionDays: number; batch
   }
 }
 
-/** The background task that prunes the audit trail at start and then every AUDIT_PRUNE_EVERY_MS. */
+/** The background loop that prunes the audit trail at start and then every AUDIT_PRUNE_EVERY_MS. */
 export function auditRetention(settings: OpsSettings) {
   return (ctx: BackgroundContext) => {
     let stopped = false
