@@ -33,7 +33,7 @@ let s: Service
 let admin: ReturnType<typeof jsonClient>
 const request = crypto.randomUUID()
 const command = crypto.randomUUID()
-const [userCreated, studentCreated, welcome, verified, other] = Array.from({ length: 5 }, () => crypto.randomUUID())
+const [userCreated, studentCreated, welcome, verified, other] = Array.from({ length: 5 }, () => crypto.randomUUID() as string) as [string, string, string, string, string]
 const outsider = crypto.randomUUID()
 const workers = {
   profile: appliedEndpoint('profile', [{ message_id: command, consumer: 'commands', received_at: iso(0.5) }]),
@@ -135,7 +135,7 @@ describe('GET /ops/api/lineage/:id', () => {
 
   test('an event caused by an event audited under another correlation hangs under it; a loop of causes is cut, each event shown once', async () => {
     const root = crypto.randomUUID()
-    const [cause, effect, a, b] = Array.from({ length: 4 }, () => crypto.randomUUID())
+    const [cause, effect, a, b] = Array.from({ length: 4 }, () => crypto.randomUUID() as string) as [string, string, string, string]
     await audit(s.database.db, [
       { type: 'stage.accepted', eventId: cause, correlationId: crypto.randomUUID(), occurredAt: time(10) },
       { type: 'notification.created', eventId: effect, correlationId: root, causationId: cause, occurredAt: time(11) },
