@@ -86,6 +86,22 @@ test('bun run bench live --json: every notification delivered to its stream once
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 
+test('bun run bench audit --json: each search by a stage id finds its events, through a plan reading the GIN index, and nothing is left behind', async () => {
+  const before = await leftovers()
+  const proc = Bun.spawn(['bun', 'run', 'bench', 'audit', '--json', '--searches', '5'], { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
+  const lines = stdout.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  const figures = JSON.parse(lines[0]!) as Record<string, number | boolean>
+  expect(Object.keys(figures)).toEqual(['rows', 'searches', 'found_per_search', 'query_p50_ms', 'query_p99_ms', 'http_p50_ms', 'http_p99_ms', 'uses_gin_index'])
+  // A stage's internship is 8 events, of which its id is in 6 (not the student's creation, nor the email).
+  expect(figures).toMatchObject({ rows: 10_000, searches: 5, found_per_search: 6, uses_gin_index: true })
+  expect(figures.query_p50_ms as number).toBeLessThanOrEqual(figures.query_p99_ms as number)
+  expect(figures.http_p50_ms as number).toBeGreaterThan(0)
+  expect(await leftovers()).toEqual(before)
+}, 120_000)
+
 test('a wrong option is refused before anything runs: exit 2, the option named, the usage shown, nothing left behind', async () => {
   const before = await leftovers()
   for (const [args, named] of [
@@ -98,8 +114,10 @@ test('a wrong option is refused before anything runs: exit 2, the option named, 
     [['stages', '--concurrency', '1.5'], '--concurrency'],
     [['live', '--users', '0'], '--users'],
     [['live', '--notifications', 'lots'], '--notifications'],
+    [['audit', '--rows', '0'], '--rows'],
+    [['audit', '--searches', 'few'], '--searches'],
   ] as const) {
-    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
+    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' || args[0] === 'audit' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
     const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
     expect(stderr).toContain(named)

@@ -5,6 +5,7 @@
  *   bun run bench pipeline [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--json]
  *   bun run bench stages [--students N] [--offers N] [--places N] [--concurrency C] [--requests N] [--samples S] [--warmup SECONDS] [--json]
  *   bun run bench live [--users N] [--notifications N] [--concurrency C] [--json]
+ *   bun run bench audit [--rows N] [--searches N] [--json]
  *
  * `pipeline` runs `bus` in the same run and reports both; `--bare` also runs
  * the same write path without the kit (scripts/bench/bare.ts), durable and
@@ -16,12 +17,15 @@
  * opens a notification stream for each of `--users` students through the
  * gateway and makes `--notifications` notifications by the real cascade
  * (scripts/bench/live.ts); there `--concurrency` is the events published at once.
+ * `audit` keeps `--rows` audited events and times `--searches` searches by
+ * entity id, with the ops API's query and through its HTTP API (scripts/bench/audit.ts).
  */
 import { parseArgs } from 'node:util'
 import { Type, type Static } from '@sinclair/typebox'
 import { parseConfig } from '../../core/index.ts'
 import { BrokerConfig } from '../broker-config.ts'
 import { askedForHelp } from '../cli.ts'
+import { benchAudit } from './audit.ts'
 import { benchBus } from './bus.ts'
 import { describeCpu, type CpuReport } from './cpu.ts'
 import { benchPipeline } from './pipeline.ts'
@@ -30,10 +34,10 @@ import { benchStages } from './stages.ts'
 
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
 const USAGE =
-  'usage: bun run bench bus|pipeline|stages|live [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N]'
+  'usage: bun run bench bus|pipeline|stages|live|audit [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N] [--rows N] [--searches N]'
 
 /** In flight at once when `--concurrency` is not given: the pipeline's requests, and the callers of `stages`. */
-const CONCURRENCY = { pipeline: 256, stages: 50, live: 50 }
+const CONCURRENCY = { pipeline: 256, stages: 50, live: 50, audit: 1 }
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
@@ -50,9 +54,11 @@ const OPTIONS = {
   places: { type: 'string', default: '40' },
   users: { type: 'string', default: '1000' },
   notifications: { type: 'string', default: '5000' },
+  rows: { type: 'string', default: '10000' },
+  searches: { type: 'string', default: '50' },
 } as const
 
-type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications'
+type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications' | 'rows' | 'searches'
 
 /** The numeric options, each checked before anything runs: counts are whole and at least 1; `--warmup` is seconds, 0 or more. */
 function numbers(values: Record<Numeric, string>) {
@@ -74,6 +80,8 @@ function numbers(values: Record<Numeric, string>) {
     places: read('places', true, 1),
     users: read('users', true, 1),
     notifications: read('notifications', true, 1),
+    rows: read('rows', true, 1),
+    searches: read('searches', true, 1),
   }
 }
 
@@ -81,7 +89,7 @@ function numbers(values: Record<Numeric, string>) {
 function readArgs(argv: string[]) {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
   const what = positionals[0] ?? 'bus'
-  if ((what !== 'bus' && what !== 'pipeline' && what !== 'stages' && what !== 'live') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
+  if ((what !== 'bus' && what !== 'pipeline' && what !== 'stages' && what !== 'live' && what !== 'audit') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
   const concurrency = values.concurrency ?? String(CONCURRENCY[what === 'bus' ? 'pipeline' : what])
   return { what, values, n: numbers({ ...values, concurrency }) }
 }
@@ -99,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
   const config = parseConfig(Config, process.env)
   if (what === 'stages') return stages(config, values.json, n)
   if (what === 'live') return live(config, values.json, n)
+  if (what === 'audit') return auditSearch(config, values.json, n)
   const bus = await benchBus({ url: config.RABBITMQ_URL, events: n.events, rounds: n.rounds })
   if (what === 'bus') {
     if (values.json) console.log(JSON.stringify(bus))
@@ -211,6 +220,20 @@ async function live(config: Static<typeof Config>, json: boolean, n: ReturnType<
     console.log(`RSS per open stream: comm API ${r.comm_api_kib_per_stream} KiB, gateway ${r.gateway_kib_per_stream} KiB (target < 20 each)`)
   }
   return r.delivered === r.notifications && r.duplicates === 0 ? 0 : 1
+}
+
+/** `bench audit`: the search by entity id over the audit trail, with the ops API's query and through HTTP; fails when its plan does not read the GIN index. */
+async function auditSearch(config: Static<typeof Config>, json: boolean, n: ReturnType<typeof numbers>): Promise<number> {
+  const { plan, ...r } = await benchAudit({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, rows: n.rows, searches: n.searches })
+  if (json) console.log(JSON.stringify(r))
+  else {
+    console.log(`audit (search by entity id over ${r.rows} audited events, ${r.searches} searches by a stage's id, ${r.found_per_search} events found each)`)
+    console.log(`the ops API's query p50/p99:            ${r.query_p50_ms} / ${r.query_p99_ms} ms (target < 100)`)
+    console.log(`GET /ops/api/events?entity_id= p50/p99: ${r.http_p50_ms} / ${r.http_p99_ms} ms (target < 100)`)
+    console.log(`plan reads the GIN index of the payloads' ids: ${r.uses_gin_index ? 'yes' : 'NO'}`)
+    for (const line of plan.split('\n')) console.log(`  ${line}`)
+  }
+  return r.uses_gin_index ? 0 : 1
 }
 
 process.exit(await main(process.argv.slice(2)))
