@@ -85,14 +85,19 @@ export function createQueueSampler(o: SamplerOptions) {
     return { at: now(), depths, counters: new Map(services.map((s, i) => [s, counters[i]])) }
   }
 
-  /** Takes a sample into the history; a broker away leaves a gap, said once in the log. */
+  /** Whether the last sample could not be taken: a gap is said once in the log, when it begins, and again when it ends. */
+  let failing = false
+  /** Takes a sample into the history; a broker away leaves a gap. */
   async function record(): Promise<void> {
     try {
       const sample = await take()
       samples.push(sample)
       while (samples.length > 0 && samples[0]!.at < sample.at - HISTORY_MS) samples.shift()
+      if (failing) o.log.info('queues sampled again')
+      failing = false
     } catch (err) {
-      o.log.warn('queues not sampled', { error: describe(err) })
+      if (!failing) o.log.warn('queues not sampled until the broker answers', { error: describe(err) })
+      failing = true
     }
   }
 
