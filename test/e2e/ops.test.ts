@@ -123,7 +123,7 @@ describe('the ops API through the gateway', () => {
     let letters: { message_id: string; type: string; error: string; error_class: string; attempts: number; original_queue: string; body: string }[] = []
     await waitFor(async () => (letters = (await api.get('/ops/api/dead-letters?service=comm', admin.token)).body?.letters ?? []).length === 1, 20_000, "the acceptance in comm's dead letters")
     const [letter] = letters
-    expect(letter).toMatchObject({ type: 'stage.accepted', error_class: 'transient', attempts: 5, original_queue: `${platform.namespace}.comm.events` })
+    expect(letter).toMatchObject({ type: 'stage.accepted', error_class: 'transient', attempts: 6, original_queue: `${platform.namespace}.comm.events` })
     expect(letter!.error).toContain(`encadrant ${sup.profile.id} is not known yet`)
     expect(JSON.parse(letter!.body).payload.stage_id).toBe(stageId)
     const acceptedNotices = async () => ((await api.get('/comm/api/notifications?per_page=100', ana.token)).body.items as { type: string; related_id: string | null; title: string }[]).filter((n) => n.related_id === stageId)
