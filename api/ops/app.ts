@@ -20,18 +20,19 @@ interface OpsRuntime {
 /** One runtime per running API (the deps of one start), shared by its routes and its background. */
 const runtimes = new WeakMap<ServiceApiOptions, OpsRuntime>()
 function runtimeOf(deps: ServiceApiOptions, settings: OpsApiSettings): OpsRuntime {
-  let runtime = runtimes.get(deps)
-  if (runtime) return runtime
-  const holder: Partial<OpsRuntime> = {}
-  holder.sampler = createQueueSampler({
-    broker: () => holder.broker,
-    queues: queuesOf(deps.config.MEDTRACK_NAMESPACE, SERVICES, retryTiersOf(settings)),
-    workers: workerUrlsOf(settings),
-    timeoutMs: settings.WORKER_TIMEOUT_MS,
-    everyMs: settings.OPS_SAMPLE_MS,
-    log: deps.log,
-  })
-  runtimes.set(deps, (runtime = holder as OpsRuntime))
+  const known = runtimes.get(deps)
+  if (known) return known
+  const runtime: OpsRuntime = {
+    sampler: createQueueSampler({
+      broker: () => runtime.broker,
+      queues: queuesOf(deps.config.MEDTRACK_NAMESPACE, SERVICES, retryTiersOf(settings)),
+      workers: workerUrlsOf(settings),
+      timeoutMs: settings.WORKER_TIMEOUT_MS,
+      everyMs: settings.OPS_SAMPLE_MS,
+      log: deps.log,
+    }),
+  }
+  runtimes.set(deps, runtime)
   return runtime
 }
 
