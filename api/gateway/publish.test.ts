@@ -155,7 +155,7 @@ describe('POST /events/publish', () => {
   })
 })
 
-describe('DESIGN.md §5 cascade 4', () => {
+describe('an external system publishes an event (cascade 4 of docs/architecture.md)', () => {
   test('an external event is consumed like any other: the core service queue receives it and its handler gets the envelope', async () => {
     const received: Envelope[] = []
     const consumer = await createEventConsumer({
