@@ -46,7 +46,7 @@ async function take() {
 beforeAll(async () => {
   database = await createTestDatabase('gateway')
   await broker.exchangeDeclare({ exchange: names.events, type: 'topic', durable: true })
-  await broker.queueDeclare({ queue, durable: false })
+  await broker.queueDeclare({ queue, exclusive: true })
   await broker.queueBind({ queue, exchange: names.events, routingKey: '#' })
   for (const [name, patterns] of Object.entries({ students: ['student.*'], everything: ['*'], grades: ['grade.assigned'], revoked: ['#'] })) {
     keys[name] = (await createApiKey(database.db, { name, patterns }))!.key
