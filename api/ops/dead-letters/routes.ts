@@ -1,5 +1,5 @@
 import { AMQPError, type Connection } from 'rabbitmq-client'
-import { DomainError, listDeadLetters } from '../../../core/index.ts'
+import { DomainError, listDeadLetters, type DeadLetter } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { brokerUnavailable } from '../queues/depths.ts'
 import { DeadLetterQuery, LetterSelection, letterView } from './model.ts'
@@ -13,8 +13,19 @@ function selectionOf(body: { service: string; ids?: string[]; all?: boolean }): 
   return all ? { service: body.service, all: true } : { service: body.service, ids: body.ids }
 }
 
-/** Whether the broker said it has no such queue: no worker of the service has run under this namespace yet. */
-const noQueue = (err: unknown) => (err as { code?: unknown })?.code === 'NOT_FOUND' || (err as { cause?: { code?: unknown } })?.cause?.code === 'NOT_FOUND'
+const codeOf = (err: unknown) => (err as { code?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code
+
+/**
+ * What a reading of the dead letters that failed answers: none when the
+ * broker has no such queue (no worker of the service has run under this
+ * namespace yet), 409 while another walk of the queue (a replay, `bun run
+ * dlq`) holds it too long, 503 when the broker fails; anything else is ours.
+ */
+function unread(err: unknown): DeadLetter[] {
+  if (codeOf(err) === 'NOT_FOUND') return []
+  if (codeOf(err) === 'RESOURCE_LOCKED') throw new DomainError(409, 'WALK_UNDER_WAY', (err as Error).message)
+  throw err instanceof AMQPError ? brokerUnavailable() : err
+}
 
 /**
  * `/dead-letters`: a service's dead letters, read without taking them; a
@@ -27,9 +38,7 @@ export const deadLetterRoutes = (app: ServiceApi, broker: () => Connection | und
       async ({ query }) => {
         const connection = broker()
         if (!connection?.ready) throw brokerUnavailable()
-        const letters = await listDeadLetters({ connection, service: query.service, namespace }).catch((err: unknown) =>
-          noQueue(err) ? [] : Promise.reject(err instanceof AMQPError ? brokerUnavailable() : err),
-        )
+        const letters = await listDeadLetters({ connection, service: query.service, namespace }).catch(unread)
         return { service: query.service, letters: letters.map(letterView) }
       },
       {
