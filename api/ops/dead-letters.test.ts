@@ -29,11 +29,11 @@ beforeAll(async () => {
   await raw.send({ exchange: names.events, routingKey: 'stage.completed', messageId: poison, type: 'stage.completed', durable: true }, { event_id: poison, event_type: 'stage.completed', version: '1.0', service: 'core-service', timestamp: new Date().toISOString(), correlation_id: null, causation_id: null, payload: { stage_id: 'not-a-uuid' } })
   await raw.close()
   await waitFor(async () => (await s.deadLetters()).length === 1, 10_000, 'the poison dead-lettered')
-})
+}, 30_000)
 
 afterAll(async () => {
   await s.close()
-})
+}, 30_000)
 
 describe('GET /ops/api/dead-letters', () => {
   test("a service's dead letters with why each failed, its attempts, the queue it failed on, its body and headers; left where they are", async () => {

@@ -24,11 +24,11 @@ beforeAll(async () => {
     { type: 'grade.assigned', producer: 'eval-service', payload: { stage_id: stage, grade: 15.5 }, receivedAt: at('2026-11-04T08:00:00Z'), headers: { messageId: 'x', 'x-medtrack-attempts': 1 } },
     { type: 'partner.notified', producer: 'external:hospital', payload: { reference: 'H-1' }, receivedAt: at('2026-11-05T08:00:00Z') },
   ])
-})
+}, 30_000)
 
 afterAll(async () => {
   await s.close()
-})
+}, 30_000)
 
 const ids = (body: { items: { event_id: string }[] }) => body.items.map((e) => e.event_id)
 const newestFirst = () => rows.map((r) => r.eventId).reverse()

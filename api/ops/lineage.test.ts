@@ -60,12 +60,12 @@ beforeAll(async () => {
     { type: 'user.verified', eventId: verified, correlationId: request, causationId: outsider, occurredAt: time(4), producer: 'auth-service' },
     { type: 'stage.created', eventId: other, correlationId: crypto.randomUUID(), occurredAt: time(5), producer: 'core-service' },
   ])
-})
+}, 30_000)
 
 afterAll(async () => {
   await s.close()
   for (const w of Object.values(workers)) w.stop()
-})
+}, 30_000)
 
 const expectedTree = [
   {

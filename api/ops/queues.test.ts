@@ -20,11 +20,11 @@ beforeAll(async () => {
   await createLedger(s.database.url)
   admin = jsonClient(s.url('/ops/api'), tokenFor('admin'))
   names = new Names(s.namespace)
-})
+}, 30_000)
 
 afterAll(async () => {
   await s.close()
-})
+}, 30_000)
 
 type QueueView = { name: string; kind: string; tier?: string; depth: number | null; consumers: number | null; rate_in: number | null; rate_out: number | null; history: { at: string; depth: number | null; rate_in: number | null; rate_out: number | null }[] }
 
