@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { compileCatalogue, describe, MedTrackError, Names, requestIdFrom, publicReadiness, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
+import { trustedProxies } from '../kit/addresses.ts'
 import { DEFAULT_BODY_LIMIT, readBody } from '../kit/body.ts'
 import { answerFor, declaresTooLarge, errorBody, noRoute, payloadTooLarge } from '../kit/errors.ts'
 import { bearerToken } from '../kit/jwt.ts'
@@ -38,15 +39,6 @@ const CORS_PREFLIGHT_HEADERS = {
 function corsOrigins(setting: string): (origin: string) => boolean {
   const origins = new Set(setting.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
   return origins.has('*') ? () => true : (origin) => origins.has(origin)
-}
-
-/** An address as written in TRUSTED_PROXIES or seen on a socket: an IPv4 address mapped into IPv6 is the IPv4 one. */
-const plainAddress = (address: string) => address.trim().toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1')
-
-/** TRUSTED_PROXIES as a test of a peer's address. */
-function trustedProxies(setting: string): (address: string | undefined) => boolean {
-  const trusted = new Set(setting.split(',').map(plainAddress).filter(Boolean))
-  return (address) => address !== undefined && trusted.has(plainAddress(address))
 }
 
 const requestIdOf = (request: Request): string => requestIdFrom(request.headers.get('x-request-id'))

@@ -74,6 +74,8 @@ describe('GET /ops/api/events', () => {
     expect(ids(byStage.body)).toEqual([rows[3]!.eventId, rows[2]!.eventId, rows[1]!.eventId])
     expect(byStage.body.total).toBe(3)
     expect(ids((await admin.get(`/events?entity_id=${student}`)).body)).toEqual([rows[1]!.eventId, rows[0]!.eventId])
+    // Kept in lower case, found in any case.
+    expect(ids((await admin.get(`/events?entity_id=${student.toUpperCase()}`)).body)).toEqual([rows[1]!.eventId, rows[0]!.eventId])
     expect(ids((await admin.get(`/events?entity_id=${stage}&producer=core-service&type=stage.created`)).body)).toEqual([rows[1]!.eventId])
     expect((await admin.get(`/events?entity_id=${crypto.randomUUID()}`)).body.total).toBe(0)
   })

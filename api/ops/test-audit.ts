@@ -1,5 +1,6 @@
 import { auditEvents } from '../../schemas/db/ops.ts'
 import type { Database } from '../../core/index.ts'
+import { entityIds } from '../../workers/ops/audit-row.ts'
 
 /** What a test says of an audited event; the rest is made up plausibly. */
 export interface AuditedEvent {
@@ -11,20 +12,11 @@ export interface AuditedEvent {
   occurredAt?: Date
   receivedAt?: Date
   payload?: Record<string, unknown>
-  /** Every id the payload holds; @default the payload's string values that look like uuids, at any depth */
+  /** Every id the payload holds; @default what the ops worker finds in it (its uuids, at any depth) */
   entityIds?: string[]
   headers?: Record<string, unknown>
   /** Fields of the envelope beyond the usual ones. */
   envelope?: Record<string, unknown>
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** The uuids a value holds, at any depth. */
-function uuidsIn(value: unknown): string[] {
-  if (typeof value === 'string') return UUID.test(value) ? [value] : []
-  if (value && typeof value === 'object') return Object.values(value).flatMap(uuidsIn)
-  return []
 }
 
 /** Keeps events in the audit trail as the ops worker would, in this order (ids ascending); resolves with their rows. */
@@ -46,7 +38,7 @@ export async function audit(db: Database, events: AuditedEvent[]) {
       routingKey: e.type,
       envelope,
       headers: e.headers ?? { messageId: eventId, type: e.type, contentType: 'application/json' },
-      entityIds: e.entityIds ?? [...new Set(uuidsIn(payload))],
+      entityIds: e.entityIds ?? entityIds(payload),
     }
   })
   return db.insert(auditEvents).values(rows).returning()

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { commEncadrants } from '../../schemas/db/comm.ts'
 import { waitFor } from '../broker.ts'
-import { client, registerPerson, startPlatform, type Platform } from './platform.ts'
+import { client, registerPerson, startPlatform, verifyAddress, type Platform } from './platform.ts'
 
 /**
  * The operators' view of the platform, every process real: the audit trail
@@ -90,6 +90,7 @@ describe('the ops API through the gateway', () => {
     expect((await api.get(`/ops/api/lineage/${root!.id}`, admin.token)).body.roots).toEqual(lineage!.body.roots)
     expect((await api.get(`/ops/api/lineage/${of('notification.created').id}`, admin.token)).body.roots).toEqual(lineage!.body.roots)
     // Admins only, at the gateway as at the API.
+    await verifyAddress(api, platform.smtp, address)
     const student = (await api.post('/auth/api/login', { email: address, password: 'correct horse 42' })).body.access_token
     expect((await api.get(`/ops/api/lineage/${requestId}`, student)).status).toBe(403)
     expect((await api.get(`/ops/api/lineage/${requestId}`)).status).toBe(401)
@@ -98,9 +99,9 @@ describe('the ops API through the gateway', () => {
   test("cascade 3 with a dead letter: comm cannot tell the encadrant of an acceptance whose row it lost; the letter shows in comm's dead letters with its reason; the row back, replayed through the API, it is applied once; the stage's id finds its events", async () => {
     const hospital = await api.post('/profile/api/establishments', { name: 'CHU Ops', city: 'Fès' }, admin.token)
     expect(hospital.status).toBe(201)
-    const sup = await registerPerson(api, 'encadrant', 'Sami')
+    const sup = await registerPerson(api, platform.smtp, 'encadrant', 'Sami')
     expect((await api.patch(`/profile/api/encadrants/${sup.profile.id}`, { establishment_id: hospital.body.id }, admin.token)).status).toBe(200)
-    const ana = await registerPerson(api, 'student', 'Lina')
+    const ana = await registerPerson(api, platform.smtp, 'student', 'Lina')
     let offer: { status: number; body: any } | undefined
     await waitFor(
       async () => (offer = await api.post('/core/api/offers', { establishment_id: hospital.body.id, title: 'Pédiatrie', speciality: 'pediatrics', start_date: inDays(20), end_date: inDays(80), capacity: 1 }, admin.token)).status === 201,

@@ -10,7 +10,7 @@ import { ensureAdmin } from '../../workers/auth/admin.ts'
 import { RABBITMQ_URL, testNamespace, waitFor } from '../broker.ts'
 import { createTestDatabase, type TestDatabase } from '../database.ts'
 import { spawnEntry, type Child } from '../processes.ts'
-import { startSmtpSink } from '../smtp.ts'
+import { mailedToken, startSmtpSink, type ReceivedMail } from '../smtp.ts'
 
 const RETRY_TIERS = [200, 400, 800, 1_600, 3_200]
 
@@ -140,6 +140,9 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
 
 export type Platform = Awaited<ReturnType<typeof startPlatform>>
 
+/** What keeps the emails a test reads: the platform's SMTP server. */
+type Mailbox = { to(address: string): ReceivedMail[] }
+
 /** JSON over HTTP through the gateway. */
 export function client(base: string) {
   const call = async (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
@@ -165,11 +168,20 @@ export function client(base: string) {
   }
 }
 
-/** Registers a person through the gateway and signs them in; resolves once profile has made their profile, with their account id, address, token and profile. */
-export async function registerPerson(api: ReturnType<typeof client>, role: 'student' | 'encadrant', first: string) {
+/** Follows the verification link emailed to `address` (the platform's SMTP server has it), as its owner does before logging in. */
+export async function verifyAddress(api: ReturnType<typeof client>, smtp: Mailbox, address: string): Promise<void> {
+  expect((await api.post('/auth/api/verify', { token: await mailedToken(smtp, address) })).status).toBe(200)
+}
+
+/**
+ * Registers a person through the gateway, verifies their address and signs them in; resolves once
+ * profile has made their profile, with their account id, address, token and profile.
+ */
+export async function registerPerson(api: ReturnType<typeof client>, smtp: Mailbox, role: 'student' | 'encadrant', first: string) {
   const address = `${first.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.org`
   const registered = await api.post('/auth/api/register', { email: address, password: 'correct horse 42', role, first_name: first, last_name: 'Test' })
   expect(registered.status).toBe(201)
+  await verifyAddress(api, smtp, address)
   const token = (await api.post('/auth/api/login', { email: address, password: 'correct horse 42' })).body.access_token as string
   const me = `/profile/api/${role}s/me`
   await waitFor(async () => (await api.get(me, token)).status === 200, 15_000, `${first}'s profile`)

@@ -36,8 +36,9 @@ export interface EventFilter extends PageRequest {
 /**
  * The search by entity: the payload's ids are an array with a GIN index,
  * which `@>` uses (one holding this id); an unnest would read every row.
+ * The ids are kept in lower case: an id pasted in upper case is the same.
  */
-export const holdsEntity = (id: string): SQL => sql`${auditEvents.entityIds} @> array[${id}]::text[]`
+export const holdsEntity = (id: string): SQL => sql`${auditEvents.entityIds} @> array[${id.toLowerCase()}]::text[]`
 
 /** The filter's conditions; a time range ending before it begins is refused (422). */
 export function eventConditions(q: EventFilter): SQL | undefined {

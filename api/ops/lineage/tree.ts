@@ -18,7 +18,8 @@ export interface LineageNode {
  * `causation_type` in its envelope or an `x-medtrack-causation-type` header.
  */
 function causationTypeOf(row: AuditRow): string | null {
-  const said = (row.envelope as Record<string, unknown>).causation_type ?? (row.headers as Record<string, unknown>)['x-medtrack-causation-type']
+  const headers = row.headers as { headers?: Record<string, unknown> } & Record<string, unknown>
+  const said = (row.envelope as Record<string, unknown>).causation_type ?? headers.headers?.['x-medtrack-causation-type'] ?? headers['x-medtrack-causation-type']
   return typeof said === 'string' && said !== '' ? said : null
 }
 
