@@ -1,14 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { Names, SERVICES } from '../../core/index.ts'
-import { waitFor } from '../../test/broker.ts'
+import { Names, parseConfig, SERVICES, silentLogger } from '../../core/index.ts'
+import { RABBITMQ_URL, waitFor } from '../../test/broker.ts'
 import { createLedger, ledgerWorker } from '../../test/fixtures/ledger-worker.ts'
 import { closedPort, jsonClient, startService, tokenFor, type Service } from '../../test/service.ts'
+import { WorkerConfig } from '../../workers/kit/config.ts'
+import { startWorker } from '../../workers/kit/run.ts'
+import { OpsSettings } from '../../workers/ops/settings.ts'
+import { opsWorker } from '../../workers/ops/worker.ts'
 import { opsApi } from './app.ts'
 
 let s: Service
 let admin: ReturnType<typeof jsonClient>
 let names: Names
 const poison = crypto.randomUUID()
+let ops: Awaited<ReturnType<typeof startWorker>> | undefined
+
+/** Publishes an event eval's worker refuses for good (its payload fails its schema) and resolves once it is dead-lettered. */
+async function deadLetter(id: string) {
+  const count = (await s.deadLetters()).length
+  const raw = s.connection.createPublisher()
+  await raw.send({ exchange: names.events, routingKey: 'stage.completed', messageId: id, type: 'stage.completed', durable: true }, { event_id: id, event_type: 'stage.completed', version: '1.0', service: 'core-service', timestamp: new Date().toISOString(), correlation_id: null, causation_id: null, payload: { stage_id: 'not-a-uuid' } })
+  await raw.close()
+  await waitFor(async () => (await s.deadLetters()).length === count + 1, 10_000, 'the poison dead-lettered')
+}
 
 beforeAll(async () => {
   const away = `http://127.0.0.1:${await closedPort()}`
@@ -24,14 +38,11 @@ beforeAll(async () => {
   await s.startWorker()
   admin = jsonClient(s.url('/ops/api'), tokenFor('admin'))
   names = new Names(s.namespace)
-  // An event eval's worker refuses for good: its payload fails its schema.
-  const raw = s.connection.createPublisher()
-  await raw.send({ exchange: names.events, routingKey: 'stage.completed', messageId: poison, type: 'stage.completed', durable: true }, { event_id: poison, event_type: 'stage.completed', version: '1.0', service: 'core-service', timestamp: new Date().toISOString(), correlation_id: null, causation_id: null, payload: { stage_id: 'not-a-uuid' } })
-  await raw.close()
-  await waitFor(async () => (await s.deadLetters()).length === 1, 10_000, 'the poison dead-lettered')
+  await deadLetter(poison)
 }, 30_000)
 
 afterAll(async () => {
+  await ops?.close()
   await s.close()
 }, 30_000)
 
@@ -109,4 +120,35 @@ describe('POST /ops/api/dead-letters/replay and /purge', () => {
       expect(unknown.body.problems[0].path).toBe('/service')
     }
   })
+})
+
+describe('replay and purge applied by the ops worker', () => {
+  test('the commands that waited are applied once it runs, their outcome at their Location; then a replay or a purge answers 200 with how many letters it took', async () => {
+    const pending = await admin.post('/dead-letters/replay', { service: 'eval', ids: [poison] })
+    expect(pending.status).toBe(202)
+    ops = await startWorker(opsWorker(parseConfig(OpsSettings, {})), parseConfig(WorkerConfig, { DATABASE_URL: s.database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: s.namespace, PORT: '0', RETRY_TIERS: '100' }), silentLogger)
+    let outcome: { status: number; body: any } | undefined
+    await waitFor(async () => (outcome = await admin.get(`/operations/${pending.body.operation_id}`)).status === 200, 10_000, 'the replay applied')
+    expect(outcome!.body).toMatchObject({ command_type: 'ops.replay_dead_letters', status: 'succeeded', result: { service: 'eval' } })
+
+    // The commands sent before it ran are applied too; then the dead letters start clean.
+    await Bun.sleep(1_000)
+    expect((await admin.post('/dead-letters/purge', { service: 'eval', all: true })).status).toBe(200)
+    expect((await admin.get('/dead-letters?service=eval')).body.letters).toEqual([])
+
+    // A poison still fails: replayed, it is dead-lettered again, once.
+    const again = crypto.randomUUID()
+    await deadLetter(again)
+    const replayed = await admin.post('/dead-letters/replay', { service: 'eval', all: true })
+    expect(replayed).toEqual({ status: 200, body: { service: 'eval', replayed: 1 } })
+    await waitFor(async () => (await admin.get('/dead-letters?service=eval')).body.letters.length === 1, 10_000, 'the poison back among the dead letters')
+
+    const other = crypto.randomUUID()
+    await deadLetter(other)
+    const purged = await admin.post('/dead-letters/purge', { service: 'eval', ids: [other] })
+    expect(purged).toEqual({ status: 200, body: { service: 'eval', purged: 1 } })
+    expect((await admin.get('/dead-letters?service=eval')).body.letters.map((l: { message_id: string }) => l.message_id)).toEqual([again])
+    expect(await admin.post('/dead-letters/purge', { service: 'eval', all: true })).toEqual({ status: 200, body: { service: 'eval', purged: 1 } })
+    expect((await admin.get('/dead-letters?service=eval')).body.letters).toEqual([])
+  }, 40_000)
 })
