@@ -62,6 +62,9 @@ describe('GET /ops/api/queues', () => {
   test('a worker consuming: its queues have a consumer, the rates out of and into its events queue add up to what its counters say it took; a poison message raises the rate into the dead letters', async () => {
     await s.startWorker()
     await waitFor(async () => (await queues()).get(names.eventQueue('eval'))!.consumers === 1, 5_000, 'the eval worker consuming')
+    // A sample of its counters first, so that every message it takes falls between two samples.
+    const since = Date.now()
+    await waitFor(async () => Date.parse((await queues()).get(names.eventQueue('eval'))!.history.at(-1)!.at) > since + 300, 5_000, 'a sample of the running worker')
     const publisher = s.publisher('core')
     const started = Date.now()
     while (Date.now() - started < 1_500) {
