@@ -26,11 +26,14 @@ describe('bun run dev', () => {
     const smtp = await startSmtpSink()
     const dev = spawnEntry('scripts/dev.ts', { DATABASE_URL: databaseUrl, MEDTRACK_NAMESPACE: namespace, JWT_SECRET: '', SMTP_URL: smtp.url })
     const specs = existingProcesses()
-    expect(specs.map((s) => s.name)).toEqual(expect.arrayContaining(['gateway', 'auth-api', 'auth-worker', 'profile-api', 'profile-worker', 'core-api', 'core-worker', 'comm-api', 'comm-worker', 'eval-api', 'eval-worker']))
+    expect(specs.map((s) => s.name)).toEqual(expect.arrayContaining(['gateway', 'auth-api', 'auth-worker', 'profile-api', 'profile-worker', 'core-api', 'core-worker', 'comm-api', 'comm-worker', 'eval-api', 'eval-worker', 'ops-api']))
     for (const s of specs) await dev.waitForLine(new RegExp(`^${s.name}\\s*\\| .*"(api listening|worker started)"`), 20_000)
 
     const api = await fetch('http://127.0.0.1:3002/profile/api/health')
     expect(await api.json()).toMatchObject({ status: 'ok', service: 'profile-api' })
+    // The ops API on its port, reached through the gateway too, and admins only.
+    expect(await (await fetch('http://127.0.0.1:3006/ops/api/health')).json()).toMatchObject({ status: 'ok', service: 'ops-api' })
+    expect((await fetch('http://127.0.0.1:8080/ops/api/events')).status).toBe(401)
 
     // README's first session, through the gateway on :8080.
     const json = { 'content-type': 'application/json' }

@@ -83,7 +83,7 @@ function reply(set: { status?: number | string; headers: Record<string, string |
 
 /**
  * The gateway, one origin for everything: `/S/api/*` forwarded to each service
- * API, `POST /events/publish` (alias `/events/webhook`) for external systems
+ * API, `/ops` and everything under it to the ops API (its console), `POST /events/publish` (alias `/events/webhook`) for external systems
  * holding an API key, `GET /events/catalogue` (AsyncAPI), `GET /health`, `GET /ready`.
  * Anything else is a 404; every error is the services' JSON error shape.
  * Tests call `createGateway(deps).handle(new Request(...))`.
@@ -142,6 +142,9 @@ export function createGateway(deps: GatewayDeps) {
     return answer
   }
 
+  /** A request of the ops console (`/ops`, `/ops/…`), forwarded to the ops API like its `/ops/api` is. */
+  const toOps = (context: Omit<ProxyContext, 'params'>) => proxy({ ...context, params: { service: 'ops' } })
+
   const isTrustedProxy = trustedProxies(config.TRUSTED_PROXIES)
   const corsAllows = corsOrigins(config.CORS_ORIGINS)
   const corsOn = config.CORS_ORIGINS.trim() !== ''
@@ -187,6 +190,9 @@ export function createGateway(deps: GatewayDeps) {
     .post('/events/webhook', publish, { parse: 'none' })
     .all('/:service/api', proxy, { parse: 'none' })
     .all('/:service/api/*', proxy, { parse: 'none' })
+    // The operators' console: its page and files are served by the ops API, at /ops and under it.
+    .all('/ops', toOps, { parse: 'none' })
+    .all('/ops/*', toOps, { parse: 'none' })
   return app
 }
 

@@ -6,7 +6,7 @@
  *   bun run bench stages [--students N] [--offers N] [--places N] [--concurrency C] [--requests N] [--samples S] [--warmup SECONDS] [--json]
  *   bun run bench live [--users N] [--notifications N] [--concurrency C] [--json]
  *   bun run bench accounts [--tries N] [--samples S] [--json]
- *   bun run bench audit [--events N] [--concurrency C] [--json]
+ *   bun run bench audit [--events N] [--concurrency C] [--rows N] [--searches N] [--json]
  *
  * `pipeline` runs `bus` in the same run and reports both; `--bare` also runs
  * the same write path without the kit (scripts/bench/bare.ts), durable and
@@ -23,7 +23,9 @@
  * one after the other (scripts/bench/accounts.ts): refresh p50/p99 beside login's.
  * `audit` publishes `--events` events of several types, `--concurrency`
  * unconfirmed at once, and measures the ops worker keeping them all in the
- * audit trail (scripts/bench/audit.ts).
+ * audit trail (scripts/bench/audit.ts); then keeps `--rows` audited events
+ * and times `--searches` searches by entity id, with the ops API's query and
+ * through its HTTP API (scripts/bench/audit-search.ts).
  */
 import { parseArgs } from 'node:util'
 import { Type, type Static } from '@sinclair/typebox'
@@ -32,6 +34,7 @@ import { BrokerConfig } from '../broker-config.ts'
 import { askedForHelp } from '../cli.ts'
 import { benchAccounts } from './accounts.ts'
 import { benchAudit } from './audit.ts'
+import { benchAuditSearch } from './audit-search.ts'
 import { benchBus } from './bus.ts'
 import { describeCpu, type CpuReport } from './cpu.ts'
 import { benchPipeline } from './pipeline.ts'
@@ -40,7 +43,7 @@ import { benchStages } from './stages.ts'
 
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
 const USAGE =
-  'usage: bun run bench bus|pipeline|stages|live|accounts|audit [--json] [--tries N] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N]'
+  'usage: bun run bench bus|pipeline|stages|live|accounts|audit [--json] [--tries N] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N] [--rows N] [--searches N]'
 
 /** In flight at once when `--concurrency` is not given: the pipeline's requests, the callers of `stages`, the events `live` and `audit` publish. */
 const CONCURRENCY = { pipeline: 256, stages: 50, live: 50, accounts: 1, audit: 256 }
@@ -63,9 +66,11 @@ const OPTIONS = {
   users: { type: 'string', default: '1000' },
   notifications: { type: 'string', default: '5000' },
   tries: { type: 'string', default: '20' },
+  rows: { type: 'string', default: '10000' },
+  searches: { type: 'string', default: '50' },
 } as const
 
-type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications' | 'tries'
+type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications' | 'tries' | 'rows' | 'searches'
 
 /** The numeric options, each checked before anything runs: counts are whole and at least 1; `--warmup` is seconds, 0 or more. */
 function numbers(values: Record<Numeric, string>) {
@@ -88,6 +93,8 @@ function numbers(values: Record<Numeric, string>) {
     users: read('users', true, 1),
     notifications: read('notifications', true, 1),
     tries: read('tries', true, 1),
+    rows: read('rows', true, 1),
+    searches: read('searches', true, 1),
   }
 }
 
@@ -246,17 +253,27 @@ async function live(config: Static<typeof Config>, json: boolean, n: ReturnType<
   return r.delivered === r.notifications && r.duplicates === 0 ? 0 : 1
 }
 
-/** `bench audit`: every event kept once by the ops worker, how fast, in how many transactions. */
+/**
+ * `bench audit`: every event kept once by the ops worker, how fast, in how many transactions; then the
+ * search by entity id over the audit trail, with the ops API's query and through HTTP. Fails when an
+ * event is not kept, or when the search's plan does not read the GIN index.
+ */
 async function audit(config: Static<typeof Config>, json: boolean, n: ReturnType<typeof numbers>): Promise<number> {
   const r = await benchAudit({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, events: n.events, concurrency: n.concurrency })
-  if (json) console.log(JSON.stringify(r))
+  const { plan, ...search } = await benchAuditSearch({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, rows: n.rows, searches: n.searches })
+  if (json) console.log(JSON.stringify({ ...r, search }))
   else {
     console.log(`audit (the ops worker keeping ${r.events} events of three types, ${n.concurrency} published at once)`)
     console.log(`kept:          ${r.kept} of ${r.events}`)
     console.log(`events/s:      ${r.events_per_s}`)
     console.log(`transactions:  ${r.transactions}, ${r.mean_batch} events each on average (one insert each)`)
+    console.log(`search by entity id over ${search.rows} audited events, ${search.searches} searches by a stage's id, ${search.found_per_search} events found each`)
+    console.log(`the ops API's query p50/p99:            ${search.query_p50_ms} / ${search.query_p99_ms} ms (target < 100)`)
+    console.log(`GET /ops/api/events?entity_id= p50/p99: ${search.http_p50_ms} / ${search.http_p99_ms} ms (target < 100)`)
+    console.log(`plan reads the GIN index of the payloads' ids: ${search.uses_gin_index ? 'yes' : 'NO'}`)
+    for (const line of plan.split('\n')) console.log(`  ${line}`)
   }
-  return r.kept === r.events ? 0 : 1
+  return r.kept === r.events && search.uses_gin_index ? 0 : 1
 }
 
 process.exit(await main(process.argv.slice(2)))

@@ -42,6 +42,8 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
   const jwtSecret = await sharedJwtSecret(database.db)
   const smtp = await startSmtpSink()
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<(typeof SERVICES)[number], number>
+  // Workers on ports of their own too, for the ops API to ask what they applied and read their counters.
+  const workerPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<(typeof SERVICES)[number], number>
   const gatewayPort = await freePort()
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
@@ -58,12 +60,13 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
     LOG_LEVEL: 'info',
     // Only the APIs there are: the gateway answers 404 for a service without one.
     ...Object.fromEntries(SERVICES.filter((s) => existsSync(new URL(`../../api/${s}/main.ts`, import.meta.url))).map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${ports[s]}`])),
+    ...Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_WORKER_URL`, `http://127.0.0.1:${workerPorts[s]}`])),
     ...options.env,
   }
   const entries: Record<string, { entry: string; port: number }> = { gateway: { entry: 'api/gateway/main.ts', port: gatewayPort } }
   for (const s of SERVICES) {
     entries[`${s}-api`] = { entry: `api/${s}/main.ts`, port: ports[s] }
-    entries[`${s}-worker`] = { entry: `workers/${s}/main.ts`, port: 0 }
+    entries[`${s}-worker`] = { entry: `workers/${s}/main.ts`, port: workerPorts[s] }
   }
   const running = new Map<string, Child>()
 
@@ -95,6 +98,8 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
     gateway,
     /** Where each service API listens, to reach it straight, without the gateway. */
     apis: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<(typeof SERVICES)[number], string>,
+    /** Where each worker answers /health, /ready, /metrics (and /applied). */
+    workers: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${workerPorts[s]}`])) as Record<(typeof SERVICES)[number], string>,
     running,
     /** The settings every process was started with (without PORT). */
     env,
