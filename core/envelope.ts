@@ -29,6 +29,8 @@ export const Envelope = Type.Object({
   timestamp: Type.String({ format: 'date-time' }),
   correlation_id: NullableId,
   causation_id: NullableId,
+  /** The type of the command that caused this event, when a command did: what an audit trail shows for a cause it never saw. */
+  causation_type: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   payload: Type.Record(Type.String(), Type.Unknown()),
 })
 export type Envelope<P = Record<string, unknown>> = Omit<Static<typeof Envelope>, 'payload'> & { payload: P }
@@ -44,6 +46,8 @@ export interface BuildOptions {
   eventId?: string
   correlationId?: string | null
   causationId?: string | null
+  /** The command type of the cause, when it is a command. */
+  causationType?: string
   /** @default new Date() */
   now?: Date
 }
@@ -58,6 +62,7 @@ export function buildEnvelope(o: BuildOptions): Envelope {
     timestamp: (o.now ?? new Date()).toISOString(),
     correlation_id: o.correlationId ?? eventId,
     causation_id: o.causationId ?? null,
+    ...(o.causationType ? { causation_type: o.causationType } : {}),
     payload: o.payload,
   }
 }

@@ -125,6 +125,7 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
         service,
         correlationId: item.correlationId ?? item.messageId,
         causationId: item.messageId,
+        ...(item.commandType ? { causationType: item.commandType } : {}),
       })
       assertValid(o.validator, envelope)
       into.push(envelope)

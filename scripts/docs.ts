@@ -26,6 +26,7 @@ routing key is the event type. The body is JSON:
   "timestamp": "2026-11-26T10:00:00.000Z",
   "correlation_id": "…",             // the X-Request-Id of the HTTP request that began the cascade
   "causation_id": "…",               // the event or command that caused this one, or null
+  "causation_type": "profile.create_student", // when a command caused it: the command's type
   "payload": { … }
 }
 \`\`\`

@@ -71,7 +71,7 @@ describe('the ops API through the gateway', () => {
     expect(lineage!.body).toMatchObject({ id: requestId, correlation_id: requestId, unreachable: [] })
     const [root, ...more] = lineage!.body.roots as Node[]
     expect(more).toEqual([])
-    expect(root).toMatchObject({ kind: 'command' })
+    expect(root).toMatchObject({ kind: 'command', type: 'auth.register_user' })
     // The command was applied by auth's worker, from its commands queue.
     expect(root!.consumers.map((c) => c.service)).toEqual(['auth'])
     const placed = flatten([root!])
