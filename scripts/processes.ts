@@ -10,7 +10,7 @@ export interface ProcessSpec {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-/** Every process of the platform with its port (DESIGN.md §9), whether or not it exists yet. */
+/** Every process of the platform with its port (docs/operations.md), whether or not it exists yet. */
 export const PROCESSES: readonly ProcessSpec[] = [
   { name: 'gateway', entry: 'api/gateway/main.ts', port: GATEWAY_PORT },
   ...SERVICES.map((s) => ({ name: `${s}-api`, entry: `api/${s}/main.ts`, port: apiPort(s) })),

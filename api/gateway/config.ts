@@ -3,7 +3,7 @@ import { GATEWAY_PORT, type Service } from '../../core/index.ts'
 
 const Url = Type.String({ pattern: '^https?://' })
 
-/** Every setting the gateway reads from the environment (DESIGN.md §9). */
+/** Every setting the gateway reads from the environment (docs/operations.md, Settings). */
 export const GatewayConfig = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
   /** @default 8080 */

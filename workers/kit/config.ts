@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DEFAULT_RETRY_TIERS } from '../../core/index.ts'
 
-/** Every setting a worker reads from the environment (DESIGN.md §9). */
+/** Every setting a worker reads from the environment (docs/operations.md, Settings). */
 export const WorkerConfig = Type.Object({
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),
   RABBITMQ_URL: Type.String({ default: 'amqp://guest:guest@127.0.0.1:5672' }),
