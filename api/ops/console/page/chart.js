@@ -11,7 +11,7 @@ function points(values, top) {
 }
 
 /**
- * A sparkline of one or two series: `series` is `[{ values, label, className }]`.
+ * A sparkline of one or two series: `series` is `[{ values, className }]`.
  * Its accessible name (`label`) says what it shows and the range it covers.
  */
 export function sparkline(series, label) {

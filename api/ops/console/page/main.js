@@ -68,7 +68,7 @@ async function signIn(form) {
     form.reset()
     route(true)
   } catch (err) {
-    if (currentSession()) endSession(err instanceof ApiError && err.status === 403 ? `${REFUSED} (${err.message})` : `Sign-in failed: ${errorText(err)}`)
+    if (currentSession()) endSession(err instanceof ApiError && err.status === 403 ? `${REFUSED} The ops API answered 403: ${err.message}.` : `Sign-in failed: ${errorText(err)}`)
     else showSignIn(`Sign-in failed: ${errorText(err)}`)
   } finally {
     button.disabled = false

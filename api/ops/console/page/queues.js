@@ -6,9 +6,10 @@ import { alert, fill, h, rate, scrollingTable } from './dom.js'
 /** How often the queues are read again while the view is shown. */
 const REFRESH_MS = 3_000
 
-const COLUMNS = ['Queue', 'Kind', 'Depth', 'Consumers', 'In /s', 'Out /s', 'Depth, last 10 min', 'Rates, last 10 min']
+/** The figures a narrow screen shows first come first: the depth and its chart. */
+const COLUMNS = ['Queue', 'Depth', 'Depth, last 10 min', 'In /s', 'Out /s', 'Rates, last 10 min', 'Consumers', 'Kind']
 
-/** A queue as one row: its figures, then its history as two charts. */
+/** A queue as one row: its figures and its history as two charts. */
 function row(q) {
   const history = q.history ?? []
   const depths = history.map((s) => s.depth)
@@ -17,12 +18,10 @@ function row(q) {
     'tr',
     { 'data-queue': q.queue },
     h('th', { scope: 'row' }, q.queue),
-    h('td', {}, q.kind),
     h('td', { class: 'number', 'data-field': 'depth' }, String(q.depth)),
-    h('td', { class: 'number' }, String(q.consumers)),
+    h('td', {}, sparkline([{ values: depths, className: 'depth' }], `depth of ${q.queue} ${span}: from ${depths[0] ?? q.depth} to ${q.depth}, at most ${Math.max(q.depth, ...depths)}`)),
     h('td', { class: 'number' }, rate(q.rate_in)),
     h('td', { class: 'number' }, rate(q.rate_out)),
-    h('td', {}, sparkline([{ values: depths, className: 'depth' }], `depth of ${q.queue} ${span}: from ${depths[0] ?? q.depth} to ${q.depth}, at most ${Math.max(q.depth, ...depths)}`)),
     h(
       'td',
       {},
@@ -34,6 +33,8 @@ function row(q) {
         `rates of ${q.queue} ${span}: in (solid) now ${rate(q.rate_in)}/s, out (dashed) now ${rate(q.rate_out)}/s`,
       ),
     ),
+    h('td', { class: 'number' }, String(q.consumers)),
+    h('td', {}, q.kind),
   )
 }
 
