@@ -92,8 +92,7 @@ function reply(set: { status?: number | string; headers: Record<string, string |
 /**
  * The gateway, one origin for everything: `/S/api/*` forwarded to each service
  * API, `POST /events/publish` (alias `/events/webhook`) for external systems
- * holding an API key, `GET /events/catalogue` (AsyncAPI), `GET /health`, `GET /ready`,
- * and the operators' console (`GET /ops/`, `/ops/<asset>`), forwarded to the ops API like its `/ops/api`.
+ * holding an API key, `GET /events/catalogue` (AsyncAPI), `GET /health`, `GET /ready`.
  * Anything else is a 404; every error is the services' JSON error shape.
  * Tests call `createGateway(deps).handle(new Request(...))`.
  */
@@ -150,9 +149,6 @@ export function createGateway(deps: GatewayDeps) {
     return answer
   }
 
-  /** The console's page and assets are the ops API's, forwarded like its API (`/ops/` arrives there as `/ops`). */
-  const opsConsole = (context: Omit<ProxyContext, 'params'>) => proxy({ ...context, params: { service: 'ops' } })
-
   const isTrustedProxy = trustedProxies(config.TRUSTED_PROXIES)
   const corsAllows = corsOrigins(config.CORS_ORIGINS)
   const corsOn = config.CORS_ORIGINS.trim() !== ''
@@ -196,8 +192,6 @@ export function createGateway(deps: GatewayDeps) {
     .get('/events/catalogue', () => document)
     .post('/events/publish', publish, { parse: 'none' })
     .post('/events/webhook', publish, { parse: 'none' })
-    .get('/ops', opsConsole, { parse: 'none' })
-    .get('/ops/*', opsConsole, { parse: 'none' })
     .all('/:service/api', proxy, { parse: 'none' })
     .all('/:service/api/*', proxy, { parse: 'none' })
   return app

@@ -298,32 +298,6 @@ describe('forwarding /S/api/* to the service APIs', () => {
   })
 })
 
-describe("the operators' console", () => {
-  test('/ops, /ops/ and /ops/<asset> are GETs the ops API answers, query string included; a POST to them is a 405 of the gateway', async () => {
-    for (const [path, upstream] of [
-      ['/ops', '/ops'],
-      ['/ops/', '/ops'],
-      ['/ops/main.js?v=2', '/ops/main.js'],
-    ] as const) {
-      const res = await call(path)
-      expect(res.status).toBe(200)
-      expect(await res.json()).toMatchObject({ service: 'ops', path: upstream })
-    }
-    expect(last('ops').search).toBe('?v=2')
-    const before = seen.ops!.length
-    const post = await call('/ops/', { method: 'POST' })
-    expect(post.status).toBe(405)
-    expect(post.headers.get('allow')).toBe('GET, HEAD')
-    expect(seen.ops!.length).toBe(before)
-  })
-
-  test('the ops API behind /ops/ still takes every method under /ops/api', async () => {
-    const res = await call('/ops/api/dead-letters/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"service":"comm","all":true}' })
-    expect(res.status).toBe(200)
-    expect(last('ops')).toMatchObject({ method: 'POST', path: '/ops/api/dead-letters/replay', body: '{"service":"comm","all":true}' })
-  })
-})
-
 describe('when forwarding fails', () => {
   test('an API that is down answers 502 BAD_GATEWAY in JSON, quickly', async () => {
     const down = gatewayFor({ PROFILE_API_URL: `http://127.0.0.1:${await closedPort()}` })

@@ -22,8 +22,8 @@ function node(n, highlighted) {
       { class: `node ${n.kind}${n.id === highlighted ? ' chosen' : ''}`, ...(n.id === highlighted ? { 'aria-current': 'true' } : {}) },
       h('span', { class: 'badge' }, n.kind),
       ' ',
-      h('strong', { class: 'type' }, n.type),
-      h('span', { class: 'by' }, ' by ', n.producer ?? 'unknown', ', ', time(n.occurred_at)),
+      h('strong', { class: 'type' }, n.type ?? `unknown ${n.kind}`),
+      h('span', { class: 'by' }, ' by ', n.producer ?? 'unknown', ', ', n.occurred_at ? time(n.occurred_at) : 'time not audited'),
       h('br'),
       consumers(n),
       h('br'),
@@ -50,12 +50,13 @@ export function cascadeView(section, navigate) {
     try {
       const lineage = await api('GET', `/ops/api/lineage/${encodeURIComponent(id)}`)
       const n = count(lineage.roots)
-      summary.textContent = `${n} message${n === 1 ? '' : 's'} in the cascade of correlation id ${lineage.correlation_id ?? '—'}.`
+      const cut = lineage.truncated ? ' It is cut: only its first events are shown.' : ''
+      summary.textContent = `${n} message${n === 1 ? '' : 's'} in the cascade of correlation id ${lineage.correlation_id ?? '—'}.${cut}`
       const unreachable = lineage.unreachable ?? []
       fill(
         tree,
+        unreachable.length > 0 ? h('p', { class: 'alert' }, `The workers of ${unreachable.join(', ')} did not answer: what they applied is not shown.`) : null,
         h('ul', { class: 'tree', 'aria-label': 'causation tree' }, lineage.roots.map((root) => node(root, id))),
-        unreachable.length > 0 ? h('div', { class: 'unreachable' }, h('h2', {}, 'Not reached from a root'), h('p', { class: 'hint' }, 'Messages of this cascade whose cause is not in the audit trail:'), h('ul', {}, unreachable.map((u) => h('li', { class: 'id' }, u)))) : null,
       )
     } catch (err) {
       summary.textContent = ''

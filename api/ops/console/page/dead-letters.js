@@ -15,10 +15,10 @@ function bodyText(body) {
   }
 }
 
-/** The dead queue of `service` in the queues' answer: its depth, or undefined when it is not listed. */
+/** The depth of the dead-letter queue of `service`, as the queues tell it; undefined when it is not known. */
 async function deadDepth(service) {
-  const { queues } = await api('GET', '/ops/api/queues')
-  return queues.find((q) => q.service === service && q.kind === 'dead')?.depth
+  const { services } = await api('GET', '/ops/api/queues')
+  return services.find((s) => s.service === service)?.queues.find((q) => q.kind === 'dead')?.depth ?? undefined
 }
 
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`

@@ -17,7 +17,7 @@ export function h(tag, attributes = {}, ...children) {
 }
 
 const SVG = 'http://www.w3.org/2000/svg'
-const SVG_TAGS = new Set(['path', 'polyline', 'line', 'title', 'g', 'rect'])
+const SVG_TAGS = new Set(['polyline', 'line', 'circle', 'title'])
 
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
@@ -45,10 +45,10 @@ export function time(iso) {
 /** JSON, indented, for a `<pre>`. */
 export const pretty = (value) => JSON.stringify(value, null, 2)
 
-/** A rate in messages per second, as short as it can be read. */
+/** A rate in messages per second, as short as it can be read; a dash for one not counted (a retry tier's). */
 export function rate(perSecond) {
-  const n = Number(perSecond ?? 0)
-  return n === 0 ? '0' : n < 10 ? n.toFixed(2) : n.toFixed(0)
+  if (typeof perSecond !== 'number') return '—'
+  return perSecond === 0 ? '0' : perSecond < 10 ? perSecond.toFixed(2) : perSecond.toFixed(0)
 }
 
 /** Shows `text` in the view's alert line (`.alert`), or hides the line when there is none. */

@@ -9,17 +9,31 @@ const REFRESH_MS = 3_000
 /** The figures a narrow screen shows first come first: the depth and its chart. */
 const COLUMNS = ['Queue', 'Depth', 'Depth, last 10 min', 'In /s', 'Out /s', 'Rates, last 10 min', 'Consumers', 'Kind']
 
+/** A count the broker may not know yet (a queue nobody has declared): a dash. */
+const count = (n) => (n === null || n === undefined ? '—' : String(n))
+
+/** How long the history covers, in words. */
+function spanOf(history) {
+  if (history.length < 2) return 'so far'
+  return `over the last ${Math.max(1, Math.round((Date.parse(history.at(-1).at) - Date.parse(history[0].at)) / 60_000))} min`
+}
+
+/** One field of every sample of a history, as a chart's samples. */
+const samplesOf = (history, field) => history.map((s) => ({ at: Date.parse(s.at), value: s[field] }))
+
 /** A queue as one row: its figures and its history as two charts. */
 function row(q) {
   const history = q.history ?? []
-  const depths = history.map((s) => s.depth)
-  const span = history.length > 1 ? `over ${Math.round((Date.parse(history.at(-1).at) - Date.parse(history[0].at)) / 60_000)} min` : 'so far'
+  const known = history.map((s) => s.depth).filter((d) => typeof d === 'number')
+  const span = spanOf(history)
+  const depthLabel = known.length === 0 ? `depth of ${q.name}: no samples yet` : `depth of ${q.name} ${span}: from ${known[0]} to ${known.at(-1)}, at most ${Math.max(...known)}`
+  const rateLabel = `rates of ${q.name} ${span}: in (solid) now ${rate(q.rate_in)}/s, out (dashed) now ${rate(q.rate_out)}/s`
   return h(
     'tr',
-    { 'data-queue': q.queue },
-    h('th', { scope: 'row' }, q.queue),
-    h('td', { class: 'number', 'data-field': 'depth' }, String(q.depth)),
-    h('td', {}, sparkline([{ values: depths, className: 'depth' }], `depth of ${q.queue} ${span}: from ${depths[0] ?? q.depth} to ${q.depth}, at most ${Math.max(q.depth, ...depths)}`)),
+    { 'data-queue': q.name },
+    h('th', { scope: 'row' }, q.name),
+    h('td', { class: 'number', 'data-field': 'depth' }, count(q.depth)),
+    h('td', {}, sparkline([{ samples: samplesOf(history, 'depth'), className: 'depth' }], depthLabel)),
     h('td', { class: 'number' }, rate(q.rate_in)),
     h('td', { class: 'number' }, rate(q.rate_out)),
     h(
@@ -27,22 +41,15 @@ function row(q) {
       {},
       sparkline(
         [
-          { values: history.map((s) => s.rate_in), className: 'rate-in' },
-          { values: history.map((s) => s.rate_out), className: 'rate-out' },
+          { samples: samplesOf(history, 'rate_in'), className: 'rate-in' },
+          { samples: samplesOf(history, 'rate_out'), className: 'rate-out' },
         ],
-        `rates of ${q.queue} ${span}: in (solid) now ${rate(q.rate_in)}/s, out (dashed) now ${rate(q.rate_out)}/s`,
+        rateLabel,
       ),
     ),
-    h('td', { class: 'number' }, String(q.consumers)),
-    h('td', {}, q.kind),
+    h('td', { class: 'number' }, count(q.consumers)),
+    h('td', {}, q.tier ? `${q.kind} ${q.tier}` : q.kind),
   )
-}
-
-/** The queues grouped by service, in the order the API gives them. */
-function byService(queues) {
-  const groups = new Map()
-  for (const q of queues) groups.set(q.service, [...(groups.get(q.service) ?? []), q])
-  return groups
 }
 
 /**
@@ -68,8 +75,8 @@ export function queuesView(section) {
 
   async function refresh() {
     try {
-      const { queues } = await api('GET', '/ops/api/queues')
-      for (const [service, list] of byService(queues)) fill(bodyOf(service), list.map(row))
+      const { services } = await api('GET', '/ops/api/queues')
+      for (const { service, queues } of services) fill(bodyOf(service), queues.map(row))
       updated.textContent = `Updated ${new Date().toLocaleTimeString()}.`
       alert(section, null)
     } catch (err) {
