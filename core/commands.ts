@@ -23,7 +23,7 @@ export type Actor = Static<typeof Actor>
  */
 export const UNKNOWN_ACTOR = '(unknown)'
 
-/** A command on the wire (DESIGN.md §2). */
+/** A command on the wire (docs/events.md, Wire format). */
 export const CommandMessage = Type.Object({
   command_id: MessageId,
   command_type: Type.String({ pattern: '^[a-z]+\\.[a-z_]+$' }),

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer'
 import type { Connection, SyncMessage } from 'rabbitmq-client'
 import { bodyBytes, messageIdentity } from './envelope.ts'
 import { HEADER } from './failure.ts'
+import { noQueue, takeTurn, walk } from './dead-letter-walk.ts'
 import { Names } from './topology.ts'
 
 export interface DeadLetter {
@@ -44,42 +45,23 @@ function toDeadLetter(m: SyncMessage): DeadLetter {
   }
 }
 
-/** The dead-letter queue is not there: nothing has declared the service's topology in this namespace. */
-function noQueue(err: unknown, queue: string): unknown {
-  return (err as { code?: unknown })?.code === 'NOT_FOUND' ? new Error(`there is no dead-letter queue ${queue}: the service's worker has not run in this namespace`, { cause: err }) : err
-}
-
 /**
- * Reads a service's dead-letter queue to its end. Each message is fetched and
- * left unacknowledged; `visit` says which ones to settle (`ack` removes, `keep`
- * holds it until the walk ends, then returns it to the queue, so it is not
- * fetched twice), and is awaited before the ack.
- */
-async function walk(connection: Connection, queue: string, visit: (m: SyncMessage) => Promise<'ack' | 'keep'>): Promise<number> {
-  const ch = await connection.acquire()
-  let acted = 0
-  try {
-    for (;;) {
-      const m = await ch.basicGet({ queue, noAck: false }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))
-      if (!m) break
-      if ((await visit(m)) === 'ack') {
-        ch.basicAck({ deliveryTag: m.deliveryTag })
-        acted++
-      }
-    }
-  } finally {
-    await ch.close().catch(() => {})
-  }
-  return acted
-}
-
-/**
- * Marks the messages one replay sends back. One that fails again carries it
- * into the dead-letter queue, where that same replay leaves it alone: a replay
- * whose letters keep failing ends, each sent back once. The next replay sends
- * it back again.
+ * Marks the messages a replay sends back, one value per replay. A letter that
+ * fails again carries it into the dead-letter queue, where it tells which
+ * replay sent it; the walk that replayed it does not meet it again (a walk
+ * takes only the letters there when it began), the next replay sends it back
+ * again.
  */
 export const REPLAY_HEADER = 'x-medtrack-replay'
+
+/** Headers of a failure, removed from a letter sent back to its queue. */
+const FAILURE_HEADERS = [HEADER.error, HEADER.errorClass, HEADER.attempts, HEADER.failedAt, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']
+
+/** A letter's headers as its copy carries them: without the count a quorum queue keeps of its deliveries. */
+function headersOf(m: SyncMessage): Record<string, unknown> {
+  const { 'x-delivery-count': _count, ...h } = (m.headers ?? {}) as Record<string, unknown>
+  return h
+}
 
 export interface DeadLetterOptions {
   connection: Connection
@@ -88,10 +70,11 @@ export interface DeadLetterOptions {
   namespace?: string
 }
 
-/** Every dead letter of the service, oldest first; the queue is left as it was. */
+/** Every dead letter of the service, oldest first, each message id once; the queue is left with the same letters. */
 export async function listDeadLetters(o: DeadLetterOptions): Promise<DeadLetter[]> {
+  const queue = new Names(o.namespace).deadQueue(o.service)
   const out: DeadLetter[] = []
-  await walk(o.connection, new Names(o.namespace).deadQueue(o.service), async (m) => (out.push(toDeadLetter(m)), 'keep'))
+  await walk(o.connection, queue, (m) => (out.push(toDeadLetter(m)), { queue, headers: headersOf(m) }))
   return out
 }
 
@@ -99,33 +82,55 @@ export async function listDeadLetters(o: DeadLetterOptions): Promise<DeadLetter[
  * Publishes dead letters back to the queue they failed on, with the failure
  * headers removed and the attempt count reset, and removes them from the
  * dead-letter queue once the broker confirmed. `ids` limits it to those
- * message ids; without it every dead letter is replayed. Returns how many.
+ * message ids; without it every dead letter is replayed. A letter whose queue
+ * is not there is kept. Returns how many were replayed.
  */
 export async function replayDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<number> {
-  const publisher = o.connection.createPublisher({ confirm: true, maxAttempts: 3 })
+  const queue = new Names(o.namespace).deadQueue(o.service)
   const replay = crypto.randomUUID()
-  try {
-    return await walk(o.connection, new Names(o.namespace).deadQueue(o.service), async (m) => {
-      if (o.ids && !o.ids.includes(messageIdentity(m.body, m).id)) return 'keep'
-      const h = { ...(m.headers ?? {}) } as Record<string, unknown>
-      if (h[REPLAY_HEADER] === replay) return 'keep'
-      h[REPLAY_HEADER] = replay
-      const target = originalQueueOf(h)
-      if (!target) return 'keep'
-      for (const key of [HEADER.error, HEADER.errorClass, HEADER.attempts, HEADER.failedAt, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']) delete h[key]
-      const { deliveryTag: _d, redelivered: _r, exchange: _e, routingKey: _k, messageCount: _c, body, ...props } = m
-      await publisher.send({ ...props, exchange: '', routingKey: target, headers: h, durable: true }, bodyBytes(body ?? ''))
-      return 'ack'
-    })
-  } finally {
-    await publisher.close()
-  }
+  const exists = new Map<string, Promise<boolean>>()
+  let replayed = 0
+  await walk(o.connection, queue, async (m, id) => {
+    const headers = headersOf(m)
+    const target = originalQueueOf(headers)
+    if ((o.ids && !o.ids.includes(id)) || !target) return { queue, headers }
+    if (!exists.has(target)) exists.set(target, queueExists(o.connection, target))
+    if (!(await exists.get(target))) return { queue, headers }
+    for (const key of FAILURE_HEADERS) delete headers[key]
+    headers[REPLAY_HEADER] = replay
+    replayed++
+    return { queue: target, headers }
+  })
+  return replayed
 }
 
 /** Deletes every dead letter of the service (or only `ids`); returns how many. */
 export async function purgeDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<number> {
   const queue = new Names(o.namespace).deadQueue(o.service)
-  if (!o.ids) return (await o.connection.queuePurge({ queue }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))).messageCount
   const ids = o.ids
-  return walk(o.connection, queue, async (m) => (ids.includes(messageIdentity(m.body, m).id) ? 'ack' : 'keep'))
+  if (!ids) {
+    const endTurn = await takeTurn(o.connection, queue)
+    try {
+      return (await o.connection.queuePurge({ queue }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))).messageCount
+    } finally {
+      await endTurn()
+    }
+  }
+  let purged = 0
+  await walk(o.connection, queue, (m, id) => (ids.includes(id) ? (purged++, undefined) : { queue, headers: headersOf(m) }))
+  return purged
+}
+
+/** Whether `queue` is declared, asked on a channel of its own (a passive declare of a missing queue closes its channel). */
+async function queueExists(connection: Connection, queue: string): Promise<boolean> {
+  const ch = await connection.acquire()
+  try {
+    await ch.queueDeclare({ queue, passive: true })
+    return true
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'NOT_FOUND') return false
+    throw err
+  } finally {
+    await ch.close()
+  }
 }

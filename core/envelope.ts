@@ -20,7 +20,7 @@ const messageIdCheck = TypeCompiler.Compile(MessageId)
 /** Whether `id` is one consumers accept as a message id. */
 export const isMessageId = (id: string): boolean => messageIdCheck.Check(id)
 
-/** The event envelope on the wire (DESIGN.md §2); a superset of the first services' envelope. */
+/** The event envelope on the wire (docs/events.md, Wire format); a superset of the first services' envelope. */
 export const Envelope = Type.Object({
   event_id: MessageId,
   event_type: Type.String({ minLength: 1 }),

@@ -127,6 +127,16 @@ export class DomainError extends PermanentError {
   }
 }
 
+/** A caller trying too often (failed logins, say): 429, and the seconds after which to try again. */
+export class TooManyAttempts extends DomainError {
+  override name = 'TooManyAttempts'
+  readonly retryAfterSeconds: number
+  constructor(retryAfterSeconds: number, message: string) {
+    super(429, 'TOO_MANY_ATTEMPTS', message)
+    this.retryAfterSeconds = retryAfterSeconds
+  }
+}
+
 export const notFound = (what: string) => new DomainError(404, 'NOT_FOUND', `${what} not found`)
 export const conflict = (message: string, problems: Problem[] = []) => new DomainError(409, 'CONFLICT', message, problems)
 export const unprocessable = (message: string, problems: Problem[]) => new DomainError(422, 'UNPROCESSABLE', message, problems)

@@ -31,7 +31,7 @@ export interface EventConsumerOptions<C extends Catalogue> {
   handlers: EventHandlers<C>
   /** @default '' */
   namespace?: string
-  /** Topology to declare before consuming; bindings default to DESIGN.md §3. */
+  /** Topology to declare before consuming; bindings default to EVENT_BINDINGS. */
   topology?: Omit<TopologyOptions, 'namespace' | 'services'>
   /** @default 32 */
   prefetch?: number

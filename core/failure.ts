@@ -1,6 +1,6 @@
 import { describe, type ErrorClass, classify } from './errors.ts'
 
-/** Headers a failed message carries into its retry tier or dead-letter queue (DESIGN.md §3). */
+/** Headers a failed message carries into its retry tier or dead-letter queue (docs/events.md, Queues and bindings). */
 export const HEADER = {
   error: 'x-medtrack-error',
   errorClass: 'x-medtrack-error-class',

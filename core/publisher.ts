@@ -47,7 +47,7 @@ export interface EventPublisher<C extends Catalogue> {
   close(): Promise<void>
 }
 
-/** The AMQP properties of an event message (DESIGN.md §2). */
+/** The AMQP properties of an event message (docs/events.md, Wire format). */
 function eventProperties(exchange: string, envelope: Envelope) {
   return {
     exchange,

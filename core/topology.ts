@@ -4,7 +4,7 @@ import { HEADER } from './failure.ts'
 export const SERVICES = ['auth', 'profile', 'core', 'comm', 'eval', 'ops'] as const
 export type Service = (typeof SERVICES)[number]
 
-/** The single source of which events each service's queue receives (DESIGN.md §3). */
+/** The single source of which events each service's queue receives (docs/events.md prints it). */
 export const EVENT_BINDINGS: Readonly<Record<Service, readonly string[]>> = {
   auth: ['user.*', 'student.*', 'encadrant.*'],
   // Every service with an API also binds the account events its token versions are kept from.
@@ -26,7 +26,7 @@ export function tierName(ms: number): string {
   return `${ms}ms`
 }
 
-/** Every broker name, under a namespace (empty: the names of DESIGN.md exactly). */
+/** Every broker name, under a namespace (empty: the names of docs/events.md exactly). */
 export class Names {
   readonly namespace: string
   constructor(namespace = '') {

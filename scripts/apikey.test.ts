@@ -43,7 +43,7 @@ beforeAll(async () => {
   database = await createTestDatabase('apikey')
   const config = parseConfig(GatewayConfig, { PORT: '0', DATABASE_URL: database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: namespace, KEY_CACHE_MS: '100', LOG_LEVEL: 'error' })
   gateway = await startGateway(config, silentLogger)
-  await broker.queueDeclare({ queue, durable: false })
+  await broker.queueDeclare({ queue, exclusive: true })
   await broker.queueBind({ queue, exchange: new Names(namespace).events, routingKey: '#' })
 })
 

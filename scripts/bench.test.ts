@@ -86,6 +86,30 @@ test('bun run bench live --json: every notification delivered to its stream once
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 
+test('bun run bench accounts --json: login medians by kind of address and refresh p50/p99 beside login\'s, and nothing left behind', async () => {
+  const before = await leftovers()
+  const proc = Bun.spawn(['bun', 'run', 'bench', 'accounts', '--json', '--tries', '3', '--samples', '10'], { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
+  const lines = stdout.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  const figures = JSON.parse(lines[0]!) as Record<string, number>
+  expect(Object.keys(figures)).toEqual([
+    'login_known_median_ms',
+    'login_unknown_median_ms',
+    'login_no_password_median_ms',
+    'known_unknown_ratio',
+    'login_p50_ms',
+    'login_p99_ms',
+    'refresh_p50_ms',
+    'refresh_p99_ms',
+  ])
+  for (const value of Object.values(figures)) expect(value).toBeGreaterThan(0)
+  expect(figures.known_unknown_ratio).toBeGreaterThanOrEqual(1)
+  expect(figures.refresh_p50_ms!).toBeLessThanOrEqual(figures.refresh_p99_ms!)
+  expect(await leftovers()).toEqual(before)
+}, 120_000)
+
 test('a wrong option is refused before anything runs: exit 2, the option named, the usage shown, nothing left behind', async () => {
   const before = await leftovers()
   for (const [args, named] of [
@@ -98,8 +122,9 @@ test('a wrong option is refused before anything runs: exit 2, the option named, 
     [['stages', '--concurrency', '1.5'], '--concurrency'],
     [['live', '--users', '0'], '--users'],
     [['live', '--notifications', 'lots'], '--notifications'],
+    [['accounts', '--tries', '0'], '--tries'],
   ] as const) {
-    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
+    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' || args[0] === 'accounts' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
     const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
     expect(stderr).toContain(named)

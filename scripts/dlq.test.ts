@@ -61,6 +61,17 @@ describe('bun run dlq', () => {
     expect(await messageCount(connection, new Names(namespace).deadQueue('comm'))).toBe(3)
   })
 
+  test('lists, one after another and two at once from two terminals, each print every letter once, in order, none of them redelivered', async () => {
+    const queue = new Names(namespace).deadQueue('comm')
+    const listed = async () => (await dlq('list', 'comm', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { messageId: string; headers: Record<string, unknown> })
+    const first = await listed()
+    expect(first.map((d) => d.messageId).sort()).toEqual(dead.map((e) => e.event_id).sort())
+    const rounds = [await listed(), await listed(), ...(await Promise.all([listed(), listed()]))]
+    for (const round of rounds) expect(round.map((d) => d.messageId)).toEqual(first.map((d) => d.messageId))
+    expect(rounds.flat().filter((d) => Number(d.headers['x-delivery-count'] ?? 0) > 0)).toEqual([])
+    expect(await messageCount(connection, queue)).toBe(3)
+  })
+
   test('show prints the original body and headers of one dead letter', async () => {
     const r = await dlq('show', 'comm', dead[0]!.event_id)
     expect(r.code).toBe(0)

@@ -76,7 +76,7 @@ export async function publishEvent(o: PublishEventOptions): Promise<Envelope> {
 export type TailMessage = Pick<AsyncMessage, 'routingKey' | 'body' | 'messageId' | 'correlationId' | 'type'>
 
 /**
- * The line `tail` prints for one message: the envelope of DESIGN.md §2 (ids
+ * The line `tail` prints for one message: the envelope of the wire format (docs/events.md) (ids
  * filled in as consumers fill them) and its routing key, plus `schema_errors`
  * when it fails the catalogue, or the raw `body` when it is not a JSON object.
  */

@@ -6,7 +6,7 @@ import { catalogue } from '../schemas/events/index.ts'
 import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
 
 /** The design's queue table, copied rather than read from code, with the account events each service's token versions are kept from. */
-const DESIGN_BINDINGS: Record<string, string[]> = {
+const EXPECTED_BINDINGS: Record<string, string[]> = {
   'auth.events': ['user.*', 'student.*', 'encadrant.*'],
   'profile.events': ['user.created', 'user.verified', 'user.deleted', 'user.password_changed', 'stage.accepted', 'stage.cancelled'],
   'comm.events': ['student.*', 'stage.*', 'notification.*', 'user.created', 'encadrant.*', 'evaluation.*', 'grade.*', 'user.password_changed', 'user.deleted', 'email.*'],
@@ -37,11 +37,11 @@ async function runTopology(args: string[], namespace: string) {
   return { code, stdout, stderr }
 }
 
-test('prints every queue of DESIGN.md §3 with its bindings to the events exchange', async () => {
+test('prints every service queue with the bindings docs/events.md lists to the events exchange', async () => {
   const { code, stdout } = await runTopology([], '')
   expect(code).toBe(0)
   const rows = stdout.split('\n')
-  for (const [queue, keys] of Object.entries(DESIGN_BINDINGS)) {
+  for (const [queue, keys] of Object.entries(EXPECTED_BINDINGS)) {
     const row = rows.find((r) => r.startsWith(`${queue} `))
     expect(row, `row of ${queue}`).toBeDefined()
     expect(row).toContain('quorum')

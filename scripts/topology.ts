@@ -1,5 +1,5 @@
 /**
- * Prints the broker topology as the code declares it (DESIGN.md §3).
+ * Prints the broker topology as the code declares it (docs/events.md, Queues and bindings).
  *
  *   bun run topology             the exchanges, then one row per queue
  *   bun run topology --json      the `topology()` object

@@ -126,7 +126,7 @@ describe('auth', () => {
     for (const m of events) expect(JSON.stringify(m.body)).not.toMatch(/password|argon2|token=/)
   })
 
-  test('bad input names the field: weak password, bad email, unknown role → 422; a taken email (any case) → 409; wrong password → 401', async () => {
+  test('bad input names the field: weak password, bad email, unknown role → 422; wrong password or unknown address → 401', async () => {
     const weak = await register(email('weak'), 'short1')
     expect(weak.status).toBe(422)
     expect((await weak.json()).problems).toEqual([{ path: '/password', message: 'needs at least 8 characters, with a letter and a digit' }])
@@ -134,21 +134,42 @@ describe('auth', () => {
     expect(bad.status).toBe(422)
     expect((await bad.json()).problems.map((p: { path: string }) => p.path).sort()).toEqual(['/email', '/first_name', '/last_name', '/role'])
 
-    const address = email('taken')
-    expect((await register(address)).status).toBe(201)
-    // A space pasted around the email is not part of it: the same email, taken.
-    const spaced = await register(` ${address}\t`)
-    expect(spaced.status).toBe(409)
     const pasted = email('pasted')
     const fresh = await register(` ${pasted} `)
     expect(fresh.status).toBe(201)
     expect((await fresh.json()).email).toBe(pasted)
     expect((await post('/login', { email: pasted, password: 'correct horse 42' })).status).toBe(200)
-    const again = await register(address.toUpperCase())
-    expect(again.status).toBe(409)
-    expect((await again.json()).problems[0].path).toBe('/email')
-    expect((await post('/login', { email: address, password: 'wrong password 1' })).status).toBe(401)
+    expect((await post('/login', { email: pasted, password: 'wrong password 1' })).status).toBe(401)
     expect((await post('/login', { email: email('nobody'), password: 'whatever 123' })).status).toBe(401)
+  })
+
+  test('signing up with an address that has an account answers as a new account would (any case, spaces around it); the owner is mailed that someone tried, once an hour; nothing else changes', async () => {
+    const address = email('taken')
+    const first = await register(address)
+    expect(first.status).toBe(201)
+    const owner = await first.json()
+    await waitFor(() => smtp.to(address).length === 1, 10_000, 'the verification email')
+
+    const answers = [await register(` ${address}\t`, 'another secret 9'), await register(address.toUpperCase(), 'another secret 9')]
+    const shape = (b: Record<string, unknown>) => ({ ...b, id: expect.any(String), created_at: expect.any(String) })
+    for (const again of answers) {
+      expect(again.status).toBe(201)
+      const body = await again.json()
+      expect(Object.keys(body).sort()).toEqual(Object.keys(owner).sort())
+      expect(body).toEqual(shape({ ...owner, email: body.email }))
+      expect(body.id).not.toBe(owner.id)
+    }
+    await waitFor(() => smtp.to(address).length === 2, 10_000, 'the email saying someone tried')
+    const tried = smtp.to(address)[1]!
+    expect(tried.subject).toBe('Someone tried to sign up to MedTrack with your address')
+    expect(tried.text).not.toContain('token=')
+    await Bun.sleep(500)
+    expect(smtp.to(address)).toHaveLength(2)
+    expect(await database.db.select().from(users).where(sql`lower(${users.email}) = lower(${address})`)).toHaveLength(1)
+    expect(await announced('user.created', owner.id)).toBe(1)
+    // The owner's password is the one that logs in.
+    expect((await post('/login', { email: address, password: 'correct horse 42' })).status).toBe(200)
+    expect((await post('/login', { email: address, password: 'another secret 9' })).status).toBe(401)
   })
 
   test("a name is one line: one holding a newline, a tab or another control character → 422 naming the field; no account, no email", async () => {

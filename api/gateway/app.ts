@@ -9,7 +9,7 @@ import { upstreamUrls, type GatewayConfig } from './config.ts'
 import { publishExternalEvent, type Answer, type PublishDeps } from './events/publish.ts'
 import { publishedEventsIn } from './published-events.ts'
 import { createKeyLookup } from './key-store.ts'
-import { forward } from './proxy.ts'
+import { clientAddressOf, forward } from './proxy.ts'
 import { createSessionCheck } from './sessions.ts'
 
 export interface GatewayDeps {
@@ -140,7 +140,8 @@ export function createGateway(deps: GatewayDeps) {
       return new Response(JSON.stringify(body), { status: 503, headers: { 'content-type': 'application/json', 'x-request-id': requestId, 'retry-after': String(SESSION_RETRY_AFTER_SECONDS) } })
     }
     const clientIp = server?.requestIP(received)?.address
-    const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp, trustedPeer: isTrustedProxy(clientIp), log })
+    const clientAddress = clientAddressOf(clientIp, received.headers.get('x-forwarded-for'), isTrustedProxy)
+    const answer = await forward(request, { upstream, timeoutMs: config.UPSTREAM_TIMEOUT_MS, requestId, clientIp, trustedPeer: isTrustedProxy(clientIp), clientAddress, log })
     // An event stream is idle between its heartbeats: the server's idle timeout (Bun's 10 s) is not to end it.
     if ((answer.headers.get('content-type') ?? '').startsWith('text/event-stream')) server?.timeout(received, 0)
     // An answer's own Vary wins over the gateway's: Origin is added to it.

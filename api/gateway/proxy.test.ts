@@ -254,27 +254,31 @@ describe('forwarding /S/api/* to the service APIs', () => {
     expect((await download.text()).length).toBe(3 * 1024 * 1024)
   })
 
-  test("X-Forwarded-For is the address the gateway saw: a client's own (or X-Real-IP, Forwarded) is dropped, unless it comes through a proxy in TRUSTED_PROXIES", async () => {
+  test("X-Forwarded-For is the address the gateway saw: a client's own (or X-Real-IP, Forwarded) is dropped, unless it comes through a proxy in TRUSTED_PROXIES; X-Real-IP is the client as the gateway tells it", async () => {
     const claims = { 'x-forwarded-for': '203.0.113.9', 'x-real-ip': '203.0.113.9', forwarded: 'for=203.0.113.9' }
     await fetch(`http://127.0.0.1:${listening.server!.port}/comm/api/where`, { headers: claims })
     expect(last('comm').headers['x-forwarded-for']).toBe('127.0.0.1')
-    expect(last('comm').headers['x-real-ip']).toBeUndefined()
+    expect(last('comm').headers['x-real-ip']).toBe('127.0.0.1')
     expect(last('comm').headers.forwarded).toBeUndefined()
 
     // In-process (no socket), nothing is known of the caller: no X-Forwarded-For at all.
     await call('/comm/api/where', { headers: claims })
     expect(last('comm').headers['x-forwarded-for']).toBeUndefined()
+    expect(last('comm').headers['x-real-ip']).toBeUndefined()
 
     const env = Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${upstreams[s]!.port}`]))
-    for (const [trusted, seenFor] of [
-      ['10.0.0.7, 127.0.0.1', '203.0.113.9, 127.0.0.1'],
-      ['::ffff:127.0.0.1', '203.0.113.9, 127.0.0.1'],
-      ['10.0.0.7', '127.0.0.1'],
+    for (const [trusted, forwardedFor, seenFor, client] of [
+      ['10.0.0.7, 127.0.0.1', '203.0.113.9', '203.0.113.9, 127.0.0.1', '203.0.113.9'],
+      ['::ffff:127.0.0.1', '203.0.113.9', '203.0.113.9, 127.0.0.1', '203.0.113.9'],
+      ['10.0.0.7', '203.0.113.9', '127.0.0.1', '127.0.0.1'],
+      // A trusted proxy that appends to what its own client claimed: the claim before the proxy's own entry is not believed.
+      ['10.0.0.7, 127.0.0.1', '198.51.100.1, 203.0.113.9, 10.0.0.7', '198.51.100.1, 203.0.113.9, 10.0.0.7, 127.0.0.1', '203.0.113.9'],
     ] as const) {
       const behindProxy = gatewayFor({ ...env, TRUSTED_PROXIES: trusted }).listen({ port: 0, hostname: '127.0.0.1' })
       try {
-        await fetch(`http://127.0.0.1:${behindProxy.server!.port}/comm/api/where`, { headers: { 'x-forwarded-for': '203.0.113.9' } })
+        await fetch(`http://127.0.0.1:${behindProxy.server!.port}/comm/api/where`, { headers: { 'x-forwarded-for': forwardedFor } })
         expect(last('comm').headers['x-forwarded-for']).toBe(seenFor)
+        expect(last('comm').headers['x-real-ip']).toBe(client)
       } finally {
         await behindProxy.stop()
       }

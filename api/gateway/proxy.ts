@@ -15,6 +15,11 @@ export interface ForwardOptions {
   clientIp?: string
   /** Whether `clientIp` is a proxy of ours, whose X-Forwarded-For is kept (and `clientIp` appended). @default false */
   trustedPeer?: boolean
+  /**
+   * The client as the gateway tells it (`clientAddressOf`), sent upstream as X-Real-IP: the address
+   * a service counts a caller's attempts by (auth's failed logins). Undefined sends none.
+   */
+  clientAddress?: string
   log: Logger
 }
 
@@ -32,6 +37,20 @@ function endToEnd(headers: Headers): Headers {
 /** `/profile/api/students/` → `/profile/api/students`: the service APIs know each path without its trailing slash. */
 export function upstreamPath(pathname: string): string {
   return pathname.replace(/\/+$/, '') || '/'
+}
+
+/**
+ * The client of a request: the nearest address, walking back from the socket's
+ * peer along X-Forwarded-For, that is not a trusted proxy (each trusted one
+ * vouches for the address before it; nothing else is believed). A chain of
+ * proxies only gives its first address. Undefined without a peer (in-process).
+ */
+export function clientAddressOf(peer: string | undefined, forwardedFor: string | null, trusted: (address: string) => boolean): string | undefined {
+  if (peer === undefined) return undefined
+  const chain = [...(forwardedFor ?? '').split(',').map((a) => a.trim()).filter(Boolean), peer]
+  let at = chain.length - 1
+  while (at > 0 && trusted(chain[at]!)) at--
+  return chain[at]
 }
 
 function json(status: number, body: unknown, requestId: string): Response {
@@ -55,6 +74,7 @@ export async function forward(request: Request, o: ForwardOptions): Promise<Resp
   const chain = o.trustedPeer ? request.headers.get('x-forwarded-for') : null
   for (const claimed of ['x-forwarded-for', 'x-real-ip', 'forwarded']) headers.delete(claimed)
   if (o.clientIp) headers.set('x-forwarded-for', [chain, o.clientIp].filter(Boolean).join(', '))
+  if (o.clientAddress) headers.set('x-real-ip', o.clientAddress)
 
   const timeout = new AbortController()
   const timer = setTimeout(() => timeout.abort(), o.timeoutMs)

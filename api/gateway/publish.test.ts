@@ -46,7 +46,7 @@ async function take() {
 beforeAll(async () => {
   database = await createTestDatabase('gateway')
   await broker.exchangeDeclare({ exchange: names.events, type: 'topic', durable: true })
-  await broker.queueDeclare({ queue, durable: false })
+  await broker.queueDeclare({ queue, exclusive: true })
   await broker.queueBind({ queue, exchange: names.events, routingKey: '#' })
   for (const [name, patterns] of Object.entries({ students: ['student.*'], everything: ['*'], grades: ['grade.assigned'], revoked: ['#'] })) {
     keys[name] = (await createApiKey(database.db, { name, patterns }))!.key
@@ -155,7 +155,7 @@ describe('POST /events/publish', () => {
   })
 })
 
-describe('DESIGN.md §5 cascade 4', () => {
+describe('an external system publishes an event (cascade 4 of docs/architecture.md)', () => {
   test('an external event is consumed like any other: the core service queue receives it and its handler gets the envelope', async () => {
     const received: Envelope[] = []
     const consumer = await createEventConsumer({

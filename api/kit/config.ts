@@ -1,6 +1,6 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox'
 
-/** Every setting a service API reads from the environment (DESIGN.md §9). */
+/** Every setting a service API reads from the environment (docs/operations.md, Settings). */
 export const ApiConfig = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
   /** Where the API listens; 0 picks a free one. @default the service's port: auth 3001, profile 3002, core 3003, comm 3004, eval 3005 */

@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { DomainError, hasErrorCode, jsonPointer, MedTrackError, type Problem } from '../../core/index.ts'
+import { DomainError, hasErrorCode, jsonPointer, MedTrackError, TooManyAttempts, type Problem } from '../../core/index.ts'
 import { NON_BLANK, ONE_LINE } from './fields.ts'
 
 /** The JSON body of every error answer: a code, a sentence, and the offending fields when there are some. */
@@ -160,7 +160,10 @@ const RETRY_AFTER_SECONDS = 5
 
 /** Status and body for an error a route threw. */
 export function answerFor(err: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
-  if (err instanceof DomainError) return { status: err.status, body: errorBody(err.code, err.message, err.problems) }
+  if (err instanceof DomainError) {
+    const retryAfter = err instanceof TooManyAttempts ? { retryAfter: err.retryAfterSeconds } : {}
+    return { status: err.status, body: errorBody(err.code, err.message, err.problems), ...retryAfter }
+  }
   if ((err instanceof MedTrackError && err.transient) || databaseUnavailable(err)) {
     return { status: 503, body: errorBody('SERVICE_UNAVAILABLE', 'the service cannot take this request right now; try again'), retryAfter: RETRY_AFTER_SECONDS }
   }

@@ -9,6 +9,8 @@ export interface Claims {
   email?: string
   /** The account's token version when issued; auth refuses tokens older than the current one. */
   ver?: number
+  /** The session (auth's) the token was issued for: once it ends, auth refuses the token. */
+  sid?: string
   /** Issued at, seconds since the epoch. */
   iat: number
   /** Expires at, seconds since the epoch. */

@@ -33,9 +33,11 @@ export interface Caller {
   email?: string
   /** The token version the token was issued with. */
   ver: number
+  /** The session the token was issued for, when it names one. */
+  sid?: string
 }
 
-const callerOf = (c: Claims): Caller => ({ user_id: c.sub, role: c.role, ver: c.ver ?? 0, ...(c.email ? { email: c.email } : {}) })
+const callerOf = (c: Claims): Caller => ({ user_id: c.sub, role: c.role, ver: c.ver ?? 0, ...(c.email ? { email: c.email } : {}), ...(typeof c.sid === 'string' ? { sid: c.sid } : {}) })
 
 /** The same key from one caller on one route with one body is one command, so a retried request takes effect once. */
 interface Idempotency {
@@ -215,17 +217,22 @@ export function createServiceApi(o: ServiceApiOptions) {
       // PostgreSQL cannot store a NUL character: refused (after the token checks) before any route runs.
       const nul = [...nulProblems('body', body), ...nulProblems('query', query), ...nulProblems('params', params)]
       /**
-       * Sends a command to the service's worker and answers with its result, or 202 while it runs.
+       * Sends a command to the service's worker; its outcome (status, body, and the operation's
+       * location while it runs) is the route's to answer with as it sees fit.
        * A `streamed` route, whose body the kit never read, names what its body held with `bodyHash`.
        */
-      const send = async (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
+      const command = (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
         const keyed = idempotency && sent ? { key: idempotency.key, bodyHash: sent.bodyHash } : idempotency
-        const answer = await dispatchCommand({ type, payload, caller, requestId, idempotency: keyed, route: `${request.method} ${new URL(request.url).pathname}` })
+        return dispatchCommand({ type, payload, caller, requestId, idempotency: keyed, route: `${request.method} ${new URL(request.url).pathname}` })
+      }
+      /** Sends a command (as `command`) and answers with its result, or 202 while it runs. */
+      const send = async (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
+        const answer = await command(type, payload, sent)
         set.status = answer.status
         if (answer.location) set.headers.location = answer.location
         return answer.body
       }
-      return { caller, refused, requestId, send, nul }
+      return { caller, refused, requestId, send, command, nul }
     })
     .onBeforeHandle({ as: 'global' }, ({ nul }) => {
       if (nul.length > 0) throw new DomainError(422, 'VALIDATION_FAILED', 'text must not contain the NUL character', nul)

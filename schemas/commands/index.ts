@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox'
-import { ChangePassword, DeleteUser, RegisterUser, SetPassword, VerifyEmail } from './auth.ts'
+import { ChangePassword, DeleteUser, EndSession, EndSessions, RecordLoginFailure, RefreshSession, RegisterUser, RequestPasswordReset, ResetPassword, SetPassword, StartSession, VerifyEmail } from './auth.ts'
 import { MarkMessageRead, MarkNotificationRead, RegisterDocument, SendMessage } from './comm.ts'
 import { CreateOffer, CreateStage, MoveStage, UpdateOffer } from './core.ts'
 import { AssignGrade, CreateEvaluation, UpdateEvaluation } from './eval.ts'
@@ -29,6 +29,13 @@ export const commands = {
   'auth.change_password': { service: 'auth', payload: ChangePassword },
   'auth.set_password': { service: 'auth', payload: SetPassword },
   'auth.delete_user': { service: 'auth', payload: DeleteUser },
+  'auth.start_session': { service: 'auth', payload: StartSession },
+  'auth.refresh_session': { service: 'auth', payload: RefreshSession },
+  'auth.end_session': { service: 'auth', payload: EndSession },
+  'auth.end_sessions': { service: 'auth', payload: EndSessions },
+  'auth.record_login_failure': { service: 'auth', payload: RecordLoginFailure },
+  'auth.request_password_reset': { service: 'auth', payload: RequestPasswordReset },
+  'auth.reset_password': { service: 'auth', payload: ResetPassword },
   'profile.create_student': { service: 'profile', payload: CreateStudent },
   'profile.update_student': { service: 'profile', payload: UpdateStudent },
   'profile.delete_student': { service: 'profile', payload: DeleteStudent },

@@ -62,6 +62,13 @@ export const accounts = profileSchema.table(
     email: text('email').notNull(),
     /** `student`, `encadrant` or `admin`, as `user.created` said; null for an account remembered before roles were kept. */
     role: text('role'),
+    /** Set by `user.verified`: the owner proved the address. */
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    /**
+     * Whether the account was made by signing up (its `user.created` named no profile): while its
+     * address is not verified, an admin's student or encadrant for that address takes it over.
+     */
+    signedUp: boolean('signed_up').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('accounts_email_lower_idx').on(sql`lower(${t.email})`)],

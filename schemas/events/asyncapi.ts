@@ -18,7 +18,7 @@ const AMQP_BINDING_VERSION = '0.3.0'
 /**
  * One channel, message and `send` operation per event type, each keyed by the
  * event type (the routing key). A message's payload is the whole envelope of
- * DESIGN.md §2 with the event's payload schema under `payload`.
+ * the wire format (docs/events.md) with the event's payload schema under `payload`.
  */
 export function asyncApiDocument(catalogue: Catalogue, options: AsyncApiOptions = {}): Json {
   const exchange = options.exchange ?? 'medtrack.events'

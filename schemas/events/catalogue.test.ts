@@ -17,7 +17,7 @@ const ID = {
   thing: '7cf0d08d-a0e1-438f-8e8b-2c3d4e5f6a78',
 }
 
-/** Per event: the required fields of DESIGN.md §4 and a valid payload carrying every field, optional ones too. */
+/** Per event: the required fields the catalogue promises (docs/events.md) and a valid payload carrying every field, optional ones too. */
 const EVENTS: { [T in EventType]: { required: string[]; sample: EventPayload<T> } } = {
   'user.created': {
     required: ['user_id', 'email', 'role', 'first_name', 'last_name'],
@@ -143,7 +143,7 @@ function fieldsWithFormat(type: EventType, format: string): string[] {
 }
 
 describe('catalogue', () => {
-  test('has the 26 event types of DESIGN.md §4, each with version, producer and description', () => {
+  test('has the 26 event types of the platform, each with version, producer and description', () => {
     expect(TYPES).toHaveLength(26)
     expect(sorted(TYPES)).toEqual(sorted(Object.keys(EVENTS)))
     for (const type of TYPES) {
@@ -182,7 +182,7 @@ for (const type of TYPES) {
       expect(validator.check(type, sample)).toEqual([])
     })
 
-    test('the schema requires exactly the fields of DESIGN.md §4', () => {
+    test('the schema requires exactly the fields every consumer relies on', () => {
       expect(sorted((catalogue[type].payload as TObject).required ?? [])).toEqual(sorted(required))
     })
 

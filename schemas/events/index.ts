@@ -1,5 +1,5 @@
 /**
- * The MedTrack event catalogue (DESIGN.md §4): event type → payload schema,
+ * The MedTrack event catalogue (docs/events.md, printed from it): event type → payload schema,
  * version and producers. The publisher, every consumer and the gateway
  * validate against it with `compileCatalogue(catalogue)` from core.
  */

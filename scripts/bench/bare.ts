@@ -8,8 +8,10 @@
  *   PostgreSQL (fsync on) the same writes batched as the kit batches them: the
  *   worker's inbox, row and outbox (marked sent after the confirm), the second
  *   worker's inbox and row;
- * - `volatile`: what the first services did: classic transient queues, no
- *   confirms, no database.
+ * - `volatile`: what the first services did: classic queues, transient
+ *   messages, no confirms, no database. The queues themselves are durable:
+ *   RabbitMQ 4.3 refuses a queue that is neither durable nor exclusive, and
+ *   each role declares them from its own connection.
  *
  * Each role (api, worker, sink) runs as its own child process, as the kit's do,
  * on core's BrokerConnection like them (writes coalesced per turn), so that
@@ -64,7 +66,7 @@ async function runRole(role: string, mode: BareMode, namespace: string, rabbitUr
   const commands = `${namespace}.bare.commands`
   const events = `${namespace}.bare.events`
   const exchange = `${namespace}.bare.exchange`
-  const queueOptions = durable ? { durable: true, arguments: { 'x-queue-type': 'quorum' as const } } : { durable: false }
+  const queueOptions = { durable: true, arguments: { 'x-queue-type': durable ? ('quorum' as const) : ('classic' as const) } }
   await connection.exchangeDeclare({ exchange, type: 'topic', durable })
   await connection.queueDeclare({ queue: commands, ...queueOptions })
   await connection.queueDeclare({ queue: events, ...queueOptions })

@@ -5,6 +5,7 @@
  *   bun run bench pipeline [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--json]
  *   bun run bench stages [--students N] [--offers N] [--places N] [--concurrency C] [--requests N] [--samples S] [--warmup SECONDS] [--json]
  *   bun run bench live [--users N] [--notifications N] [--concurrency C] [--json]
+ *   bun run bench accounts [--tries N] [--samples S] [--json]
  *
  * `pipeline` runs `bus` in the same run and reports both; `--bare` also runs
  * the same write path without the kit (scripts/bench/bare.ts), durable and
@@ -16,12 +17,16 @@
  * opens a notification stream for each of `--users` students through the
  * gateway and makes `--notifications` notifications by the real cascade
  * (scripts/bench/live.ts); there `--concurrency` is the events published at once.
+ * `accounts` times `--tries` logins each for an address with an account, one
+ * without, and an account without a password yet, and `--samples` refreshes
+ * one after the other (scripts/bench/accounts.ts): refresh p50/p99 beside login's.
  */
 import { parseArgs } from 'node:util'
 import { Type, type Static } from '@sinclair/typebox'
 import { parseConfig } from '../../core/index.ts'
 import { BrokerConfig } from '../broker-config.ts'
 import { askedForHelp } from '../cli.ts'
+import { benchAccounts } from './accounts.ts'
 import { benchBus } from './bus.ts'
 import { describeCpu, type CpuReport } from './cpu.ts'
 import { benchPipeline } from './pipeline.ts'
@@ -30,10 +35,10 @@ import { benchStages } from './stages.ts'
 
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
 const USAGE =
-  'usage: bun run bench bus|pipeline|stages|live [--json] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N]'
+  'usage: bun run bench bus|pipeline|stages|live|accounts [--json] [--tries N] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N]'
 
 /** In flight at once when `--concurrency` is not given: the pipeline's requests, and the callers of `stages`. */
-const CONCURRENCY = { pipeline: 256, stages: 50, live: 50 }
+const CONCURRENCY = { pipeline: 256, stages: 50, live: 50, accounts: 1 }
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
@@ -50,9 +55,10 @@ const OPTIONS = {
   places: { type: 'string', default: '40' },
   users: { type: 'string', default: '1000' },
   notifications: { type: 'string', default: '5000' },
+  tries: { type: 'string', default: '20' },
 } as const
 
-type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications'
+type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications' | 'tries'
 
 /** The numeric options, each checked before anything runs: counts are whole and at least 1; `--warmup` is seconds, 0 or more. */
 function numbers(values: Record<Numeric, string>) {
@@ -74,6 +80,7 @@ function numbers(values: Record<Numeric, string>) {
     places: read('places', true, 1),
     users: read('users', true, 1),
     notifications: read('notifications', true, 1),
+    tries: read('tries', true, 1),
   }
 }
 
@@ -81,7 +88,7 @@ function numbers(values: Record<Numeric, string>) {
 function readArgs(argv: string[]) {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
   const what = positionals[0] ?? 'bus'
-  if ((what !== 'bus' && what !== 'pipeline' && what !== 'stages' && what !== 'live') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
+  if ((what !== 'bus' && what !== 'pipeline' && what !== 'stages' && what !== 'live' && what !== 'accounts') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
   const concurrency = values.concurrency ?? String(CONCURRENCY[what === 'bus' ? 'pipeline' : what])
   return { what, values, n: numbers({ ...values, concurrency }) }
 }
@@ -99,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
   const config = parseConfig(Config, process.env)
   if (what === 'stages') return stages(config, values.json, n)
   if (what === 'live') return live(config, values.json, n)
+  if (what === 'accounts') return accounts(config, values.json, n)
   const bus = await benchBus({ url: config.RABBITMQ_URL, events: n.events, rounds: n.rounds })
   if (what === 'bus') {
     if (values.json) console.log(JSON.stringify(bus))
@@ -140,6 +148,22 @@ async function main(argv: string[]): Promise<number> {
     const reports = Object.entries(cpu).filter(([, report]) => report !== undefined)
     if (reports.length > 0) console.log('CPU per event:')
     for (const [run, report] of reports) console.log(`  ${labels[run]}: ${describeCpu(report!)}`)
+  }
+  return 0
+}
+
+/** `bench accounts`: login medians by kind of address, and refresh p50/p99 beside login's. */
+async function accounts(config: Static<typeof Config>, json: boolean, n: ReturnType<typeof numbers>): Promise<number> {
+  const r = await benchAccounts({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, tries: n.tries, refreshes: n.samples })
+  if (json) console.log(JSON.stringify(r))
+  else {
+    console.log(`login median, ${n.tries} tries each (auth API and worker, each login from an address of its own):`)
+    console.log(`  an address with an account (right password): ${r.login_known_median_ms} ms`)
+    console.log(`  an address without an account:                ${r.login_unknown_median_ms} ms`)
+    console.log(`  an account without a password yet:            ${r.login_no_password_median_ms} ms`)
+    console.log(`  known/unknown: ${r.known_unknown_ratio}× (target: within 2×)`)
+    console.log(`login p50/p99:   ${r.login_p50_ms} / ${r.login_p99_ms} ms`)
+    console.log(`refresh p50/p99: ${r.refresh_p50_ms} / ${r.refresh_p99_ms} ms (${n.samples} refreshes, one after the other)`)
   }
   return 0
 }

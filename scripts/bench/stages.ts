@@ -1,7 +1,7 @@
 /**
  * Assignments of students to offers with few places, through the gateway,
- * every process a real child process (gateway, auth API, core API, core
- * worker) in a namespace and a database of its own: `students` students, each
+ * every process a real child process (gateway, auth API and worker, core
+ * API and worker) in a namespace and a database of its own: `students` students, each
  * assigned once (POST /core/api/stages as an admin), spread evenly over
  * `offers` offers of `places` places, `concurrency` callers at once. Counts
  * what each assignment was answered (201, or 409 OFFER_FULL; anything else
@@ -103,10 +103,17 @@ export async function benchStages(o: StagesOptions): Promise<StagesResult> {
   try {
     const listening = async (child: Child) => JSON.parse(await child.waitForLine(/"api listening"/, 20_000)).port as number
     const authApi = spawnEntry('api/auth/main.ts', env)
+    // A login opens a session: a command of the auth worker's.
+    const authWorker = spawnEntry('workers/auth/main.ts', env)
     const coreApi = spawnEntry('api/core/main.ts', env)
     const coreWorker = spawnEntry('workers/core/main.ts', env)
-    children.push(authApi, coreApi, coreWorker)
-    const [authPort, corePort, workerStarted] = await Promise.all([listening(authApi), listening(coreApi), coreWorker.waitForLine(/"worker started"/, 20_000)])
+    children.push(authApi, authWorker, coreApi, coreWorker)
+    const [authPort, corePort, workerStarted] = await Promise.all([
+      listening(authApi),
+      listening(coreApi),
+      coreWorker.waitForLine(/"worker started"/, 20_000),
+      authWorker.waitForLine(/"worker started"/, 20_000),
+    ])
     const metricsUrl = `http://127.0.0.1:${JSON.parse(workerStarted).port}/metrics`
     const gateway = spawnEntry('api/gateway/main.ts', { ...env, AUTH_API_URL: `http://127.0.0.1:${authPort}`, CORE_API_URL: `http://127.0.0.1:${corePort}` })
     children.unshift(gateway)

@@ -81,6 +81,33 @@ describe('registration, end to end through the gateway', () => {
     expect((await api.post('/auth/api/login', { email: address, password: 'my own secret 7' })).status).toBe(200)
   }, 30_000)
 
+  test("an unverified sign-up for an address, then an admin's student with it: the admin's wins, the sign-up's password and session end, the set-password email arrives", async () => {
+    const admin = await platform.admin()
+    const address = email('victim')
+    expect((await api.post('/auth/api/register', { email: address, password: 'squatter pass 1', role: 'student', first_name: 'Eve', last_name: 'Squat' })).status).toBe(201)
+    const squatter = (await api.post('/auth/api/login', { email: address, password: 'squatter pass 1' })).body
+    await waitFor(async () => (await api.get('/profile/api/students/me', squatter.access_token)).status === 200, 10_000, "the sign-up's profile")
+
+    const created = await api.post('/profile/api/students', { email: address, first_name: 'Victoria', last_name: 'Owner' }, admin.token)
+    expect(created.status).toBe(201)
+    expect(created.body).toMatchObject({ email: address, first_name: 'Victoria' })
+    const { id: studentId, user_id: userId } = created.body
+
+    await waitFor(() => platform.smtp.to(address).some((m) => m.text.includes('/set-password?token=')), 10_000, 'the set-password email')
+    expect((await api.post('/auth/api/login', { email: address, password: 'squatter pass 1' })).status).toBe(401)
+    expect((await api.post('/auth/api/refresh', { refresh_token: squatter.refresh_token })).status).toBe(401)
+    await waitFor(async () => (await api.get('/profile/api/students/me', squatter.access_token)).status === 401, 5_000, "the sign-up's token refused")
+
+    const link = platform.smtp.to(address).find((m) => m.text.includes('/set-password?token='))!
+    expect((await api.post('/auth/api/password/set', { token: linkToken(link), password: 'the owner 77' })).status).toBe(200)
+    const owner = (await api.post('/auth/api/login', { email: address, password: 'the owner 77' })).body
+    expect(owner.user.id).toBe(userId)
+    expect((await api.get('/profile/api/students/me', owner.access_token)).body).toMatchObject({ id: studentId, first_name: 'Victoria' })
+    await Bun.sleep(1_000)
+    expect(await count(sql`select count(*)::int as n from profile.students where lower(email) = lower(${address})`)).toBe(1)
+    expect(await count(sql`select count(*)::int as n from auth.users where lower(email) = lower(${address})`)).toBe(1)
+  }, 30_000)
+
   test('a student cannot read or change another student\'s profile; no token → 401', async () => {
     const admin = await platform.admin()
     const a = (await api.post('/profile/api/students', { email: email('a') }, admin.token)).body

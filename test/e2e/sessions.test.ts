@@ -55,6 +55,26 @@ describe('each service API refuses a retired token on its own', () => {
   }, 30_000)
 })
 
+describe('a session through the gateway', () => {
+  test('refresh gives tokens every service takes; logout ends the session: its access token is refused on every service, its refresh token too', async () => {
+    const ana = await student()
+    const login = (await api.post('/auth/api/login', { email: ana.address, password: ana.password })).body
+    const renewed = await api.post('/auth/api/refresh', { refresh_token: login.refresh_token })
+    expect(renewed.status).toBe(200)
+    const { access_token: token, refresh_token: refreshToken } = renewed.body
+    expect((await api.get('/profile/api/students/me', token)).body.id).toBe(ana.studentId)
+    expect((await api.get(`/core/api/tracking/${ana.studentId}`, token)).status).toBe(200)
+
+    expect((await api.post('/auth/api/logout', { refresh_token: refreshToken })).status).toBe(200)
+    expect((await api.get('/auth/api/me', token)).status).toBe(401)
+    await waitFor(async () => (await api.get('/profile/api/students/me', token)).status === 401, 5_000, 'the ended session refused by the gateway')
+    expect((await api.get('/comm/api/notifications', token)).status).toBe(401)
+    expect((await api.post('/auth/api/refresh', { refresh_token: refreshToken })).status).toBe(401)
+    // The first login's token, kept by another tab, still works: another session.
+    expect((await api.get('/profile/api/students/me', ana.token)).status).toBe(200)
+  }, 30_000)
+})
+
 describe('the gateway fails closed', () => {
   test('auth paused: a token the gateway cannot check → 503 with Retry-After, never let through; once auth answers again, 200', async () => {
     const ana = await student()

@@ -6,5 +6,7 @@ export const AuthSettings = Type.Object({
   ...EmailSettings.properties,
   /** Where the links in emails point (the frontend's origin). */
   PUBLIC_URL: Type.String({ default: 'http://localhost:8080' }),
+  /** How often sign-ups never verified are looked for, to be removed once their link has expired, and what is long over forgotten (failed logins, sessions), in ms. @default 60000 */
+  ACCOUNT_SWEEP_MS: Type.Integer({ minimum: 1, default: 60_000 }),
 })
 export type AuthSettings = Static<typeof AuthSettings>

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 
 export const VERIFY_EMAIL = 'verify_email'
 export const SET_PASSWORD = 'set_password'
+export const RESET_PASSWORD = 'reset_password'
 
 /** A one-time token to mail, and the hash that is stored instead of it. */
 export function newToken(): { token: string; hash: string } {

@@ -5,9 +5,13 @@ import { changePassword } from './handlers/change-password.ts'
 import { deleteUser } from './handlers/delete-user.ts'
 import { encadrantCreated, studentCreated } from './handlers/profile-created.ts'
 import { registerUser } from './handlers/register-user.ts'
-import { setPassword } from './handlers/set-password.ts'
+import { recordLoginFailure } from './handlers/login-failure.ts'
+import { requestPasswordReset } from './handlers/request-password-reset.ts'
+import { endSession, endSessions, refreshSession, startSession } from './handlers/sessions.ts'
+import { resetPassword, setPassword } from './handlers/set-password.ts'
 import { verifyEmail } from './handlers/verify-email.ts'
 import type { AuthSettings } from './settings.ts'
+import { accountSweep } from './sweep.ts'
 
 export function authWorker(settings: AuthSettings, mailer?: Mailer) {
   return defineWorker({
@@ -19,11 +23,18 @@ export function authWorker(settings: AuthSettings, mailer?: Mailer) {
       'auth.change_password': changePassword,
       'auth.set_password': setPassword,
       'auth.delete_user': deleteUser,
+      'auth.start_session': startSession,
+      'auth.refresh_session': refreshSession,
+      'auth.end_session': endSession,
+      'auth.end_sessions': endSessions,
+      'auth.record_login_failure': recordLoginFailure,
+      'auth.request_password_reset': requestPasswordReset(settings),
+      'auth.reset_password': resetPassword,
     },
     events: {
       'student.created': studentCreated(settings),
       'encadrant.created': encadrantCreated(settings),
     },
-    background: [emailSender(emails, settings, mailer)],
+    background: [emailSender(emails, settings, mailer), accountSweep(settings.ACCOUNT_SWEEP_MS)],
   })
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
 import { listDeadLetters } from '../../core/index.ts'
-import { encadrants, profileOutbox, students } from '../../schemas/db/profile.ts'
+import { accounts, encadrants, profileOutbox, students } from '../../schemas/db/profile.ts'
 import { waitFor } from '../../test/broker.ts'
 import { problemPaths, startProfileService, uniqueEmail, type ProfileService } from '../../api/profile/test-service.ts'
 
@@ -118,13 +118,42 @@ describe('user.deleted', () => {
   })
 })
 
-test('user.verified (bound to the queue, no handler) is acked and counted, never dead-lettered', async () => {
-  await s.publish('user.verified', { user_id: crypto.randomUUID(), email: uniqueEmail('verified') })
-  await waitFor(async () => (await s.worker.metrics.render()).includes('type="user.verified",outcome="unhandled"} 1'), 5_000, 'user.verified counted')
+test("user.verified notes the account's address as proved; for an account never heard of it does nothing; never dead-lettered", async () => {
+  const user = account('student')
+  await s.applied((await s.publish('user.created', user)).event_id)
+  await s.applied((await s.publish('user.verified', { user_id: user.user_id, email: user.email })).event_id)
+  await s.applied((await s.publish('user.verified', { user_id: crypto.randomUUID(), email: uniqueEmail('verified') })).event_id)
+  const [row] = await s.database.db.select().from(accounts).where(eq(accounts.userId, user.user_id))
+  expect(row).toMatchObject({ signedUp: true, verifiedAt: expect.any(Date) })
   expect(await listDeadLetters({ connection: s.connection, service: 'profile', namespace: s.namespace })).toEqual([])
 })
 
 describe('the account directory', () => {
+  test("an admin's student or encadrant for an address whose profile an unverified sign-up got takes it over: the sign-up's profile goes (student.deleted), the admin's has a user of its own; a verified one's address stays taken", async () => {
+    const squatter = account('student')
+    await s.applied((await s.publish('user.created', squatter)).event_id)
+    const [signUpProfile] = await studentsOf(squatter.user_id)
+    const taken = await s.as('admin').post('/students', { email: squatter.email.toUpperCase(), first_name: 'Victoria' })
+    expect(taken.status).toBe(201)
+    expect(taken.body.user_id).not.toBe(squatter.user_id)
+    expect(await studentsOf(squatter.user_id)).toHaveLength(0)
+    const deletedEvents = await s.database.db.select().from(profileOutbox).where(eq(profileOutbox.eventType, 'student.deleted'))
+    expect(deletedEvents.map((e) => (e.envelope as { payload: unknown }).payload)).toContainEqual({ student_id: signUpProfile!.id, user_id: squatter.user_id })
+
+    const asEncadrant = account('encadrant')
+    await s.applied((await s.publish('user.created', asEncadrant)).event_id)
+    const encadrant = await s.as('admin').post('/encadrants', { email: asEncadrant.email })
+    expect(encadrant.status).toBe(201)
+    expect(encadrant.body.user_id).not.toBe(asEncadrant.user_id)
+    expect(await encadrantsOf(asEncadrant.user_id)).toHaveLength(0)
+
+    const owner = account('student')
+    await s.applied((await s.publish('user.created', owner)).event_id)
+    await s.applied((await s.publish('user.verified', { user_id: owner.user_id, email: owner.email })).event_id)
+    expect(await s.as('admin').post('/students', { email: owner.email })).toMatchObject({ status: 409, body: { problems: [{ path: '/email', message: 'already registered' }] } })
+    expect(await studentsOf(owner.user_id)).toHaveLength(1)
+  })
+
   test('a student profile deleted and made again by an admin stays with the registered account (same user id)', async () => {
     const user = account('student')
     await s.applied((await s.publish('user.created', user)).event_id)

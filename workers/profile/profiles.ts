@@ -126,10 +126,18 @@ export function encadrantCreated(e: EncadrantRow): EncadrantCreated {
   }
 }
 
-/** Keeps the account directory from `user.created` / `user.deleted`; an account remembered without its role takes it. */
-export async function rememberAccount(tx: Tx, userId: string, email: string, role: string): Promise<void> {
-  await tx.insert(accounts).values({ userId, email, role }).onConflictDoNothing()
+/**
+ * Keeps the account directory from `user.created` / `user.deleted`; an account remembered without its
+ * role takes it. `signedUp`: the account was made by signing up, not for a profile.
+ */
+export async function rememberAccount(tx: Tx, userId: string, email: string, role: string, signedUp = false): Promise<void> {
+  await tx.insert(accounts).values({ userId, email, role, signedUp }).onConflictDoNothing()
   await tx.update(accounts).set({ role }).where(and(eq(accounts.userId, userId), isNull(accounts.role)))
+}
+
+/** The account's owner proved its address (`user.verified`): it is no longer a sign-up anyone may take over. */
+export async function accountVerified(tx: Tx, userId: string): Promise<void> {
+  await tx.update(accounts).set({ verifiedAt: new Date() }).where(and(eq(accounts.userId, userId), isNull(accounts.verifiedAt)))
 }
 
 export async function forgetAccount(tx: Tx, userId: string): Promise<void> {

@@ -14,13 +14,14 @@ import { updateEstablishment } from './handlers/update-establishment.ts'
 import { updateStudent } from './handlers/update-student.ts'
 import { userCreated } from './handlers/user-created.ts'
 import { userDeleted } from './handlers/user-deleted.ts'
+import { userVerified } from './handlers/user-verified.ts'
 
 const accounts = tokenVersionHandlers(profileTokenVersions)
 
 /**
  * Students, encadrants and establishments; a profile for each new account,
  * removed with it; who supervises whom, from core's stages; the accounts'
- * token versions, for the API. `user.verified` is acked unhandled.
+ * token versions, for the API; which accounts proved their address.
  */
 export const profileWorker = defineWorker({
   service: 'profile',
@@ -38,6 +39,7 @@ export const profileWorker = defineWorker({
   },
   events: {
     'user.created': inTurn(userCreated, accounts['user.created']),
+    'user.verified': userVerified,
     'user.password_changed': accounts['user.password_changed'],
     'user.deleted': inTurn(userDeleted, accounts['user.deleted']),
     'stage.accepted': stageAccepted,

@@ -12,8 +12,9 @@ export const Register = t.Object({
   last_name: Name,
 })
 
-export const Login = t.Object({ email: t.String({ minLength: 1 }), password: t.String({ minLength: 1 }) })
 export const Verify = t.Object({ token: t.String({ minLength: 1 }) })
 export const ChangePassword = t.Object({ current_password: t.String({ minLength: 1 }), new_password: Password })
 export const SetPassword = t.Object({ token: t.String({ minLength: 1 }), password: Password })
+export const ForgotPassword = t.Object({ email: t.String({ format: 'email', maxLength: 254 }) })
+export const ResetPassword = t.Object({ token: t.String({ minLength: 1 }), password: Password })
 export const UserParams = t.Object({ id: t.String({ format: 'uuid' }) })

@@ -62,4 +62,17 @@ export const passwordWork = createWorkGate({ atOnce: 2, queued: 64 })
 
 export const hashPassword = (password: string) => passwordWork.run(() => Bun.password.hash(password, { algorithm: 'argon2id' }))
 
-export const checkPassword = (password: string, hash: string | null) => (hash ? passwordWork.run(() => Bun.password.verify(password, hash)) : Promise.resolve(false))
+/** A hash of nothing anyone knows, made once: what a password is checked against when there is none to check. */
+let nothing: Promise<string> | undefined
+const hashOfNothing = () => (nothing ??= passwordWork.run(() => Bun.password.hash(crypto.randomUUID(), { algorithm: 'argon2id' })))
+
+/**
+ * Whether the password is the hash's. Without a hash (no such account, or one
+ * without a password yet) it is checked against a hash of nothing, and false:
+ * the answer takes as long either way, and says nothing of who has an account.
+ */
+export async function checkPassword(password: string, hash: string | null): Promise<boolean> {
+  const against = hash ?? (await hashOfNothing())
+  const right = await passwordWork.run(() => Bun.password.verify(password, against))
+  return hash !== null && right
+}

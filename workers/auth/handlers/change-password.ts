@@ -2,9 +2,13 @@ import { eq, sql } from 'drizzle-orm'
 import { notFound } from '../../../core/index.ts'
 import { users } from '../../../schemas/db/auth.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
+import { endUserSessions } from '../sessions.ts'
 import { userView } from '../view.ts'
 
-/** New password hash; the token version goes up, so tokens issued before stop working. */
+/**
+ * New password hash; the token version goes up, so tokens issued before stop
+ * working, and every other session ends: the one it was asked from refreshes on.
+ */
 export const changePassword: NonNullable<CommandHandlers['auth.change_password']> = async ({ payload }, { tx, emit }) => {
   const [user] = await tx
     .update(users)
@@ -12,6 +16,7 @@ export const changePassword: NonNullable<CommandHandlers['auth.change_password']
     .where(eq(users.id, payload.user_id))
     .returning()
   if (!user) throw notFound('user')
+  await endUserSessions(tx, user.id, 'password_changed', payload.session_id)
   emit('user.password_changed', { user_id: user.id, token_version: user.tokenVersion })
   return { status: 200, body: userView(user) }
 }

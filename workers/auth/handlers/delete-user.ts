@@ -1,7 +1,8 @@
 import { count, eq, sql } from 'drizzle-orm'
 import { conflict, notFound, type Tx } from '../../../core/index.ts'
-import { users, userTokens } from '../../../schemas/db/auth.ts'
+import { users } from '../../../schemas/db/auth.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
+import { removeAccount } from '../removal.ts'
 
 /**
  * Refuses (409) to delete the only admin account, whoever asks. Admin
@@ -19,9 +20,6 @@ async function assertNotLastAdmin(tx: Tx, userId: string) {
 
 export const deleteUser: NonNullable<CommandHandlers['auth.delete_user']> = async ({ payload }, { tx, emit }) => {
   await assertNotLastAdmin(tx, payload.user_id)
-  const [user] = await tx.delete(users).where(eq(users.id, payload.user_id)).returning({ id: users.id })
-  if (!user) throw notFound('user')
-  await tx.delete(userTokens).where(eq(userTokens.userId, user.id))
-  emit('user.deleted', { user_id: user.id })
-  return { status: 200, body: { id: user.id, deleted: true } }
+  if (!(await removeAccount(tx, emit, payload.user_id))) throw notFound('user')
+  return { status: 200, body: { id: payload.user_id, deleted: true } }
 }

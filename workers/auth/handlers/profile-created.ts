@@ -1,8 +1,9 @@
-import { eq, or, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { users } from '../../../schemas/db/auth.ts'
 import type { Emit, Tx } from '../../../core/index.ts'
 import type { Catalogue, EventHandlers } from '../../kit/define.ts'
 import { queueTokenEmail } from '../mail.ts'
+import { removeAccount, unverifiedSignUp } from '../removal.ts'
 import type { AuthSettings } from '../settings.ts'
 import { SET_PASSWORD } from '../tokens.ts'
 
@@ -19,15 +20,16 @@ interface Person {
  * Cascade 2: a profile made before its account (an admin created the student).
  * Creates the account with the profile's user id and mails a set-password link,
  * unless an account with that id or email exists (cascade 1 comes back here).
+ * An account of that email that is an unverified sign-up does not hold it: it
+ * is removed (its password and sessions with it) and the profile's is made.
  */
 async function ensureAccount(tx: Tx, emit: Emit<Catalogue>, settings: AuthSettings, role: 'student' | 'encadrant', p: Person) {
   const email = p.email.trim()
-  const [existing] = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(or(eq(users.id, p.user_id), sql`lower(${users.email}) = lower(${email})`))
-    .limit(1)
-  if (existing) return
+  const [own] = await tx.select({ id: users.id }).from(users).where(eq(users.id, p.user_id))
+  if (own) return
+  const [holder] = await tx.select({ id: users.id, signUp: sql<boolean>`${unverifiedSignUp}` }).from(users).where(sql`lower(${users.email}) = lower(${email})`)
+  if (holder && !holder.signUp) return
+  if (holder) await removeAccount(tx, emit, holder.id)
   const localPart = email.split('@')[0]!
   const firstName = p.first_name ?? localPart
   const lastName = p.last_name ?? firstName

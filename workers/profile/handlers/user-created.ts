@@ -12,7 +12,8 @@ import { encadrantCreated, insertEncadrant, insertStudent, rememberAccount, stud
 export const userCreated: EventFunction<'user.created'> = async (event, { tx, emit }) => {
   const { user_id, email, role, first_name, last_name, profile_id } = event.payload
   const person = { id: profile_id, userId: user_id, email: email.trim(), firstName: first_name, lastName: last_name }
-  await rememberAccount(tx, user_id, person.email, role)
+  // Made by signing up: neither for a profile nor an admin (whose account is verified from the start).
+  await rememberAccount(tx, user_id, person.email, role, profile_id === undefined && role !== 'admin')
   if (role === 'student') {
     const student = await insertStudent(tx, person)
     if (student) emit('student.created', studentCreated(student))
