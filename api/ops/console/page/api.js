@@ -1,5 +1,5 @@
 /** The ops API as the console calls it: JSON in and out, the session's bearer token, errors as ApiError. */
-import { currentSession, endSession } from './session.js'
+import { currentSession, endSession, startSession } from './session.js'
 
 /** An answer that is not a success: its status and the API's `{ error, message, problems? }`. */
 export class ApiError extends Error {
@@ -41,13 +41,34 @@ async function send(method, path, body) {
   return { res, json }
 }
 
+/** The renewal under way, shared by every call that found the access token expired at once (a refresh token works once). */
+let renewal
+
+/** Trades the session's refresh token for new tokens; resolves whether the session goes on. */
+function renewed() {
+  renewal ??= renew().finally(() => (renewal = undefined))
+  return renewal
+}
+
+async function renew() {
+  const session = currentSession()
+  if (!session?.refresh) return false
+  const { res, json } = await send('POST', '/auth/api/refresh', { refresh_token: session.refresh })
+  // A 202 (the worker is slow) gives no access token: the session cannot go on without one.
+  if (res.status !== 200 || !json?.access_token) return false
+  startSession({ token: json.access_token, refresh: json.refresh_token, email: session.email })
+  return true
+}
+
 /**
  * One call; resolves with the JSON of a success. A 202 with a Location (the
  * worker has not answered yet) is followed until the operation's outcome.
- * A 401 ends the session: the token expired or was retired.
+ * A 401 renews the session once (the access token lives 15 minutes) and
+ * calls again; a second 401 ends it: the session expired or was ended.
  */
 export async function api(method, path, body) {
-  const { res, json } = await send(method, path, body)
+  let { res, json } = await send(method, path, body)
+  if (res.status === 401 && currentSession() && (await renewed())) ({ res, json } = await send(method, path, body))
   if (res.status === 401 && currentSession()) endSession('Your session has ended; sign in again.')
   if (!res.ok) throw new ApiError(res.status, json)
   const location = res.headers.get('location')

@@ -52,6 +52,17 @@ function route(moved = false) {
   views[next]?.show(params, id)
 }
 
+/** Ends the session at auth (its refresh token stops working); resolves with what went wrong, if anything. */
+async function endAtAuth() {
+  const refresh = currentSession()?.refresh
+  try {
+    if (refresh) await api('POST', '/auth/api/logout', { refresh_token: refresh })
+    return undefined
+  } catch (err) {
+    return errorText(err)
+  }
+}
+
 /**
  * Signs in with auth, then asks the ops API whether this account may see it:
  * a refusal (403) is said, and the token dropped, instead of empty views.
@@ -62,14 +73,18 @@ async function signIn(form) {
   const button = form.querySelector('button[type=submit]')
   button.disabled = true
   try {
-    const { access_token, user } = await api('POST', '/auth/api/login', { email: form.elements.email.value.trim(), password: form.elements.password.value })
-    startSession(access_token, user?.email ?? form.elements.email.value.trim())
+    const { access_token, refresh_token, user } = await api('POST', '/auth/api/login', { email: form.elements.email.value.trim(), password: form.elements.password.value })
+    startSession({ token: access_token, refresh: refresh_token, email: user?.email ?? form.elements.email.value.trim() })
     await api('GET', '/ops/api/queues')
     form.reset()
     route(true)
   } catch (err) {
-    if (currentSession()) endSession(err instanceof ApiError && err.status === 403 ? `${REFUSED} The ops API answered 403: ${err.message}.` : `Sign-in failed: ${errorText(err)}`)
-    else showSignIn(`Sign-in failed: ${errorText(err)}`)
+    const reason = err instanceof ApiError && err.status === 403 ? `${REFUSED} The ops API answered 403: ${err.message}.` : `Sign-in failed: ${errorText(err)}`
+    // A session auth opened for an account the console refuses is ended there too.
+    if (currentSession()) {
+      await endAtAuth()
+      endSession(reason)
+    } else showSignIn(reason)
   } finally {
     button.disabled = false
   }
@@ -87,12 +102,16 @@ onSessionChange((session, reason) => {
   if (!session) showSignIn(reason)
 })
 
+/** Signs out here and at auth; a failure there is said. */
+async function signOut() {
+  const failed = await endAtAuth()
+  endSession(failed ? `You are signed out here, but auth could not end the session: ${failed}` : 'You are signed out.')
+}
+
 $('#sign-in-form').addEventListener('submit', (event) => {
   event.preventDefault()
   signIn(event.currentTarget)
 })
-$('#sign-out').addEventListener('click', () => {
-  endSession('You are signed out.')
-})
+$('#sign-out').addEventListener('click', signOut)
 addEventListener('hashchange', () => route(true))
 route()

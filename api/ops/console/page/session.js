@@ -1,6 +1,7 @@
 /**
- * The signed-in operator: the access token and email, kept in sessionStorage
- * (gone with the tab, never in a cookie the browser would send elsewhere).
+ * The signed-in operator: the access token, the refresh token that renews it
+ * and the email, kept in sessionStorage (gone with the tab, never in a cookie
+ * the browser would send elsewhere).
  */
 
 const KEY = 'medtrack.ops.session'
@@ -21,8 +22,9 @@ export function onSessionChange(listener) {
   listeners.add(listener)
 }
 
-export function startSession(token, email) {
-  sessionStorage.setItem(KEY, JSON.stringify({ token, email }))
+/** Keeps the tokens of a sign-in, or of a renewal (`refresh` may be undefined: none was given). */
+export function startSession({ token, refresh, email }) {
+  sessionStorage.setItem(KEY, JSON.stringify({ token, refresh, email }))
   for (const listener of listeners) listener(currentSession())
 }
 
