@@ -78,9 +78,10 @@ export interface CommandDispatcher {
    * `accepted` when none came within `waitMs` (also when the broker took the
    * write but did not confirm in time: it may still be applied); rejects with a
    * TransientError (code BROKER_UNAVAILABLE) only when the command surely was
-   * not taken.
+   * not taken. With `waitMs: 0`, resolves `accepted` as soon as the broker took
+   * the command, without waiting for the worker at all.
    */
-  dispatch(command: CommandMessage): Promise<DispatchOutcome>
+  dispatch(command: CommandMessage, options?: { waitMs?: number }): Promise<DispatchOutcome>
   close(): Promise<void>
 }
 
@@ -194,12 +195,14 @@ export function createCommandDispatcher(o: DispatcherOptions): CommandDispatcher
   }
 
   return {
-    async dispatch(command) {
+    async dispatch(command, options = {}) {
+      const wait = options.waitMs ?? waitMs
       let stopWaiting = () => {}
       const reply = new Promise<CommandReply>((resolve) => (stopWaiting = waiting.add(command.command_id, resolve)))
       try {
         await publish(command)
-        const answered = await withTimeout(reply, waitMs).catch(() => undefined)
+        if (wait === 0) return { kind: 'accepted' }
+        const answered = await withTimeout(reply, wait).catch(() => undefined)
         return answered ? { kind: 'replied', reply: answered } : { kind: 'accepted' }
       } finally {
         stopWaiting()

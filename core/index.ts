@@ -5,6 +5,7 @@ export { assertValid, bodyBytes, buildEnvelope, Envelope, isMessageId, MessageId
 export type { BuildOptions, WireProperties } from './envelope.ts'
 export { classify, describe, hasErrorCode, lostToAnotherTransaction, MedTrackError, PermanentError, PublishTimeoutError, TransientError, ValidationError } from './errors.ts'
 export type { ErrorClass, Problem } from './errors.ts'
+export { readAnyEvent } from './any-event.ts'
 export { createEventConsumer } from './event-consumer.ts'
 export type { EventConsumerOptions, EventHandler, EventHandlers, HandlerContext } from './event-consumer.ts'
 export { HEADER, routeFailure } from './failure.ts'

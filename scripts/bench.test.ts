@@ -86,7 +86,7 @@ test('bun run bench live --json: every notification delivered to its stream once
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 
-test('bun run bench accounts --json: login medians by kind of address and refresh p50/p99 beside login\'s, and nothing left behind', async () => {
+test('bun run bench accounts --json: login medians by kind of address, refresh p50/p99 beside login\'s, forgotten-password medians, and nothing left behind', async () => {
   const before = await leftovers()
   const proc = Bun.spawn(['bun', 'run', 'bench', 'accounts', '--json', '--tries', '3', '--samples', '10'], { stdout: 'pipe', stderr: 'pipe' })
   const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
@@ -103,10 +103,32 @@ test('bun run bench accounts --json: login medians by kind of address and refres
     'login_p99_ms',
     'refresh_p50_ms',
     'refresh_p99_ms',
+    'forgot_known_median_ms',
+    'forgot_unknown_median_ms',
   ])
   for (const value of Object.values(figures)) expect(value).toBeGreaterThan(0)
   expect(figures.known_unknown_ratio).toBeGreaterThanOrEqual(1)
   expect(figures.refresh_p50_ms!).toBeLessThanOrEqual(figures.refresh_p99_ms!)
+  expect(await leftovers()).toEqual(before)
+}, 120_000)
+
+test('bun run bench audit --json: every event kept once, in fewer transactions than events; each search by a stage id finds its events through a plan reading the GIN index; nothing left behind', async () => {
+  const before = await leftovers()
+  const proc = Bun.spawn(['bun', 'run', 'bench', 'audit', '--json', '--events', '300', '--concurrency', '50', '--searches', '5'], { stdout: 'pipe', stderr: 'pipe' })
+  const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' })
+  const lines = stdout.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  const { search, ...figures } = JSON.parse(lines[0]!) as Record<string, number> & { search: Record<string, number | boolean> }
+  expect(Object.keys(figures)).toEqual(['events', 'kept', 'events_per_s', 'transactions', 'mean_batch'])
+  expect(Object.keys(search)).toEqual(['rows', 'searches', 'found_per_search', 'query_p50_ms', 'query_p99_ms', 'http_p50_ms', 'http_p99_ms', 'uses_gin_index'])
+  // A stage's internship is 8 events, of which its id is in 6 (not the student's creation, nor the email).
+  expect(search).toMatchObject({ rows: 10_000, searches: 5, found_per_search: 6, uses_gin_index: true })
+  expect(search.query_p50_ms as number).toBeLessThanOrEqual(search.query_p99_ms as number)
+  expect(search.http_p50_ms as number).toBeGreaterThan(0)
+  expect({ events: figures.events, kept: figures.kept }).toEqual({ events: 300, kept: 300 })
+  expect(figures.transactions!).toBeLessThan(300)
+  expect(figures.events_per_s!).toBeGreaterThan(0)
   expect(await leftovers()).toEqual(before)
 }, 120_000)
 
@@ -123,8 +145,11 @@ test('a wrong option is refused before anything runs: exit 2, the option named, 
     [['live', '--users', '0'], '--users'],
     [['live', '--notifications', 'lots'], '--notifications'],
     [['accounts', '--tries', '0'], '--tries'],
+    [['audit', '--events', '0'], '--events'],
+    [['audit', '--rows', '0'], '--rows'],
+    [['audit', '--searches', 'few'], '--searches'],
   ] as const) {
-    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' || args[0] === 'accounts' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
+    const proc = Bun.spawn(['bun', 'run', 'bench', ...(args[0] === 'stages' || args[0] === 'live' || args[0] === 'accounts' || args[0] === 'audit' ? args : ['pipeline', ...args])], { stdout: 'pipe', stderr: 'pipe' })
     const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' })
     expect(stderr).toContain(named)

@@ -6,7 +6,7 @@ import { closedPort } from '../test/service.ts'
 const ROOT = new URL('..', import.meta.url).pathname
 const SERVER = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
 const url = `${SERVER}/medtrack_test_migrate_${crypto.randomUUID().slice(0, 8)}`
-const SCHEMAS = ['auth', 'profile', 'core', 'comm', 'eval', 'gateway']
+const SCHEMAS = ['auth', 'profile', 'core', 'comm', 'eval', 'gateway', 'ops']
 
 /** `bun run migrate` as a child process against `url`, with the given admin settings only. */
 async function migrate(admin: Record<string, string> = {}): Promise<{ code: number; out: string }> {
@@ -71,7 +71,7 @@ test('bun run migrate creates the database and every service schema with inbox, 
     expect.arrayContaining(['command_id', 'command_type', 'actor_id', 'outcome', 'http_status', 'body', 'created_at']),
   )
   // Each service schema has the unit of work's functions, over its own tables.
-  const schemas = ['auth', 'comm', 'core', 'eval', 'gateway', 'profile']
+  const schemas = ['auth', 'comm', 'core', 'eval', 'gateway', 'ops', 'profile']
   expect(before.functions.map((f) => `${f.schema}.${f.name}(${f.arguments})`)).toEqual(
     schemas.flatMap((s) => [`${s}.commit_tail(emitted jsonb, results json)`, `${s}.record_inbox(arriving json)`]),
   )

@@ -4,7 +4,7 @@ import type { Connection } from 'rabbitmq-client'
 import { apiSettingsSchema } from '../api/kit/config.ts'
 import { signToken, type Role } from '../api/kit/jwt.ts'
 import { startApi, type ApiDefinition, type RunningApi } from '../api/kit/start.ts'
-import { createPublisher, DEFAULT_RETRY_TIERS, deleteTopology, listDeadLetters, parseConfig, silentLogger, type DeadLetter, type EventPublisher } from '../core/index.ts'
+import { createPublisher, DEFAULT_RETRY_TIERS, deleteTopology, listDeadLetters, parseConfig, silentLogger, type DeadLetter, type EventPublisher, type Logger } from '../core/index.ts'
 import { commandBindings } from '../schemas/commands/index.ts'
 import { catalogue } from '../schemas/events/index.ts'
 import { retryTiers, WorkerConfig } from '../workers/kit/config.ts'
@@ -27,6 +27,8 @@ export interface ServiceOptions {
   env?: Record<string, string>
   /** Settings of the API only, e.g. a `RABBITMQ_URL` nothing answers on. */
   apiEnv?: Record<string, string>
+  /** Where the worker logs, to read what it says. @default silent (or the console with DEBUG_WORKER) */
+  workerLog?: Logger
 }
 
 /**
@@ -75,7 +77,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     },
     async startWorker() {
       if (!o.worker) throw new Error(`${o.label}: no worker was given`)
-      service.worker = await startWorker(o.worker, workerConfig, process.env.DEBUG_WORKER ? undefined : silentLogger)
+      service.worker = await startWorker(o.worker, workerConfig, o.workerLog ?? (process.env.DEBUG_WORKER ? undefined : silentLogger))
       return service.worker
     },
     async handled(type) {

@@ -1,3 +1,4 @@
+import { waitFor } from './broker.ts'
 import { SMTPServer } from 'smtp-server'
 
 export interface ReceivedMail {
@@ -127,4 +128,11 @@ export function linkToken(mail: ReceivedMail): string {
   const m = /https?:\/\/\S+?[?&]token=([A-Za-z0-9_-]+)/.exec(mail.text)
   if (!m) throw new Error(`no link with a token in: ${mail.text}`)
   return m[1]!
+}
+
+/** Waits for the email to `address` with a link to `path` (the verification link by default), and gives the link's token. */
+export async function mailedToken(sink: { to(address: string): ReceivedMail[] }, address: string, path = '/verify', timeoutMs = 10_000): Promise<string> {
+  const find = () => sink.to(address).find((m) => m.text.includes(`${path}?token=`))
+  await waitFor(() => find() !== undefined, timeoutMs, `the email to ${address} with its ${path} link`)
+  return linkToken(find()!)
 }

@@ -7,7 +7,7 @@ import type { catalogue } from '../../schemas/events/index.ts'
 import { waitFor } from '../../test/broker.ts'
 import type { TestDatabase } from '../../test/database.ts'
 import { bearer, post as postJson, startService, tokenFor, type Service } from '../../test/service.ts'
-import { linkToken, startSmtpSink } from '../../test/smtp.ts'
+import { linkToken, mailedToken, startSmtpSink } from '../../test/smtp.ts'
 import { AuthSettings } from '../../workers/auth/settings.ts'
 import { queueTokenEmail } from '../../workers/auth/mail.ts'
 import { hashToken, SET_PASSWORD } from '../../workers/auth/tokens.ts'
@@ -58,6 +58,17 @@ async function announced(type: string, userId: string): Promise<number> {
 async function register(address: string, password = 'correct horse 42', role = 'student') {
   return post('/register', { email: address, password, role, first_name: 'Ana', last_name: 'Diallo' })
 }
+/** Follows the link of the verification email to `address`, as its owner does before logging in. */
+async function verify(address: string) {
+  expect((await post('/verify', { token: await mailedToken(smtp, address) })).status).toBe(200)
+}
+/** Signs up and verifies the address: an account that logs in; its account as /register answered. */
+async function signUp(address: string, password = 'correct horse 42') {
+  const res = await register(address, password)
+  expect(res.status).toBe(201)
+  await verify(address.trim())
+  return res.json()
+}
 async function loginToken(address: string, password = 'correct horse 42'): Promise<string> {
   const res = await post('/login', { email: address, password })
   expect(res.status).toBe(200)
@@ -100,12 +111,18 @@ describe('auth', () => {
     expect(stored!.text).toContain('https://medtrack.example.org/verify?token=[used]\n')
     expect(stored!.text).not.toContain(linkToken(mail!))
 
-    const token = await loginToken(address)
-    expect((await (await get('/me', token)).json()).verified).toBe(false)
+    // Until the address is verified, the right password is refused as a wrong one is: the same 401.
+    const early = await post('/login', { email: address, password: 'correct horse 42' })
+    const wrong = await post('/login', { email: address, password: 'wrong password 1' })
+    expect([early.status, wrong.status]).toEqual([401, 401])
+    const refusal = await early.json()
+    expect(refusal).toEqual(await wrong.json())
+    expect(refusal).toEqual({ error: 'UNAUTHENTICATED', message: 'wrong email or password, or an address not verified yet (follow the link emailed at sign-up first)' })
     const verified = await post('/verify', { token: linkToken(mail!) })
     expect(verified.status).toBe(200)
     const verifiedUser = await verified.json()
     expect(verifiedUser).toMatchObject({ id: user.id, verified: true })
+    const token = await loginToken(address)
     expect((await (await get('/me', token)).json()).verified).toBe(true)
     // The link followed again while it is valid (a second click) succeeds too, showing nothing of the account; it verifies nothing twice.
     const again = await post('/verify', { token: linkToken(mail!) })
@@ -135,9 +152,7 @@ describe('auth', () => {
     expect((await bad.json()).problems.map((p: { path: string }) => p.path).sort()).toEqual(['/email', '/first_name', '/last_name', '/role'])
 
     const pasted = email('pasted')
-    const fresh = await register(` ${pasted} `)
-    expect(fresh.status).toBe(201)
-    expect((await fresh.json()).email).toBe(pasted)
+    expect((await signUp(` ${pasted} `)).email).toBe(pasted)
     expect((await post('/login', { email: pasted, password: 'correct horse 42' })).status).toBe(200)
     expect((await post('/login', { email: pasted, password: 'wrong password 1' })).status).toBe(401)
     expect((await post('/login', { email: email('nobody'), password: 'whatever 123' })).status).toBe(401)
@@ -148,7 +163,7 @@ describe('auth', () => {
     const first = await register(address)
     expect(first.status).toBe(201)
     const owner = await first.json()
-    await waitFor(() => smtp.to(address).length === 1, 10_000, 'the verification email')
+    await verify(address)
 
     const answers = [await register(` ${address}\t`, 'another secret 9'), await register(address.toUpperCase(), 'another secret 9')]
     const shape = (b: Record<string, unknown>) => ({ ...b, id: expect.any(String), created_at: expect.any(String) })
@@ -217,7 +232,7 @@ describe('auth', () => {
 
   test('changing the password: the old token stops working, the new password logs in, the old does not', async () => {
     const address = email('pw')
-    const user = await (await register(address)).json()
+    const user = await signUp(address)
     const old = await loginToken(address)
     expect((await post('/password', { current_password: 'nope nope 1', new_password: 'another secret 9' }, old)).status).toBe(422)
     expect((await post('/password', { current_password: 'correct horse 42', new_password: 'weak' }, old)).status).toBe(422)
@@ -231,7 +246,7 @@ describe('auth', () => {
   })
 
   test('users/:id: self or admin; delete → user.deleted, and the account is gone', async () => {
-    const a = await (await register(email('self'))).json()
+    const a = await signUp(email('self'))
     const b = await (await register(email('other'))).json()
     const tokenA = await loginToken(a.email)
     const adminId = crypto.randomUUID()
@@ -252,7 +267,7 @@ describe('auth', () => {
   })
 
   test('users/:id takes an id in either case: the own id in upper case answers as in lower case, for GET and DELETE; another user\'s is still refused', async () => {
-    const a = await (await register(email('upper'))).json()
+    const a = await signUp(email('upper'))
     const b = await (await register(email('neighbour'))).json()
     const token = await loginToken(a.email)
     const shown = await get(`/users/${a.id.toUpperCase()}`, token)

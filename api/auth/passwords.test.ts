@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { parseConfig, TransientError } from '../../core/index.ts'
 import { json, post, startService, type Service } from '../../test/service.ts'
-import { startSmtpSink } from '../../test/smtp.ts'
+import { mailedToken, startSmtpSink } from '../../test/smtp.ts'
 import { AuthSettings } from '../../workers/auth/settings.ts'
 import { authWorker } from '../../workers/auth/worker.ts'
 import { authApi } from './app.ts'
@@ -54,6 +54,7 @@ describe('argon2id in the auth API', () => {
   test('100 logins at once: never more than two argon2id computations at a time; those that cannot even wait → 503 with Retry-After, none a 500', async () => {
     const email = `burst-${crypto.randomUUID().slice(0, 8)}@example.org`
     expect((await post(s.url('/auth/api/register'), { email, password: 'correct horse 42', role: 'student', first_name: 'Ana', last_name: 'Diallo' })).status).toBe(201)
+    expect((await post(s.url('/auth/api/verify'), { token: await mailedToken(smtp, email) })).status).toBe(200)
     let most = 0
     const watch = setInterval(() => (most = Math.max(most, passwordWork.running)), 1)
     try {

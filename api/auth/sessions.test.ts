@@ -1,19 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { eq } from 'drizzle-orm'
-import { parseConfig, silentLogger } from '../../core/index.ts'
-import { sessions } from '../../schemas/db/auth.ts'
+import { eq, like, sql } from 'drizzle-orm'
+import { createLogger, parseConfig, silentLogger } from '../../core/index.ts'
+import { loginFailures, sessions, users } from '../../schemas/db/auth.ts'
 import { apiSettingsSchema } from '../kit/config.ts'
 import { startApi, type RunningApi } from '../kit/start.ts'
 import { bearer, post, startService, TEST_JWT_SECRET, type Service } from '../../test/service.ts'
-import { startSmtpSink } from '../../test/smtp.ts'
+import { mailedToken, startSmtpSink } from '../../test/smtp.ts'
+import { waitFor } from '../../test/broker.ts'
+import { addressKey } from '../../schemas/domain/logins.ts'
 import { AuthSettings } from '../../workers/auth/settings.ts'
 import { authWorker } from '../../workers/auth/worker.ts'
 import { authApi } from './app.ts'
+import { LOGIN_REFUSED } from './sessions/session-life.ts'
+import { passwordWork } from './users/passwords.ts'
 
-/** The auth API and worker in-process, access tokens lasting 3 s; a second API replica beside the first. */
+/**
+ * The auth API and worker in-process, access tokens lasting 3 s; a second API replica beside the
+ * first; a third whose gateway is elsewhere (GATEWAY_ADDRESSES); the worker's log kept.
+ */
 let s: Service
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>
 let replica: RunningApi
+let notFromGateway: RunningApi
+const workerLog: string[] = []
 
 const email = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
 const from = (address: string) => ({ 'x-real-ip': address })
@@ -21,9 +30,11 @@ const at = (port: number, path: string) => `http://127.0.0.1:${port}/auth/api${p
 const call = (path: string, body: unknown, headers: Record<string, string> = {}, port = s.api!.port) => post(at(port, path), body, headers)
 const me = (token: string) => fetch(at(s.api!.port, '/me'), { headers: bearer(token) })
 
+/** A signed-up account whose owner followed the verification link. */
 async function account(password = 'correct horse 42') {
   const address = email('ana')
   expect((await call('/register', { email: address, password, role: 'student', first_name: 'Ana', last_name: 'Diallo' })).status).toBe(201)
+  expect((await call('/verify', { token: await mailedToken(smtp, address) })).status).toBe(200)
   return { address, password }
 }
 
@@ -38,12 +49,20 @@ const refresh = (token: string) => call('/refresh', { refresh_token: token })
 beforeAll(async () => {
   smtp = await startSmtpSink()
   const settings = parseConfig(AuthSettings, { SMTP_URL: smtp.url, EMAIL_POLL_MS: '50' })
-  s = await startService({ label: 'authsessions', api: authApi, worker: authWorker(settings), apiEnv: { ACCESS_TTL: '3' } })
-  const env = { DATABASE_URL: s.database.url, MEDTRACK_NAMESPACE: s.namespace, PORT: '0', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'error', ACCESS_TTL: '3' }
-  replica = await startApi(authApi, parseConfig(apiSettingsSchema(authApi.settings), env) as never, silentLogger)
+  const log = createLogger({ service: 'auth-worker', level: 'info', sink: (line) => workerLog.push(line) })
+  s = await startService({ label: 'authsessions', api: authApi, worker: authWorker(settings), apiEnv: { ACCESS_TTL: '3' }, workerLog: log })
+  replica = await apiBeside({})
+  notFromGateway = await apiBeside({ GATEWAY_ADDRESSES: '192.0.2.1' })
 })
 
+/** Another auth API replica on the service's database and namespace, with these settings over the first's. */
+function apiBeside(settings: Record<string, string>) {
+  const env = { DATABASE_URL: s.database.url, MEDTRACK_NAMESPACE: s.namespace, PORT: '0', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'error', ACCESS_TTL: '3', ...settings }
+  return startApi(authApi, parseConfig(apiSettingsSchema(authApi.settings), env) as never, silentLogger)
+}
+
 afterAll(async () => {
+  await notFromGateway.stop()
   await replica.stop()
   await s.close()
   await smtp.stop()
@@ -75,6 +94,10 @@ describe('staying signed in', () => {
     expect((await me(third.access_token)).status).toBe(401)
     const [session] = await s.database.db.select().from(sessions).where(eq(sessions.endReason, 'refresh_reused'))
     expect(session?.endedAt).toBeInstanceOf(Date)
+    // The log says so, naming the session and the user, never a token.
+    const warned = workerLog.map((l) => JSON.parse(l)).filter((l) => l.msg.startsWith('a refresh token was used a second time'))
+    expect(warned).toEqual([expect.objectContaining({ level: 'warn', session_id: session!.id, user_id: session!.userId })])
+    for (const token of [first.refresh_token, second.refresh_token, third.refresh_token]) expect(workerLog.join('\n')).not.toContain(token)
     // Logging in again opens a new session.
     expect((await refresh((await signIn(ana)).refresh_token)).status).toBe(200)
   }, 20_000)
@@ -157,6 +180,66 @@ describe('no guessing of passwords', () => {
     expect((await call('/login', { email: carol.address, password: carol.password }, from('203.0.113.31'), replica.port)).status).toBe(200)
   }, 20_000)
 
+  test('39 wrong passwords at once for one account, through two API replicas: five are checked, the others wait (429 with Retry-After); the right password then waits too', async () => {
+    const ana = await account()
+    const before = passwordWork.started
+    const burst = await Promise.all(
+      Array.from({ length: 39 }, (_, i) => call('/login', { email: ana.address, password: `wrong guess ${i}` }, from('203.0.113.40'), i % 2 === 0 ? s.api!.port : replica.port)),
+    )
+    const statuses = burst.map((r) => r.status)
+    expect(statuses.filter((x) => x === 401)).toHaveLength(5)
+    expect(statuses.filter((x) => x === 429)).toHaveLength(34)
+    for (const r of burst.filter((r) => r.status === 429)) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(passwordWork.started - before).toBe(5)
+    const right = await call('/login', { email: ana.address, password: ana.password }, from('203.0.113.41'), replica.port)
+    expect(right.status).toBe(429)
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0)
+  }, 30_000)
+
+  test('an X-Real-IP far longer than an address is counted all the same, under its hash: the sixth wrong password waits', async () => {
+    const ana = await account()
+    const long = '2001:db8::1, '.repeat(40)
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) statuses.push((await call('/login', { email: ana.address, password: `wrong guess ${i}` }, from(long))).status)
+    expect(statuses).toEqual([...Array(5).fill(401), 429])
+    const [row] = await s.database.db.select().from(loginFailures).where(eq(loginFailures.key, addressKey(long.trim())))
+    expect(row?.failures).toBe(5)
+    expect(row!.key.length).toBeLessThan(100)
+  }, 20_000)
+
+  test('a login whose password changes between its check and its session (a reset in between) → the 401 of a wrong password, and no session', async () => {
+    const ana = await account()
+    const [user] = await s.database.db.select().from(users).where(eq(users.email, ana.address))
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
+    // The account's row held, as a reset holds it while it writes the new password's token version.
+    const holding = s.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from auth.users where id = ${user!.id} for update`)
+      await released
+      await tx.update(users).set({ tokenVersion: user!.tokenVersion + 1 }).where(eq(users.id, user!.id))
+    })
+    const login = call('/login', { email: ana.address, password: ana.password }, from('203.0.113.70'))
+    await waitFor(
+      async () => ((await s.database.db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown[]).length > 0,
+      5_000,
+      'the session waiting for the account',
+    )
+    release()
+    await holding
+    const res = await login
+    expect(res.status).toBe(401)
+    expect(await res.json()).toEqual({ error: 'UNAUTHENTICATED', message: LOGIN_REFUSED })
+    expect(await s.database.db.select().from(sessions).where(eq(sessions.userId, user!.id))).toEqual([])
+  }, 20_000)
+
+  test('a login email over 254 characters → 422 at /email, nothing counted', async () => {
+    const long = `${'a'.repeat(250)}@example.org`
+    const res = await call('/login', { email: long, password: 'wrong guess 1' })
+    expect(res.status).toBe(422)
+    expect((await res.json()).problems).toEqual([{ path: '/email', message: expect.stringContaining('254') }])
+    expect(await s.database.db.select().from(loginFailures).where(like(loginFailures.key, `account:${long.slice(0, 20)}%`))).toEqual([])
+  })
+
   test('a successful login forgets the account\'s failures', async () => {
     const dan = await account()
     for (let i = 0; i < 4; i++) expect((await call('/login', { email: dan.address, password: 'wrong guess 1' }, from(`192.0.2.${i}`))).status).toBe(401)
@@ -176,7 +259,8 @@ test('/auth/api/docs/json documents the session routes: their bodies and their a
   expect(body('/auth/api/logout').required).toEqual(['refresh_token'])
   expect(body('/auth/api/password/forgot').required).toEqual(['email'])
   expect(body('/auth/api/password/reset').required).toEqual(['token', 'password'])
-  expect(Object.keys(paths['/auth/api/login'].post.responses)).toEqual(expect.arrayContaining(['200', '401', '429']))
+  expect(Object.keys(paths['/auth/api/login'].post.responses)).toEqual(expect.arrayContaining(['200', '401', '429', '503']))
+  for (const status of ['429', '503']) expect(Object.keys(paths['/auth/api/login'].post.responses[status].headers)).toEqual(['Retry-After'])
   expect(Object.keys(paths['/auth/api/login'].post.responses['200'].content['application/json'].schema.properties)).toEqual(
     expect.arrayContaining(['access_token', 'expires_in', 'refresh_token', 'refresh_expires_at']),
   )
@@ -199,3 +283,33 @@ test('a login or a refresh made again under the same Idempotency-Key is a new on
     expect((await refresh((await renewed.json()).refresh_token)).status).toBe(200)
   }
 }, 20_000)
+
+// Last: these count failures under this machine's own address, or stop the worker.
+describe('what a login attempt is counted by', () => {
+  test('a login whose attempt the worker does not count (it is away) → 503 with Retry-After, its password never checked', async () => {
+    const ana = await account()
+    const hurried = await apiBeside({ COMMAND_WAIT_MS: '300' })
+    await s.worker!.close()
+    try {
+      const before = passwordWork.started
+      const res = await call('/login', { email: ana.address, password: ana.password }, from('203.0.113.60'), hurried.port)
+      expect(res.status).toBe(503)
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+      expect((await res.json()).error).toBe('SERVICE_UNAVAILABLE')
+      expect(passwordWork.started).toBe(before)
+    } finally {
+      await hurried.stop()
+      await s.startWorker()
+    }
+  }, 20_000)
+
+  test('X-Real-IP from a caller that is not the gateway is not believed: its attempts are counted by its own address, twenty a minute', async () => {
+    const statuses: number[] = []
+    for (let i = 0; i < 21; i++) statuses.push((await call('/login', { email: email(`told${i}`), password: 'wrong guess 1' }, from(`198.18.0.${i}`), notFromGateway.port)).status)
+    expect(statuses.slice(0, 20)).toContain(401)
+    expect(statuses.at(-1)).toBe(429)
+    const [own] = await s.database.db.select().from(loginFailures).where(eq(loginFailures.key, addressKey('127.0.0.1')))
+    expect(own?.blockedUntil?.getTime()).toBeGreaterThan(Date.now())
+    expect(await s.database.db.select().from(loginFailures).where(like(loginFailures.key, 'address:198.18.0.%'))).toEqual([])
+  }, 20_000)
+})

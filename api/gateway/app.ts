@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { compileCatalogue, describe, MedTrackError, Names, requestIdFrom, publicReadiness, type Catalogue, type Database, type EventPublisher, type Logger } from '../../core/index.ts'
 import { asyncApiDocument, catalogue } from '../../schemas/events/index.ts'
+import { trustedProxies } from '../kit/addresses.ts'
 import { DEFAULT_BODY_LIMIT, readBody } from '../kit/body.ts'
 import { answerFor, declaresTooLarge, errorBody, noRoute, payloadTooLarge } from '../kit/errors.ts'
 import { bearerToken } from '../kit/jwt.ts'
@@ -38,15 +39,6 @@ const CORS_PREFLIGHT_HEADERS = {
 function corsOrigins(setting: string): (origin: string) => boolean {
   const origins = new Set(setting.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean))
   return origins.has('*') ? () => true : (origin) => origins.has(origin)
-}
-
-/** An address as written in TRUSTED_PROXIES or seen on a socket: an IPv4 address mapped into IPv6 is the IPv4 one. */
-const plainAddress = (address: string) => address.trim().toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1')
-
-/** TRUSTED_PROXIES as a test of a peer's address. */
-function trustedProxies(setting: string): (address: string | undefined) => boolean {
-  const trusted = new Set(setting.split(',').map(plainAddress).filter(Boolean))
-  return (address) => address !== undefined && trusted.has(plainAddress(address))
 }
 
 const requestIdOf = (request: Request): string => requestIdFrom(request.headers.get('x-request-id'))
@@ -91,7 +83,7 @@ function reply(set: { status?: number | string; headers: Record<string, string |
 
 /**
  * The gateway, one origin for everything: `/S/api/*` forwarded to each service
- * API, `POST /events/publish` (alias `/events/webhook`) for external systems
+ * API, `/ops` and everything under it to the ops API (its console), `POST /events/publish` (alias `/events/webhook`) for external systems
  * holding an API key, `GET /events/catalogue` (AsyncAPI), `GET /health`, `GET /ready`.
  * Anything else is a 404; every error is the services' JSON error shape.
  * Tests call `createGateway(deps).handle(new Request(...))`.
@@ -150,6 +142,9 @@ export function createGateway(deps: GatewayDeps) {
     return answer
   }
 
+  /** A request of the ops console (`/ops`, `/ops/…`), forwarded to the ops API like its `/ops/api` is. */
+  const toOps = (context: Omit<ProxyContext, 'params'>) => proxy({ ...context, params: { service: 'ops' } })
+
   const isTrustedProxy = trustedProxies(config.TRUSTED_PROXIES)
   const corsAllows = corsOrigins(config.CORS_ORIGINS)
   const corsOn = config.CORS_ORIGINS.trim() !== ''
@@ -195,6 +190,9 @@ export function createGateway(deps: GatewayDeps) {
     .post('/events/webhook', publish, { parse: 'none' })
     .all('/:service/api', proxy, { parse: 'none' })
     .all('/:service/api/*', proxy, { parse: 'none' })
+    // The operators' console: its page and files are served by the ops API, at /ops and under it.
+    .all('/ops', toOps, { parse: 'none' })
+    .all('/ops/*', toOps, { parse: 'none' })
   return app
 }
 

@@ -145,6 +145,21 @@ describe('forwarding /S/api/* to the service APIs', () => {
     expect(req.headers['x-hop-only']).toBeUndefined()
   })
 
+  test("the ops console's paths, /ops, /ops/ and anything under /ops, reach the ops API as they are; a token is checked as for /ops/api", async () => {
+    for (const path of ['/ops', '/ops/', '/ops/index.html', '/ops/assets/app.js?v=2', '/ops/lineage/abc']) {
+      const res = await call(path)
+      expect(res.status).toBe(200)
+      const url = new URL(`http://localhost${path}`)
+      expect(await res.json()).toEqual({ service: 'ops', path: url.pathname.replace(/\/+$/, ''), search: url.search })
+    }
+    expect(await (await call('/ops/api/queues')).json()).toEqual({ service: 'ops', path: '/ops/api/queues', search: '' })
+    const refused = await call('/ops/', { headers: { authorization: `Bearer ${retired}` } })
+    expect(refused.status).toBe(401)
+    // The other paths are the gateway's as before.
+    expect((await call('/opsx')).status).toBe(404)
+    expect((await call('/profile')).status).toBe(404)
+  })
+
   test('/students and /students/ reach the same route', async () => {
     await call('/profile/api/students', { method: 'POST', body: '{}' })
     await call('/profile/api/students/', { method: 'POST', body: '{}' })

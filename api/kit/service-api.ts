@@ -37,6 +37,9 @@ export interface Caller {
   sid?: string
 }
 
+/** What a command's id is derived from besides the key: the method and the path it was sent to. */
+const routeOf = (request: Request) => `${request.method} ${new URL(request.url).pathname}`
+
 const callerOf = (c: Claims): Caller => ({ user_id: c.sub, role: c.role, ver: c.ver ?? 0, ...(c.email ? { email: c.email } : {}), ...(typeof c.sid === 'string' ? { sid: c.sid } : {}) })
 
 /** The same key from one caller on one route with one body is one command, so a retried request takes effect once. */
@@ -118,10 +121,10 @@ export function createServiceApi(o: ServiceApiOptions) {
   // The OpenAPI plugin replaced the string formats with its own when it was loaded.
   registerFormats()
 
-  async function dispatchCommand(c: { type: CommandType; payload: Record<string, unknown>; caller?: Caller; requestId: string; idempotency?: Idempotency; route: string }) {
+  async function dispatchCommand(c: { type: CommandType; payload: Record<string, unknown>; caller?: Caller; requestId: string; idempotency?: Idempotency; route: string; waitMs?: number }) {
     const actor = { user_id: c.caller?.user_id ?? null, role: c.caller?.role ?? 'anonymous' }
     const commandId = c.idempotency ? uuidV5(JSON.stringify([o.service, actor.user_id, c.route, c.idempotency.key, c.idempotency.bodyHash])) : newId()
-    const outcome = await o.dispatcher.dispatch({ command_id: commandId, command_type: c.type, correlation_id: c.requestId, actor, payload: c.payload })
+    const outcome = await o.dispatcher.dispatch({ command_id: commandId, command_type: c.type, correlation_id: c.requestId, actor, payload: c.payload }, { waitMs: c.waitMs })
     if (outcome.kind === 'accepted') {
       return { status: 202, location: `${prefix}/operations/${commandId}`, body: { operation_id: commandId, status: 'pending' } }
     }
@@ -223,8 +226,14 @@ export function createServiceApi(o: ServiceApiOptions) {
        */
       const command = (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
         const keyed = idempotency && sent ? { key: idempotency.key, bodyHash: sent.bodyHash } : idempotency
-        return dispatchCommand({ type, payload, caller, requestId, idempotency: keyed, route: `${request.method} ${new URL(request.url).pathname}` })
+        return dispatchCommand({ type, payload, caller, requestId, idempotency: keyed, route: routeOf(request) })
       }
+      /**
+       * Sends a command without waiting for the worker: the 202 of its operation once the broker took
+       * it (503 when it surely did not), so that the answer's time says nothing of what the worker does.
+       */
+      const enqueue = (type: CommandType, payload: Record<string, unknown>) =>
+        dispatchCommand({ type, payload, caller, requestId, idempotency, route: routeOf(request), waitMs: 0 })
       /** Sends a command (as `command`) and answers with its result, or 202 while it runs. */
       const send = async (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
         const answer = await command(type, payload, sent)
@@ -232,7 +241,7 @@ export function createServiceApi(o: ServiceApiOptions) {
         if (answer.location) set.headers.location = answer.location
         return answer.body
       }
-      return { caller, refused, requestId, send, command, nul }
+      return { caller, refused, requestId, send, command, enqueue, nul }
     })
     .onBeforeHandle({ as: 'global' }, ({ nul }) => {
       if (nul.length > 0) throw new DomainError(422, 'VALIDATION_FAILED', 'text must not contain the NUL character', nul)

@@ -34,11 +34,17 @@ const RefreshHash = Type.String({ pattern: '^[0-9a-f]{64}$' })
 /** How long a refresh token lasts, in seconds (REFRESH_TTL of the API that issued it). */
 const RefreshTtl = Type.Integer({ minimum: 1 })
 
+/** The keys a login attempt is counted under (`schemas/domain/logins.ts`): the account's, and the client address's. */
+const AttemptKeys = Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { minItems: 1, maxItems: 2 })
+
 /**
  * Opens a session for a login that gave the right password: its first refresh
- * token (by hash), and the account's failed logins forgotten.
+ * token (by hash), and the attempt counted under `keys` forgiven (the
+ * account's failed logins forgotten). Refused (401) when the account's token
+ * version is no longer `token_version`, the one whose password was checked
+ * (a reset or a change came in between).
  */
-export const StartSession = Type.Object({ user_id: Uuid, session_id: Uuid, token_hash: RefreshHash, ttl_seconds: RefreshTtl, email: Email })
+export const StartSession = Type.Object({ user_id: Uuid, session_id: Uuid, token_hash: RefreshHash, ttl_seconds: RefreshTtl, token_version: Type.Integer({ minimum: 0 }), keys: AttemptKeys })
 export type StartSession = Static<typeof StartSession>
 
 /**
@@ -56,9 +62,12 @@ export type EndSession = Static<typeof EndSession>
 export const EndSessions = Type.Object({ user_id: Uuid })
 export type EndSessions = Static<typeof EndSessions>
 
-/** Counts a failed login against each key (`schemas/domain/logins.ts`: the account's and the client address's). */
-export const RecordLoginFailure = Type.Object({ keys: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { minItems: 1, maxItems: 2 }) })
-export type RecordLoginFailure = Static<typeof RecordLoginFailure>
+/**
+ * Counts a login attempt against each key before its password is checked: 200 when it may go on
+ * (counted as a failure until a session forgives it), 429 with `blocked_until` when a key waits.
+ */
+export const CountLoginAttempt = Type.Object({ keys: AttemptKeys })
+export type CountLoginAttempt = Static<typeof CountLoginAttempt>
 
 /** Mails a one-time link to choose a new password, when an account has that email; nothing otherwise. */
 export const RequestPasswordReset = Type.Object({ email: Email })

@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox'
-import { ChangePassword, DeleteUser, EndSession, EndSessions, RecordLoginFailure, RefreshSession, RegisterUser, RequestPasswordReset, ResetPassword, SetPassword, StartSession, VerifyEmail } from './auth.ts'
+import { ChangePassword, DeleteUser, EndSession, EndSessions, CountLoginAttempt, RefreshSession, RegisterUser, RequestPasswordReset, ResetPassword, SetPassword, StartSession, VerifyEmail } from './auth.ts'
 import { MarkMessageRead, MarkNotificationRead, RegisterDocument, SendMessage } from './comm.ts'
 import { CreateOffer, CreateStage, MoveStage, UpdateOffer } from './core.ts'
 import { AssignGrade, CreateEvaluation, UpdateEvaluation } from './eval.ts'
@@ -33,7 +33,7 @@ export const commands = {
   'auth.refresh_session': { service: 'auth', payload: RefreshSession },
   'auth.end_session': { service: 'auth', payload: EndSession },
   'auth.end_sessions': { service: 'auth', payload: EndSessions },
-  'auth.record_login_failure': { service: 'auth', payload: RecordLoginFailure },
+  'auth.count_login_attempt': { service: 'auth', payload: CountLoginAttempt },
   'auth.request_password_reset': { service: 'auth', payload: RequestPasswordReset },
   'auth.reset_password': { service: 'auth', payload: ResetPassword },
   'profile.create_student': { service: 'profile', payload: CreateStudent },

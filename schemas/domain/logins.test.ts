@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { accountKey, addressKey, afterFailure, LOGIN_RULE, ruleFor, type FailureCount } from './logins.ts'
+import { accountKey, addressKey, afterFailure, forgiven, LOGIN_RULE, ruleFor, type FailureCount } from './logins.ts'
 
 const t0 = new Date('2026-12-01T10:00:00Z')
 const later = (ms: number) => new Date(t0.getTime() + ms)
@@ -36,5 +36,20 @@ describe('the failed-login rule', () => {
     for (let i = 0; i < 19; i++) count = afterFailure(count, later(i), ruleFor(addressKey('203.0.113.9')))
     expect(count!.blockedUntil).toBeNull()
     expect(afterFailure(count, later(19), ruleFor(addressKey('203.0.113.9'))).blockedUntil).toEqual(later(19 + 60_000))
+  })
+
+  test('an attempt that proved right is forgiven: one failure fewer, and no wait unless the limit is still reached', () => {
+    expect(forgiven(failuresAt([0, 1, 2]))).toMatchObject({ failures: 2, blockedUntil: null })
+    expect(forgiven(failuresAt([0, 1, 2, 3, 4]))).toMatchObject({ failures: 4, blockedUntil: null })
+    const over = failuresAt([0, 1, 2, 3, 4, 70_000])
+    expect(forgiven(over)).toMatchObject({ failures: 5, blockedUntil: over.blockedUntil })
+  })
+
+  test('an address key is never longer than an address: one past 64 characters is kept by its SHA-256', () => {
+    expect(addressKey('2001:db8::1')).toBe('address:2001:db8::1')
+    const long = 'x'.repeat(400)
+    expect(addressKey(long)).toMatch(/^address:sha256:[0-9a-f]{64}$/)
+    expect(addressKey(long)).toBe(addressKey(long))
+    expect(ruleFor(addressKey(long)).limit).toBe(20)
   })
 })

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 /**
  * How failed logins are limited: per account and per client address, each
  * counted on its own, an address allowed more (a school's network is one
@@ -5,7 +7,9 @@
  * and forgotten after it. From the limit on, each failure makes logins by
  * that account (or from that address) wait, twice as long as the one before,
  * and a correct password waits too: what waits is checked for nothing. The
- * auth worker applies the rule; every auth API replica reads its count.
+ * auth worker applies the rule: every attempt is counted as a failure before
+ * its password is checked (so that no burst, however parallel, has more
+ * checked than the limit), and forgiven once it proved right.
  */
 export const LOGIN_RULE: LoginRule = {
   /** Failures allowed within `windowMs` before logins wait. */
@@ -34,13 +38,19 @@ const ADDRESS = 'address:'
 export const ADDRESS_RULE: LoginRule = { ...LOGIN_RULE, limit: 20 }
 
 /** The rule that counts under `key`. */
-export const ruleFor = (key: string): LoginRule => (key.startsWith(ADDRESS) ? ADDRESS_RULE : LOGIN_RULE)
+export const ruleFor = (key: string): LoginRule => (isAddressKey(key) ? ADDRESS_RULE : LOGIN_RULE)
 
 /** The count kept for the account of an address (in lower case, as accounts are found). */
 export const accountKey = (email: string) => `account:${email.trim().toLowerCase()}`
 
-/** The count kept for a client address. */
-export const addressKey = (address: string) => `${ADDRESS}${address}`
+/** The longest client address kept as it is: an IPv6 address with a zone fits; anything longer is kept by its SHA-256. */
+const LONGEST_ADDRESS = 64
+
+/** The count kept for a client address, never longer than a key may be. */
+export const addressKey = (address: string) => `${ADDRESS}${address.length <= LONGEST_ADDRESS ? address : `sha256:${createHash('sha256').update(address).digest('hex')}`}`
+
+/** Whether a key counts a client address (else an account). */
+export const isAddressKey = (key: string) => key.startsWith(ADDRESS)
 
 /** What is counted of one key. */
 export interface FailureCount {
@@ -64,4 +74,13 @@ export function afterFailure(previous: FailureCount | undefined, now: Date, rule
     lastFailureAt: now,
     blockedUntil: over >= 0 ? new Date(at + Math.min(rule.backoffMs * 2 ** over, rule.maxBackoffMs)) : null,
   }
+}
+
+/**
+ * The count of a key once an attempt counted by `afterFailure` proved right:
+ * one failure fewer, and no wait unless the failures left still reach the limit.
+ */
+export function forgiven(count: FailureCount, rule: LoginRule = LOGIN_RULE): FailureCount {
+  const failures = Math.max(0, count.failures - 1)
+  return { ...count, failures, blockedUntil: failures >= rule.limit ? count.blockedUntil : null }
 }

@@ -117,6 +117,14 @@ const EVENTS: { [T in EventType]: { required: string[]; sample: EventPayload<T> 
     required: ['student_id', 'stage_id', 'final_grade'],
     sample: { student_id: ID.student, stage_id: ID.stage, final_grade: 15.75 },
   },
+  'dead_letters.replayed': {
+    required: ['service', 'ids', 'count', 'actor_id'],
+    sample: { service: 'comm', ids: [ID.thing], count: 1, actor_id: ID.user },
+  },
+  'dead_letters.purged': {
+    required: ['service', 'ids', 'count', 'actor_id'],
+    sample: { service: 'eval', ids: null, count: 3, actor_id: ID.user },
+  },
 }
 
 const TYPES = Object.keys(catalogue) as EventType[]
@@ -143,8 +151,8 @@ function fieldsWithFormat(type: EventType, format: string): string[] {
 }
 
 describe('catalogue', () => {
-  test('has the 26 event types of the platform, each with version, producer and description', () => {
-    expect(TYPES).toHaveLength(26)
+  test('has the 28 event types of the platform, each with version, producer and description', () => {
+    expect(TYPES).toHaveLength(28)
     expect(sorted(TYPES)).toEqual(sorted(Object.keys(EVENTS)))
     for (const type of TYPES) {
       const def = catalogue[type]
@@ -307,8 +315,8 @@ describe('AsyncAPI document', () => {
     expect(diagnostics.filter((d) => d.severity === DiagnosticSeverity.Error)).toEqual([])
     if (!parsed) throw new Error('the parser returned no document')
     expect(parsed.info().title()).toBe('MedTrack events')
-    expect(parsed.channels().all()).toHaveLength(26)
-    expect(parsed.operations().all()).toHaveLength(26)
+    expect(parsed.channels().all()).toHaveLength(28)
+    expect(parsed.operations().all()).toHaveLength(28)
     for (const type of TYPES) {
       const channel = parsed.channels().get(type)
       expect(channel?.address()).toBe(type)

@@ -26,12 +26,14 @@ import {
 } from './core.ts'
 import { DocumentUploaded, EmailFailed, EmailSent, MessageSent, NotificationCreated } from './comm.ts'
 import { EvaluationCreated, EvaluationUpdated, GradeAssigned } from './eval.ts'
+import { DeadLettersPurged, DeadLettersReplayed } from './ops.ts'
 
 export * from './auth.ts'
 export * from './profile.ts'
 export * from './core.ts'
 export * from './comm.ts'
 export * from './eval.ts'
+export * from './ops.ts'
 export { ISO_DATE_PATTERN } from './fields.ts'
 export { asyncApiDocument, type AsyncApiOptions } from './asyncapi.ts'
 
@@ -191,6 +193,18 @@ export const catalogue = {
     producer: ['eval'],
     description: 'A final grade was assigned; comm notifies the student.',
     payload: GradeAssigned,
+  },
+  'dead_letters.replayed': {
+    version: '1.0',
+    producer: ['ops'],
+    description: 'An operator replayed dead letters of a service; the audit trail keeps who and which.',
+    payload: DeadLettersReplayed,
+  },
+  'dead_letters.purged': {
+    version: '1.0',
+    producer: ['ops'],
+    description: 'An operator purged dead letters of a service; the audit trail keeps who and which.',
+    payload: DeadLettersPurged,
   },
 } as const satisfies Catalogue
 

@@ -5,9 +5,12 @@
  * address without an account, an account without a password yet), each from
  * a client address of its own so that no limit of failed logins holds one
  * up; then `refreshes` refreshes one after the other, each with the refresh
- * token the last one gave. Medians tell whether a login says, by its time,
- * who has an account; the refresh's p50/p99 stand beside the login's.
+ * token the last one gave; then `tries` forgotten passwords of each kind (an
+ * address with an account, one without), in turn. Medians tell whether a
+ * login or a forgotten password says, by its time, who has an account; the
+ * refresh's p50/p99 stand beside the login's.
  */
+import { eq } from 'drizzle-orm'
 import { Connection } from 'rabbitmq-client'
 import { deleteTopology, dropDatabase, migrateDatabase, openDatabase } from '../../core/index.ts'
 import { commandBindings } from '../../schemas/commands/index.ts'
@@ -35,6 +38,9 @@ export interface AccountsResult {
   login_p99_ms: number
   refresh_p50_ms: number
   refresh_p99_ms: number
+  /** `/password/forgot` for an address with an account, and one without: the same answer, in the same time. */
+  forgot_known_median_ms: number
+  forgot_unknown_median_ms: number
 }
 
 const round = (x: number) => Number(x.toFixed(2))
@@ -70,6 +76,8 @@ export async function benchAccounts(o: AccountsOptions): Promise<AccountsResult>
 
     const known = `known-${namespace}@bench.example.org`
     expect('POST /register', await post('/register', { email: known, password: PASSWORD, role: 'student', first_name: 'Bench', last_name: 'Known' }), 201)
+    // Its owner followed the verification link (the bench sends no email): an unverified address does not log in.
+    await db.update(users).set({ verifiedAt: new Date() }).where(eq(users.email, known))
     // Accounts an admin's profile made, whose owner has not chosen a password yet: one per try, so no account's count of failures fills.
     const unset = Array.from({ length: o.tries }, (_, i) => ({ id: crypto.randomUUID(), email: `unset-${i}-${namespace}@bench.example.org`, role: 'student', firstName: 'Bench', lastName: 'Unset' }))
     await db.insert(users).values(unset)
@@ -98,6 +106,16 @@ export async function benchAccounts(o: AccountsOptions): Promise<AccountsResult>
       refreshes.push(r.ms)
       token = r.body.refresh_token
     }
+    // Forgotten passwords, in turn: for an account (those without a password, one each, so each is mailed) and for nobody.
+    const forgot = { known: [] as number[], unknown: [] as number[] }
+    for (let i = 0; i < o.tries; i++) {
+      const k = await post('/password/forgot', { email: unset[i]!.email })
+      expect('/password/forgot for an address with an account', k, 202)
+      forgot.known.push(k.ms)
+      const u = await post('/password/forgot', { email: `nobody-forgot-${i}-${namespace}@bench.example.org` })
+      expect('/password/forgot for an address without an account', u, 202)
+      forgot.unknown.push(u.ms)
+    }
     const [a, b] = [median(times.known), median(times.unknown)]
     return {
       login_known_median_ms: round(a),
@@ -108,6 +126,8 @@ export async function benchAccounts(o: AccountsOptions): Promise<AccountsResult>
       login_p99_ms: round(percentile(times.known, 99)),
       refresh_p50_ms: round(percentile(refreshes, 50)),
       refresh_p99_ms: round(percentile(refreshes, 99)),
+      forgot_known_median_ms: round(median(forgot.known)),
+      forgot_unknown_median_ms: round(median(forgot.unknown)),
     }
   } finally {
     for (const c of children) c.proc.kill('SIGTERM')

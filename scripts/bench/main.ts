@@ -6,6 +6,7 @@
  *   bun run bench stages [--students N] [--offers N] [--places N] [--concurrency C] [--requests N] [--samples S] [--warmup SECONDS] [--json]
  *   bun run bench live [--users N] [--notifications N] [--concurrency C] [--json]
  *   bun run bench accounts [--tries N] [--samples S] [--json]
+ *   bun run bench audit [--events N] [--concurrency C] [--rows N] [--searches N] [--json]
  *
  * `pipeline` runs `bus` in the same run and reports both; `--bare` also runs
  * the same write path without the kit (scripts/bench/bare.ts), durable and
@@ -20,6 +21,11 @@
  * `accounts` times `--tries` logins each for an address with an account, one
  * without, and an account without a password yet, and `--samples` refreshes
  * one after the other (scripts/bench/accounts.ts): refresh p50/p99 beside login's.
+ * `audit` publishes `--events` events of several types, `--concurrency`
+ * unconfirmed at once, and measures the ops worker keeping them all in the
+ * audit trail (scripts/bench/audit.ts); then keeps `--rows` audited events
+ * and times `--searches` searches by entity id, with the ops API's query and
+ * through its HTTP API (scripts/bench/audit-search.ts).
  */
 import { parseArgs } from 'node:util'
 import { Type, type Static } from '@sinclair/typebox'
@@ -27,6 +33,8 @@ import { parseConfig } from '../../core/index.ts'
 import { BrokerConfig } from '../broker-config.ts'
 import { askedForHelp } from '../cli.ts'
 import { benchAccounts } from './accounts.ts'
+import { benchAudit } from './audit.ts'
+import { benchAuditSearch } from './audit-search.ts'
 import { benchBus } from './bus.ts'
 import { describeCpu, type CpuReport } from './cpu.ts'
 import { benchPipeline } from './pipeline.ts'
@@ -35,10 +43,12 @@ import { benchStages } from './stages.ts'
 
 const Config = Type.Composite([BrokerConfig, Type.Object({ POSTGRES_SERVER_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432' }) })])
 const USAGE =
-  'usage: bun run bench bus|pipeline|stages|live|accounts [--json] [--tries N] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N]'
+  'usage: bun run bench bus|pipeline|stages|live|accounts|audit [--json] [--tries N] [--events N] [--rounds R] [--requests N] [--concurrency C] [--samples S] [--warmup SECONDS] [--bare] [--students N] [--offers N] [--places N] [--users N] [--notifications N] [--rows N] [--searches N]'
 
-/** In flight at once when `--concurrency` is not given: the pipeline's requests, and the callers of `stages`. */
-const CONCURRENCY = { pipeline: 256, stages: 50, live: 50, accounts: 1 }
+/** In flight at once when `--concurrency` is not given: the pipeline's requests, the callers of `stages`, the events `live` and `audit` publish. */
+const CONCURRENCY = { pipeline: 256, stages: 50, live: 50, accounts: 1, audit: 256 }
+
+const BENCHES = ['bus', 'pipeline', 'stages', 'live', 'accounts', 'audit'] as const
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
@@ -56,9 +66,11 @@ const OPTIONS = {
   users: { type: 'string', default: '1000' },
   notifications: { type: 'string', default: '5000' },
   tries: { type: 'string', default: '20' },
+  rows: { type: 'string', default: '10000' },
+  searches: { type: 'string', default: '50' },
 } as const
 
-type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications' | 'tries'
+type Numeric = 'events' | 'rounds' | 'requests' | 'concurrency' | 'samples' | 'warmup' | 'students' | 'offers' | 'places' | 'users' | 'notifications' | 'tries' | 'rows' | 'searches'
 
 /** The numeric options, each checked before anything runs: counts are whole and at least 1; `--warmup` is seconds, 0 or more. */
 function numbers(values: Record<Numeric, string>) {
@@ -81,14 +93,16 @@ function numbers(values: Record<Numeric, string>) {
     users: read('users', true, 1),
     notifications: read('notifications', true, 1),
     tries: read('tries', true, 1),
+    rows: read('rows', true, 1),
+    searches: read('searches', true, 1),
   }
 }
 
 /** What to run and how; throws a message naming the option when one is wrong. */
 function readArgs(argv: string[]) {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
-  const what = positionals[0] ?? 'bus'
-  if ((what !== 'bus' && what !== 'pipeline' && what !== 'stages' && what !== 'live' && what !== 'accounts') || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
+  const what = (positionals[0] ?? 'bus') as (typeof BENCHES)[number]
+  if (!BENCHES.includes(what) || positionals.length > 1) throw new Error(`unknown benchmark: ${positionals.join(' ')}`)
   const concurrency = values.concurrency ?? String(CONCURRENCY[what === 'bus' ? 'pipeline' : what])
   return { what, values, n: numbers({ ...values, concurrency }) }
 }
@@ -107,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
   if (what === 'stages') return stages(config, values.json, n)
   if (what === 'live') return live(config, values.json, n)
   if (what === 'accounts') return accounts(config, values.json, n)
+  if (what === 'audit') return audit(config, values.json, n)
   const bus = await benchBus({ url: config.RABBITMQ_URL, events: n.events, rounds: n.rounds })
   if (what === 'bus') {
     if (values.json) console.log(JSON.stringify(bus))
@@ -152,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
   return 0
 }
 
-/** `bench accounts`: login medians by kind of address, and refresh p50/p99 beside login's. */
+/** `bench accounts`: login medians by kind of address, refresh p50/p99 beside login's, forgotten-password medians. */
 async function accounts(config: Static<typeof Config>, json: boolean, n: ReturnType<typeof numbers>): Promise<number> {
   const r = await benchAccounts({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, tries: n.tries, refreshes: n.samples })
   if (json) console.log(JSON.stringify(r))
@@ -164,6 +179,7 @@ async function accounts(config: Static<typeof Config>, json: boolean, n: ReturnT
     console.log(`  known/unknown: ${r.known_unknown_ratio}× (target: within 2×)`)
     console.log(`login p50/p99:   ${r.login_p50_ms} / ${r.login_p99_ms} ms`)
     console.log(`refresh p50/p99: ${r.refresh_p50_ms} / ${r.refresh_p99_ms} ms (${n.samples} refreshes, one after the other)`)
+    console.log(`forgot password median, ${n.tries} tries each: an address with an account ${r.forgot_known_median_ms} ms, without ${r.forgot_unknown_median_ms} ms`)
   }
   return 0
 }
@@ -235,6 +251,29 @@ async function live(config: Static<typeof Config>, json: boolean, n: ReturnType<
     console.log(`RSS per open stream: comm API ${r.comm_api_kib_per_stream} KiB, gateway ${r.gateway_kib_per_stream} KiB (target < 20 each)`)
   }
   return r.delivered === r.notifications && r.duplicates === 0 ? 0 : 1
+}
+
+/**
+ * `bench audit`: every event kept once by the ops worker, how fast, in how many transactions; then the
+ * search by entity id over the audit trail, with the ops API's query and through HTTP. Fails when an
+ * event is not kept, or when the search's plan does not read the GIN index.
+ */
+async function audit(config: Static<typeof Config>, json: boolean, n: ReturnType<typeof numbers>): Promise<number> {
+  const r = await benchAudit({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, events: n.events, concurrency: n.concurrency })
+  const { plan, ...search } = await benchAuditSearch({ rabbitUrl: config.RABBITMQ_URL, postgresServer: config.POSTGRES_SERVER_URL, rows: n.rows, searches: n.searches })
+  if (json) console.log(JSON.stringify({ ...r, search }))
+  else {
+    console.log(`audit (the ops worker keeping ${r.events} events of three types, ${n.concurrency} published at once)`)
+    console.log(`kept:          ${r.kept} of ${r.events}`)
+    console.log(`events/s:      ${r.events_per_s}`)
+    console.log(`transactions:  ${r.transactions}, ${r.mean_batch} events each on average (one insert each)`)
+    console.log(`search by entity id over ${search.rows} audited events, ${search.searches} searches by a stage's id, ${search.found_per_search} events found each`)
+    console.log(`the ops API's query p50/p99:            ${search.query_p50_ms} / ${search.query_p99_ms} ms (target < 100)`)
+    console.log(`GET /ops/api/events?entity_id= p50/p99: ${search.http_p50_ms} / ${search.http_p99_ms} ms (target < 100)`)
+    console.log(`plan reads the GIN index of the payloads' ids: ${search.uses_gin_index ? 'yes' : 'NO'}`)
+    for (const line of plan.split('\n')) console.log(`  ${line}`)
+  }
+  return r.kept === r.events && search.uses_gin_index ? 0 : 1
 }
 
 process.exit(await main(process.argv.slice(2)))

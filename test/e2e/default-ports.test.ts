@@ -6,7 +6,7 @@ import { RABBITMQ_URL, testNamespace, waitFor } from '../broker.ts'
 import { createTestDatabase, type TestDatabase } from '../database.ts'
 import { spawnEntry, type Child } from '../processes.ts'
 import { startSmtpSink } from '../smtp.ts'
-import { client } from './platform.ts'
+import { client, verifyAddress } from './platform.ts'
 
 const namespace = testNamespace('ports')
 const children: Child[] = []
@@ -42,6 +42,7 @@ describe('processes started by hand, from their entry files, with no PORT', () =
     const email = `by-hand-${crypto.randomUUID().slice(0, 8)}@example.org`
     const registered = await api.post('/auth/api/register', { email, password: 'correct horse 42', role: 'student', first_name: 'Ana', last_name: 'Diallo' })
     expect(registered.status).toBe(201)
+    await verifyAddress(api, smtp, email)
     const login = await api.post('/auth/api/login', { email, password: 'correct horse 42' })
     expect(login.status).toBe(200)
     expect((await api.get('/auth/api/me', login.body.access_token)).body).toMatchObject({ id: registered.body.id, email })

@@ -16,7 +16,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => platform.close(), 30_000)
 
-const person = (role: 'student' | 'encadrant', first: string) => registerPerson(api, role, first)
+const person = (role: 'student' | 'encadrant', first: string) => registerPerson(api, platform.smtp, role, first)
 
 /** The caller's notifications, newest first, once `count` of them are there. */
 async function notifications(token: string, count: number) {

@@ -17,7 +17,7 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => platform.close(), 30_000)
 
-const person = (role: 'student' | 'encadrant', first: string) => registerPerson(api, role, first)
+const person = (role: 'student' | 'encadrant', first: string) => registerPerson(api, platform.smtp, role, first)
 
 describe('messages, end to end', () => {
   test('a student writes to the encadrant who accepted their stage, who replies; boxes, unread counts and notifications follow; others are refused', async () => {

@@ -10,7 +10,7 @@ import { ensureAdmin } from '../../workers/auth/admin.ts'
 import { RABBITMQ_URL, testNamespace, waitFor } from '../broker.ts'
 import { createTestDatabase, type TestDatabase } from '../database.ts'
 import { spawnEntry, type Child } from '../processes.ts'
-import { startSmtpSink } from '../smtp.ts'
+import { mailedToken, startSmtpSink, type ReceivedMail } from '../smtp.ts'
 
 const RETRY_TIERS = [200, 400, 800, 1_600, 3_200]
 
@@ -42,6 +42,8 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
   const jwtSecret = await sharedJwtSecret(database.db)
   const smtp = await startSmtpSink()
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<(typeof SERVICES)[number], number>
+  // Workers on ports of their own too, for the ops API to ask what they applied and read their counters.
+  const workerPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as Record<(typeof SERVICES)[number], number>
   const gatewayPort = await freePort()
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
@@ -58,12 +60,13 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
     LOG_LEVEL: 'info',
     // Only the APIs there are: the gateway answers 404 for a service without one.
     ...Object.fromEntries(SERVICES.filter((s) => existsSync(new URL(`../../api/${s}/main.ts`, import.meta.url))).map((s) => [`${s.toUpperCase()}_API_URL`, `http://127.0.0.1:${ports[s]}`])),
+    ...Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_WORKER_URL`, `http://127.0.0.1:${workerPorts[s]}`])),
     ...options.env,
   }
   const entries: Record<string, { entry: string; port: number }> = { gateway: { entry: 'api/gateway/main.ts', port: gatewayPort } }
   for (const s of SERVICES) {
     entries[`${s}-api`] = { entry: `api/${s}/main.ts`, port: ports[s] }
-    entries[`${s}-worker`] = { entry: `workers/${s}/main.ts`, port: 0 }
+    entries[`${s}-worker`] = { entry: `workers/${s}/main.ts`, port: workerPorts[s] }
   }
   const running = new Map<string, Child>()
 
@@ -95,6 +98,8 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
     gateway,
     /** Where each service API listens, to reach it straight, without the gateway. */
     apis: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<(typeof SERVICES)[number], string>,
+    /** Where each worker answers /health, /ready, /metrics (and /applied). */
+    workers: Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${workerPorts[s]}`])) as Record<(typeof SERVICES)[number], string>,
     running,
     /** The settings every process was started with (without PORT). */
     env,
@@ -136,6 +141,9 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
 
 export type Platform = Awaited<ReturnType<typeof startPlatform>>
 
+/** What keeps the emails a test reads: the platform's SMTP server. */
+type Mailbox = { to(address: string): ReceivedMail[] }
+
 /** JSON over HTTP through the gateway. */
 export function client(base: string) {
   const call = async (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
@@ -161,11 +169,20 @@ export function client(base: string) {
   }
 }
 
-/** Registers a person through the gateway and signs them in; resolves once profile has made their profile, with their account id, address, token and profile. */
-export async function registerPerson(api: ReturnType<typeof client>, role: 'student' | 'encadrant', first: string) {
+/** Follows the verification link emailed to `address` (the platform's SMTP server has it), as its owner does before logging in. */
+export async function verifyAddress(api: ReturnType<typeof client>, smtp: Mailbox, address: string): Promise<void> {
+  expect((await api.post('/auth/api/verify', { token: await mailedToken(smtp, address) })).status).toBe(200)
+}
+
+/**
+ * Registers a person through the gateway, verifies their address and signs them in; resolves once
+ * profile has made their profile, with their account id, address, token and profile.
+ */
+export async function registerPerson(api: ReturnType<typeof client>, smtp: Mailbox, role: 'student' | 'encadrant', first: string) {
   const address = `${first.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.org`
   const registered = await api.post('/auth/api/register', { email: address, password: 'correct horse 42', role, first_name: first, last_name: 'Test' })
   expect(registered.status).toBe(201)
+  await verifyAddress(api, smtp, address)
   const token = (await api.post('/auth/api/login', { email: address, password: 'correct horse 42' })).body.access_token as string
   const me = `/profile/api/${role}s/me`
   await waitFor(async () => (await api.get(me, token)).status === 200, 15_000, `${first}'s profile`)

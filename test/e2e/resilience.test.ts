@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { count, inArray, sql } from 'drizzle-orm'
 import { students } from '../../schemas/db/profile.ts'
 import { waitFor } from '../broker.ts'
-import { client, startPlatform, type Platform } from './platform.ts'
+import { client, startPlatform, verifyAddress, type Platform } from './platform.ts'
 
 let platform: Platform
 let api: ReturnType<typeof client>
@@ -38,6 +38,7 @@ describe('a service down', () => {
     expect(rows).toHaveLength(20)
     expect(rows.map((r) => r.user_id).sort()).toEqual([...userIds].sort())
 
+    await verifyAddress(api, platform.smtp, addresses[7]!)
     const login = await api.post('/auth/api/login', { email: addresses[7], password: 'correct horse 42' })
     const mine = await api.get('/comm/api/notifications', login.body.access_token)
     expect(mine.body.items).toHaveLength(1)

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connect as connectTcp } from 'node:net'
 import { signToken } from '../../api/kit/jwt.ts'
 import { connect, tapEvents, waitFor } from '../broker.ts'
-import { client, startPlatform, type Platform } from './platform.ts'
+import { client, startPlatform, verifyAddress, type Platform } from './platform.ts'
 
 /** What a review showed against the running platform, each through the gateway with every process real. */
 let platform: Platform
@@ -87,6 +87,7 @@ describe('encadrants and establishments', () => {
     const hospital = (await api.post('/profile/api/establishments', { name: 'CHU Ibn Rochd', city: 'Casablanca' }, admin.token)).body
     const address = email('encadrant')
     expect((await api.post('/auth/api/register', { email: address, password: 'correct horse 42', role: 'encadrant', first_name: 'Karim', last_name: 'Haddad' })).status).toBe(201)
+    await verifyAddress(api, platform.smtp, address)
     const token: string = (await api.post('/auth/api/login', { email: address, password: 'correct horse 42' })).body.access_token
     await waitFor(async () => (await api.get('/profile/api/encadrants/me', token)).status === 200, 10_000, 'the encadrant profile')
     const me = (await api.get('/profile/api/encadrants/me', token)).body

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { waitFor } from '../broker.ts'
-import { client, startPlatform, type Platform } from './platform.ts'
+import { client, startPlatform, verifyAddress, type Platform } from './platform.ts'
 
 /** Tokens a password change retired, tokens naming a role the account does not have, and auth away: every process real. */
 let platform: Platform
@@ -13,11 +13,12 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => platform.close(), 30_000)
 
-/** A registered student, signed in, whose profile and tracking exist. */
+/** A registered student, their address verified, signed in, whose profile and tracking exist. */
 async function student(password = 'correct horse 42') {
   const address = email('ana')
   const registered = await api.post('/auth/api/register', { email: address, password, role: 'student', first_name: 'Ana', last_name: 'Diallo' })
   expect(registered.status).toBe(201)
+  await verifyAddress(api, platform.smtp, address)
   const token: string = (await api.post('/auth/api/login', { email: address, password })).body.access_token
   await waitFor(async () => (await api.get('/profile/api/students/me', token)).status === 200, 10_000, 'the profile')
   const profile = (await api.get('/profile/api/students/me', token)).body

@@ -5,7 +5,7 @@ import { changePassword } from './handlers/change-password.ts'
 import { deleteUser } from './handlers/delete-user.ts'
 import { encadrantCreated, studentCreated } from './handlers/profile-created.ts'
 import { registerUser } from './handlers/register-user.ts'
-import { recordLoginFailure } from './handlers/login-failure.ts'
+import { countLoginAttempt } from './handlers/login-attempts.ts'
 import { requestPasswordReset } from './handlers/request-password-reset.ts'
 import { endSession, endSessions, refreshSession, startSession } from './handlers/sessions.ts'
 import { resetPassword, setPassword } from './handlers/set-password.ts'
@@ -27,7 +27,7 @@ export function authWorker(settings: AuthSettings, mailer?: Mailer) {
       'auth.refresh_session': refreshSession,
       'auth.end_session': endSession,
       'auth.end_sessions': endSessions,
-      'auth.record_login_failure': recordLoginFailure,
+      'auth.count_login_attempt': countLoginAttempt,
       'auth.request_password_reset': requestPasswordReset(settings),
       'auth.reset_password': resetPassword,
     },

@@ -6,7 +6,7 @@ export const WorkerConfig = Type.Object({
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/medtrack' }),
   RABBITMQ_URL: Type.String({ default: 'amqp://guest:guest@127.0.0.1:5672' }),
   MEDTRACK_NAMESPACE: Type.String({ default: '' }),
-  /** Port of /health, /ready and /metrics; 0 picks a free one. @default the service's port: auth 3101, profile 3102, core 3103, comm 3104, eval 3105 */
+  /** Port of /health, /ready, /metrics and /applied; 0 picks a free one. @default the service's port: auth 3101, profile 3102, core 3103, comm 3104, eval 3105, ops 3106 */
   PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   /** Address of /health, /ready and /metrics: this machine only unless told (containers set 0.0.0.0). */
   HOST: Type.String({ default: '127.0.0.1' }),

@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox'
+import type { AsyncMessage, Connection } from 'rabbitmq-client'
 import type { Actor, CommandResult, Database, DomainError, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
 import { commands } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
@@ -50,6 +51,17 @@ export interface CommandBatchHandler<P> {
   batch(commands: { command: Command<P>; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<(CommandResult | DomainError)[]>
 }
 
+/**
+ * A handler of every event the service's queue receives, whatever its type,
+ * known to the catalogue or not, its payload valid or not (an audit trail):
+ * given the events that arrived together, each with the message it came in
+ * and its attempt (1 on first delivery, one more per retry). Should it fail,
+ * the kit gives it the events one by one.
+ */
+export interface EveryEventHandler {
+  batch(events: { event: Envelope; message: AsyncMessage; attempt: number; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<void>
+}
+
 /** The payload of a command type. */
 export type CommandPayload<K extends keyof Commands> = Static<Commands[K]['payload']>
 
@@ -60,8 +72,32 @@ export type EventHandlers = {
   [T in keyof Catalogue]?: ((event: Envelope<Static<Catalogue[T]['payload']>>, ctx: EventContext) => Promise<void>) | EventBatchHandler<Static<Catalogue[T]['payload']>>
 }
 
+/** What the effect of a command outside the database may use. */
+export interface EffectContext {
+  db: Database
+  connection: Connection
+  namespace: string
+  log: Logger
+}
+
+/**
+ * A command whose work is outside the database (on the broker's queues, say):
+ * `effect` does it before the transaction, unless the command was answered
+ * already, and `apply` records it in the transaction (its events, its answer).
+ * A DomainError thrown by `effect` refuses the command as one of `apply`'s
+ * would. Should the worker stop between the two, the command comes back and
+ * its effect is done again: an effect must bear being done twice.
+ */
+export interface CommandEffectHandler<P, E = any> {
+  effect(command: Command<P>, ctx: EffectContext): Promise<E>
+  apply(command: Command<P>, done: E, ctx: WorkContext): Promise<CommandResult>
+}
+
 export type CommandHandlers = {
-  [K in keyof Commands]?: ((command: Command<Static<Commands[K]['payload']>>, ctx: WorkContext) => Promise<CommandResult>) | CommandBatchHandler<Static<Commands[K]['payload']>>
+  [K in keyof Commands]?:
+    | ((command: Command<Static<Commands[K]['payload']>>, ctx: WorkContext) => Promise<CommandResult>)
+    | CommandBatchHandler<Static<Commands[K]['payload']>>
+    | CommandEffectHandler<Static<Commands[K]['payload']>>
 }
 
 /** What a background loop of a worker (e.g. an email sender) may use. */
@@ -76,15 +112,20 @@ export interface BackgroundContext {
   apply(id: string, work: (ctx: WorkContext) => Promise<void>): Promise<'applied' | 'duplicate'>
 }
 
-/** A service's worker: its name, its tables, and a handler per message type. The kit does the rest. */
-export interface WorkerDefinition {
+interface WorkerParts {
   service: string
   tables: RuntimeTables
-  events?: EventHandlers
   commands?: CommandHandlers
   /** Loops that run beside the consumers; each returns how to stop it (awaited on shutdown, before closing). */
   background?: ((ctx: BackgroundContext) => () => Promise<void>)[]
 }
+
+/**
+ * A service's worker: its name, its tables, and a handler per message type,
+ * or one handler for every event (its events queue has one consumer: not
+ * both). The kit does the rest.
+ */
+export type WorkerDefinition = WorkerParts & ({ events?: EventHandlers; everyEvent?: never } | { everyEvent: EveryEventHandler; events?: never })
 
 export function defineWorker(definition: WorkerDefinition): WorkerDefinition {
   return definition

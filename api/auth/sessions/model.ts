@@ -1,7 +1,8 @@
 import { t } from 'elysia'
 import type { OpenAPIV3 } from 'openapi-types'
 
-export const Login = t.Object({ email: t.String({ minLength: 1 }), password: t.String({ minLength: 1 }) })
+/** The email as the commands take it: 254 characters at most (RFC 5321). */
+export const Login = t.Object({ email: t.String({ minLength: 1, maxLength: 254 }), password: t.String({ minLength: 1 }) })
 export const RefreshToken = t.Object({ refresh_token: t.String({ minLength: 1, maxLength: 200 }) })
 
 /** One OpenAPI answer: a JSON body of `schema`. */
@@ -20,6 +21,12 @@ const Tokens: OpenAPIV3.SchemaObject = {
   },
 }
 
+/** An answer telling the caller to wait: a JSON error and `Retry-After`. */
+export const waitAnswer = (description: string): OpenAPIV3.ResponseObject => ({
+  ...json(ErrorAnswer, description),
+  headers: { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } },
+})
+
 /** Every error answer: a code, a sentence, the fields at fault. */
 export const ErrorAnswer: OpenAPIV3.SchemaObject = {
   type: 'object',
@@ -30,9 +37,10 @@ export const ErrorAnswer: OpenAPIV3.SchemaObject = {
 export const responses: Record<string, OpenAPIV3.ResponsesObject> = {
   login: {
     200: json(Tokens, 'signed in: a new session'),
-    401: json(ErrorAnswer, 'wrong email or password (the same answer, and the same time, whether or not the address has an account)'),
-    422: json(ErrorAnswer, 'a field missing, named in `problems`'),
-    429: json(ErrorAnswer, 'too many failed logins for this account or from this address: try again after Retry-After seconds, even with the right password'),
+    401: json(ErrorAnswer, 'wrong email or password, or an address not verified yet (verify it first with the emailed link): the same answer, and the same time, whether or not the address has an account'),
+    422: json(ErrorAnswer, 'a field missing or too long, named in `problems`'),
+    429: waitAnswer('too many failed logins for this account or from this address: try again after Retry-After seconds, even with the right password'),
+    503: waitAnswer('the attempt could not be counted right now: try again after Retry-After seconds'),
   },
   refresh: {
     200: json(Tokens, 'the session renewed: a new access token and a new refresh token; the one sent is spent'),

@@ -1,3 +1,4 @@
+import { trustedProxies } from '../../kit/addresses.ts'
 import type { ServiceApi, ServiceApiOptions } from '../../kit/service-api.ts'
 import type { AuthApiSettings } from '../settings.ts'
 import { login, logout, refresh, type SessionDeps } from './session-life.ts'
@@ -11,14 +12,15 @@ import { clientAddress } from './throttle.ts'
  */
 export const sessionRoutes = (app: ServiceApi, deps: ServiceApiOptions, settings: AuthApiSettings) => {
   const ttl = { accessTtl: settings.ACCESS_TTL, refreshTtl: settings.REFRESH_TTL }
+  const fromGateway = trustedProxies(settings.GATEWAY_ADDRESSES)
   const using = (command: SessionDeps['command']): SessionDeps => ({ db: deps.db, jwtSecret: deps.jwtSecret, ttl, command })
   return app
-    .post('/login', ({ body, command, request, server }) => login(using(command), { ...body, address: clientAddress(request, server) }), {
+    .post('/login', ({ body, command, request, server }) => login(using(command), { ...body, address: clientAddress(request, server, fromGateway) }), {
       body: Login,
       detail: {
         summary: 'Sign in: an access token (ACCESS_TTL, 15 minutes) and a refresh token (REFRESH_TTL, 30 days)',
         description:
-          'Five failed logins a minute for one account, or twenty from one address, make the next ones wait (429 with Retry-After), twice as long after each further failure, up to 15 minutes; a right password waits too.',
+          'Five failed logins a minute for one account, or twenty from one address, make the next ones wait (429 with Retry-After), twice as long after each further failure, up to 15 minutes; a right password waits too, and so do attempts made at once: no more than the limit are checked. An address not verified yet cannot log in: follow the link emailed at sign-up first (until then a login answers the 401 of a wrong password).',
         responses: responses.login,
       },
     })

@@ -1,11 +1,11 @@
-import type { Database } from '../../../core/index.ts'
+import { TransientError, type Database } from '../../../core/index.ts'
 import type { CommandType } from '../../../schemas/commands/index.ts'
 import { findAccount } from '../../../workers/auth/accounts.ts'
 import { hashToken as hashOf } from '../../../workers/auth/tokens.ts'
 import { checkPassword } from '../users/passwords.ts'
 import { unauthenticated } from '../users/read.ts'
 import { newRefreshToken, tokensAnswer, type Lifetimes } from './issue.ts'
-import { assertMayTry, failureKeys } from './throttle.ts'
+import { assertNotWaiting, attemptKeys, countAttempt } from './throttle.ts'
 
 /** A command sent to the auth worker, its outcome for the route to answer with. */
 export type Dispatch = (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => Promise<{ status: number; location?: string; body: unknown }>
@@ -24,25 +24,38 @@ export interface SessionDeps {
 }
 
 /**
+ * The one answer to every login that does not sign in: a wrong password, an
+ * address without an account (or without a password yet), or one whose
+ * address is not verified: each costs the same and says the same.
+ */
+export const LOGIN_REFUSED = 'wrong email or password, or an address not verified yet (follow the link emailed at sign-up first)'
+
+/**
  * A login: refused while the account or the address waits after too many
- * failures (429); then the password is checked, against a hash made for
- * nothing when the address has no account or no password yet, so that every
- * wrong login costs the same and says the same. A failure is counted by the
- * worker; a success opens a session there, with its first refresh token.
+ * failures (429); then the worker counts the attempt (429 if it must wait,
+ * 503 if it was not counted), and only then is the password checked, against
+ * a hash made for nothing when the address has no account or no password
+ * yet. A right password for a verified address opens a session in the worker,
+ * which forgives the attempt; the worker refuses it (401) when the password
+ * changed since it was read here.
  */
 export async function login(d: SessionDeps, attempt: { email: string; password: string; address: string | undefined }) {
-  const keys = failureKeys(attempt.email, attempt.address)
-  await assertMayTry(d.db, keys)
+  const keys = attemptKeys(attempt.email, attempt.address)
+  await assertNotWaiting(d.db, keys)
+  await countAttempt(d.command, keys)
   const user = await findAccount(d.db, attempt.email)
   const right = await checkPassword(attempt.password, user?.passwordHash ?? null)
-  if (!user || !right) {
-    await d.command('auth.record_login_failure', { keys })
-    throw unauthenticated('wrong email or password')
-  }
+  if (!user || !right || !user.verifiedAt) throw unauthenticated(LOGIN_REFUSED)
   const sessionId = crypto.randomUUID()
   const refresh = newRefreshToken()
-  // Answered while the worker is slow too: the access token works at once, the refresh token once the session is written.
-  await d.command('auth.start_session', { user_id: user.id, session_id: sessionId, token_hash: refresh.hash, ttl_seconds: d.ttl.refreshTtl, email: user.email }, ownAttempt(refresh.hash))
+  const opened = await d.command(
+    'auth.start_session',
+    { user_id: user.id, session_id: sessionId, token_hash: refresh.hash, ttl_seconds: d.ttl.refreshTtl, token_version: user.tokenVersion, keys },
+    ownAttempt(refresh.hash),
+  )
+  if (opened.status === 401) throw unauthenticated(LOGIN_REFUSED)
+  // 202, the worker slow: answered anyway, the access token works at once, the refresh token once the session is written.
+  if (opened.status !== 201 && opened.status !== 202) throw new TransientError('SESSION_NOT_OPENED', `the session could not be opened (${opened.status}); try again`)
   const holder = { user_id: user.id, role: user.role, email: user.email, token_version: user.tokenVersion, session_id: sessionId }
   return tokensAnswer(d.jwtSecret, holder, { token: refresh.token, expiresAt: new Date(Date.now() + d.ttl.refreshTtl * 1000).toISOString() }, d.ttl, user)
 }

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { AsyncMessage } from 'rabbitmq-client'
-import { describe, Names, withTimeout, type BrokerConnection, type Database, type Logger } from '../../../core/index.ts'
+import { describe, Names, readAnyEvent, withTimeout, type BrokerConnection, type Database, type Logger } from '../../../core/index.ts'
 import { notifications } from '../../../schemas/db/comm.ts'
 import type { NotificationCreated } from '../../../schemas/events/comm.ts'
 import { notificationView, type NotificationView } from '../../../workers/comm/notification-view.ts'
@@ -46,8 +46,8 @@ function viewOf(p: NotificationCreated): NotificationView | undefined {
 export async function startFeed(o: FeedOptions): Promise<Background> {
   const exchange = new Names(o.namespace).events
   const handle = async (message: AsyncMessage) => {
-    const body = (Buffer.isBuffer(message.body) ? JSON.parse(message.body.toString('utf8')) : message.body) as { payload?: NotificationCreated }
-    const p = body?.payload
+    // A body that is no envelope is refused with its reason (in the log); a payload is checked field by field below.
+    const p = readAnyEvent(message).payload as NotificationCreated
     if (typeof p?.user_id !== 'string' || typeof p.notification_id !== 'string') return
     const view = viewOf(p)
     if (view) return o.hub.deliver(view)

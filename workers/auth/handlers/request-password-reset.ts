@@ -1,6 +1,6 @@
 import { and, eq, gt } from 'drizzle-orm'
 import type { Tx } from '../../../core/index.ts'
-import { userTokens } from '../../../schemas/db/auth.ts'
+import { users, userTokens } from '../../../schemas/db/auth.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { findAccount } from '../accounts.ts'
 import { queueTokenEmail } from '../mail.ts'
@@ -18,11 +18,16 @@ export const requestPasswordReset =
   (settings: AuthSettings): NonNullable<CommandHandlers['auth.request_password_reset']> =>
   async ({ payload }, { tx }) => {
     const user = await findAccount(tx, payload.email)
-    if (user && !(await recentlyMailed(tx, user.id))) await queueTokenEmail(tx, settings, user, RESET_PASSWORD)
+    if (user && !(await recentlyMailedLocked(tx, user.id))) await queueTokenEmail(tx, settings, user, RESET_PASSWORD)
     return { status: 202, body: { accepted: true } }
   }
 
-async function recentlyMailed(tx: Tx, userId: string): Promise<boolean> {
+/**
+ * Whether a reset link went to the account within RESEND_AFTER_MS, its row locked first: two asks
+ * applied at once (the API does not wait for either) go one after the other, the second seeing the first's link.
+ */
+async function recentlyMailedLocked(tx: Tx, userId: string): Promise<boolean> {
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update')
   const since = new Date(Date.now() - RESEND_AFTER_MS)
   const [token] = await tx
     .select({ hash: userTokens.tokenHash })

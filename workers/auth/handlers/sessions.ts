@@ -1,17 +1,25 @@
 import { eq } from 'drizzle-orm'
 import type { Tx } from '../../../core/index.ts'
-import { loginFailures, refreshTokens, sessions, users } from '../../../schemas/db/auth.ts'
-import { accountKey } from '../../../schemas/domain/logins.ts'
+import { refreshTokens, sessions, users } from '../../../schemas/db/auth.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { endSession as end, endUserSessions, expiresIn, openSession } from '../sessions.ts'
+import { forgiveAttempt } from './login-attempts.ts'
 
 /** A refusal the worker answers without undoing what it did (ending a session whose token was stolen, say). */
 const refused = (message: string) => ({ status: 401, body: { error: 'UNAUTHENTICATED', message } })
 
-/** A login that gave the right password: its session opens and the account's failed logins are forgotten. */
+/**
+ * A login that gave the right password: its session opens and its attempt is
+ * forgiven. Refused when the account's token version moved on since the API
+ * read it (a reset or a change of password came in between, so the password
+ * checked is no longer the account's); the account's row is read in share
+ * mode, so such a change waits for this session to be written, then ends it.
+ */
 export const startSession: NonNullable<CommandHandlers['auth.start_session']> = async ({ payload }, { tx }) => {
+  const [user] = await tx.select({ tokenVersion: users.tokenVersion }).from(users).where(eq(users.id, payload.user_id)).for('share')
+  if (user?.tokenVersion !== payload.token_version) return refused('the password changed meanwhile; log in again')
   await openSession(tx, { sessionId: payload.session_id, userId: payload.user_id, tokenHash: payload.token_hash, ttlSeconds: payload.ttl_seconds })
-  await tx.delete(loginFailures).where(eq(loginFailures.key, accountKey(payload.email)))
+  await forgiveAttempt(tx, payload.keys)
   return { status: 201, body: { session_id: payload.session_id } }
 }
 

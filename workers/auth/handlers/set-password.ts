@@ -4,13 +4,13 @@ import type { CommandHandlers } from '../../kit/define.ts'
 import { endUserSessions } from '../sessions.ts'
 import { RESET_PASSWORD, SET_PASSWORD } from '../tokens.ts'
 import { userView } from '../view.ts'
-import { spendToken } from './tokens.ts'
+import { spendPasswordLinks, spendToken } from './tokens.ts'
 
 type FromLink = NonNullable<CommandHandlers['auth.set_password']> & NonNullable<CommandHandlers['auth.reset_password']>
 
 /**
  * A password chosen through a mailed link, which also proves the address:
- * the link is spent, tokens issued before stop working and every session
+ * the link is spent (and every other link that sets a password), tokens issued before stop working and every session
  * ends (`user.password_changed`), the account is verified if it was not.
  */
 const passwordFromLink =
@@ -24,6 +24,7 @@ const passwordFromLink =
       .where(eq(users.id, user.id))
       .returning()
     await endUserSessions(tx, user.id, 'password_reset')
+    await spendPasswordLinks(tx, user.id)
     if (!user.verifiedAt) emit('user.verified', { user_id: user.id, email: user.email })
     emit('user.password_changed', { user_id: user.id, token_version: updated!.tokenVersion })
     return { status: 200, body: userView(updated!) }

@@ -1,6 +1,7 @@
-import { and, eq, gt, isNotNull, isNull } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNotNull, isNull } from 'drizzle-orm'
 import { unprocessable, type Tx } from '../../../core/index.ts'
 import { users, userTokens } from '../../../schemas/db/auth.ts'
+import { RESET_PASSWORD, SET_PASSWORD } from '../tokens.ts'
 
 /**
  * Spends a mailed token, found by its hash: its user, or 422 at `/token` (the
@@ -32,4 +33,16 @@ async function userOf(tx: Tx, token: { userId: string } | undefined) {
 export async function spentTokenUser(tx: Tx, tokenHash: string, purpose: string) {
   const [spent] = await tx.select({ userId: userTokens.userId }).from(userTokens).where(and(unexpired(tokenHash, purpose), isNotNull(userTokens.usedAt)))
   return userOf(tx, spent)
+}
+
+/**
+ * Spends every link of the user that chooses a password and is not used yet:
+ * once a password is set (changed, reset, or set through one of them), an
+ * older link mailed before must not set another.
+ */
+export async function spendPasswordLinks(tx: Tx, userId: string): Promise<void> {
+  await tx
+    .update(userTokens)
+    .set({ usedAt: new Date() })
+    .where(and(eq(userTokens.userId, userId), inArray(userTokens.purpose, [RESET_PASSWORD, SET_PASSWORD]), isNull(userTokens.usedAt)))
 }

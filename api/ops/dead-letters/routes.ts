@@ -1,0 +1,59 @@
+import { AMQPError, type Connection } from 'rabbitmq-client'
+import { DomainError, listDeadLetters, type DeadLetter } from '../../../core/index.ts'
+import type { ServiceApi } from '../../kit/service-api.ts'
+import { brokerUnavailable } from '../queues/depths.ts'
+import { DeadLetterQuery, LetterSelection, letterView } from './model.ts'
+
+/** Ids or all, one of them: neither names no letter, both say two things. */
+function selectionOf(body: { service: string; ids?: string[]; all?: boolean }): { service: string; ids?: string[]; all?: true } {
+  const all = body.all === true
+  if (all === (body.ids !== undefined)) {
+    throw new DomainError(422, 'VALIDATION_FAILED', 'invalid body', [{ path: '/ids', message: all ? 'must not be given with all: true' : 'is required unless all is true' }])
+  }
+  return all ? { service: body.service, all: true } : { service: body.service, ids: body.ids }
+}
+
+const codeOf = (err: unknown) => (err as { code?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code
+
+/**
+ * What a reading of the dead letters that failed answers: none when the
+ * broker has no such queue (no worker of the service has run under this
+ * namespace yet), 409 while another walk of the queue (a replay, `bun run
+ * dlq`) holds it too long, 503 when the broker fails; anything else is ours.
+ */
+function unread(err: unknown): DeadLetter[] {
+  if (codeOf(err) === 'NOT_FOUND') return []
+  if (codeOf(err) === 'RESOURCE_LOCKED') throw new DomainError(409, 'WALK_UNDER_WAY', (err as Error).message)
+  throw err instanceof AMQPError ? brokerUnavailable() : err
+}
+
+/**
+ * `/dead-letters`: a service's dead letters, read without taking them; a
+ * replay or a purge is a command the ops worker applies (admins).
+ */
+export const deadLetterRoutes = (app: ServiceApi, broker: () => Connection | undefined, namespace: string) =>
+  app
+    .get(
+      '/dead-letters',
+      async ({ query }) => {
+        const connection = broker()
+        if (!connection?.ready) throw brokerUnavailable()
+        const letters = await listDeadLetters({ connection, service: query.service, namespace }).catch(unread)
+        return { service: query.service, letters: letters.map(letterView) }
+      },
+      {
+        auth: ['admin'],
+        query: DeadLetterQuery,
+        detail: { summary: "A service's dead letters, oldest first: why each failed, how often it was tried, the queue it failed on, its body and headers" },
+      },
+    )
+    .post('/dead-letters/replay', ({ body, send }) => send('ops.replay_dead_letters', selectionOf(body)), {
+      auth: ['admin'],
+      body: LetterSelection,
+      detail: { summary: 'Sends the letters named by `ids` (message ids), or `all`, back to the queue each failed on; answers how many' },
+    })
+    .post('/dead-letters/purge', ({ body, send }) => send('ops.purge_dead_letters', selectionOf(body)), {
+      auth: ['admin'],
+      body: LetterSelection,
+      detail: { summary: 'Deletes the letters named by `ids` (message ids), or `all`, for good; answers how many' },
+    })

@@ -1,0 +1,18 @@
+import type { Database } from '../../../core/index.ts'
+import type { ServiceApi } from '../../kit/service-api.ts'
+import { EventParams, EventSearch } from './model.ts'
+import { getEvent, searchEvents } from './read.ts'
+
+/** `/events`: the audit trail, every event that went through the events exchange, searched (admins). */
+export const eventRoutes = (app: ServiceApi, db: Database) =>
+  app
+    .get('/events', ({ query }) => searchEvents(db, query), {
+      auth: ['admin'],
+      query: EventSearch,
+      detail: { summary: 'Audited events, newest first, paged: by type, producer, an id anywhere in the payload, correlation id and time received' },
+    })
+    .get('/events/:id', ({ params }) => getEvent(db, params.id), {
+      auth: ['admin'],
+      params: EventParams,
+      detail: { summary: 'One audited event, by its event id' },
+    })

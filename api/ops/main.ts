@@ -1,0 +1,4 @@
+import { runApiMain } from '../kit/main.ts'
+import { opsApi } from './app.ts'
+
+await runApiMain(opsApi)

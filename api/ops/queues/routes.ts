@@ -1,0 +1,21 @@
+import { SERVICES } from '../../../core/index.ts'
+import type { ServiceApi } from '../../kit/service-api.ts'
+import type { QueueSampler, QueueState } from './sampler.ts'
+
+/** The queues grouped by service, in SERVICES' order; a queue without `tier` is not a retry tier. */
+function byService(queues: QueueState[]) {
+  return SERVICES.map((service) => ({
+    service,
+    queues: queues.filter((q) => q.service === service).map(({ service: _s, ...q }) => q),
+  }))
+}
+
+/** `/queues`: each service's queues, their depth, consumers and rates, with the last minutes' history (admins). */
+export const queueRoutes = (app: ServiceApi, sampler: QueueSampler, everyMs: number) =>
+  app.get('/queues', async () => ({ sampled_every_ms: everyMs, services: byService(await sampler.queues()) }), {
+    auth: ['admin'],
+    detail: {
+      summary: "Each service's queues (events, commands, retry tiers, dead letters): depth and consumers now, rates in and out (messages/s), and the last 10 minutes",
+      description: 'A queue not declared yet has a null depth. Rates come from the workers’ /metrics between two samples; a retry tier’s are not counted (null). 503 while the broker is away.',
+    },
+  })

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { sql } from 'drizzle-orm'
+import { PermanentError, type WorkItem } from '../../core/index.ts'
+import { evalRuntime } from '../../schemas/db/eval.ts'
+import { tapEvents, waitFor, type EventTap } from '../../test/broker.ts'
+import { openPieces, type WorkerPieces } from '../../test/worker-pieces.ts'
+import type { Catalogue } from './define.ts'
+
+let p: WorkerPieces
+let tap: EventTap
+
+beforeAll(async () => {
+  p = await openPieces({ label: 'pipeline', service: 'eval', tables: evalRuntime })
+  await p.database.db.execute(sql`create table eval.pipeline_ledger (id text primary key)`)
+  tap = await tapEvents(p.connection, p.namespace, 'stage.completed')
+})
+afterAll(async () => {
+  await tap.close()
+  await p.close()
+})
+
+const ledger = async () => ((await p.database.db.execute(sql`select id from eval.pipeline_ledger order by id`)) as unknown as { id: string }[]).map((r) => r.id)
+
+/** An item that records its id and announces a completed stage. */
+const recording = (id: string, stageId = crypto.randomUUID()): WorkItem<Catalogue> => ({
+  consumer: 'events',
+  messageId: id,
+  correlationId: null,
+  async apply(tx, emit) {
+    await tx.execute(sql`insert into eval.pipeline_ledger (id) values (${id})`)
+    emit('stage.completed', { stage_id: stageId, completion_date: '2026-12-01' })
+  },
+})
+
+test('items that arrive together are applied in one batch, each once; their events are published after commit', async () => {
+  const ids = ['a', 'b', 'c'].map((x) => `${x}-${crypto.randomUUID()}`)
+  const outcomes = await Promise.all(ids.map((id) => p.pipeline.apply(recording(id))))
+  expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'applied', 'applied'])
+  expect(await ledger()).toEqual([...ids].sort())
+  await expect(p.metrics.render()).resolves.toContain('medtrack_batch_size_bucket{le="5"} 1')
+  await waitFor(() => tap.envelopes().length === 3, 5_000, 'three events published')
+  expect(tap.envelopes().map((e) => e.causation_id).sort()).toEqual([...ids].sort())
+  expect(tap.envelopes().every((e) => e.service === 'eval-service')).toBe(true)
+  await waitFor(async () => (await p.pipeline.outbox.backlog()) === 0, 5_000, 'the outbox confirmed')
+})
+
+test('an item seen before is a duplicate, not applied again; one that fails rejects with its error, the others applied', async () => {
+  const first = `first-${crypto.randomUUID()}`
+  await p.pipeline.apply(recording(first))
+  const bad: WorkItem<Catalogue> = { consumer: 'events', messageId: crypto.randomUUID(), correlationId: null, apply: async () => Promise.reject(new PermanentError('BROKEN', 'this one cannot be applied')) }
+  const good = `good-${crypto.randomUUID()}`
+  const [again, failed, applied] = await Promise.allSettled([p.pipeline.apply(recording(first)), p.pipeline.apply(bad), p.pipeline.apply(recording(good))])
+  expect(again).toEqual({ status: 'fulfilled', value: { kind: 'duplicate', stored: undefined } })
+  expect(failed.status === 'rejected' && (failed.reason as Error).message).toBe('this one cannot be applied')
+  expect(applied).toEqual({ status: 'fulfilled', value: { kind: 'applied', stored: undefined } })
+  const rows = await ledger()
+  expect(rows.filter((id) => id === first)).toHaveLength(1)
+  expect(rows).toContain(good)
+})
+
+test('idle resolves once nothing is waiting or running: the item in hand is committed, and its event published', async () => {
+  const before = tap.envelopes().length
+  const pending = p.pipeline.apply(recording(`last-${crypto.randomUUID()}`))
+  await p.pipeline.idle()
+  expect((await pending).kind).toBe('applied')
+  await waitFor(() => tap.envelopes().length === before + 1, 5_000, 'the last event published')
+})
