@@ -22,8 +22,9 @@ function node(n, highlighted) {
       { class: `node ${n.kind}${n.id === highlighted ? ' chosen' : ''}`, ...(n.id === highlighted ? { 'aria-current': 'true' } : {}) },
       h('span', { class: 'badge' }, n.kind),
       ' ',
-      h('strong', { class: 'type' }, n.type ?? `unknown ${n.kind}`),
-      h('span', { class: 'by' }, ' by ', n.producer ?? 'unknown', ', ', n.occurred_at ? time(n.occurred_at) : 'time not audited'),
+      // A command is known by the events it caused: its type, sender and time may not be told.
+      h('strong', { class: 'type' }, n.type ?? 'type not told'),
+      h('span', { class: 'by' }, n.producer ? [' by ', n.producer] : null, n.occurred_at ? [', ', time(n.occurred_at)] : null),
       h('br'),
       consumers(n),
       h('br'),
