@@ -1,8 +1,10 @@
+import { Elysia } from 'elysia'
 import type { Connection } from 'rabbitmq-client'
 import { SERVICES } from '../../core/index.ts'
 import { opsRuntime, opsTokenVersions } from '../../schemas/db/ops.ts'
 import type { ServiceApiOptions } from '../kit/service-api.ts'
 import type { ApiDefinition } from '../kit/start.ts'
+import { consoleRoutes } from './console/routes.ts'
 import { deadLetterRoutes } from './dead-letters/routes.ts'
 import { eventRoutes } from './events/routes.ts'
 import { lineageRoutes } from './lineage/routes.ts'
@@ -51,7 +53,8 @@ export const opsApi: ApiDefinition<OpsApiSettings> = {
     eventRoutes(app, deps.db)
     lineageRoutes(app, deps.db, { workers: workerUrlsOf(settings), timeoutMs: settings.WORKER_TIMEOUT_MS })
     queueRoutes(app, runtime.sampler, settings.OPS_SAMPLE_MS)
-    return deadLetterRoutes(app, () => runtime.broker, deps.config.MEDTRACK_NAMESPACE)
+    // The console's page, at /ops/ beside /ops/api: mounted at the server's root, outside the API's prefix.
+    return new Elysia().use(consoleRoutes()).use(deadLetterRoutes(app, () => runtime.broker, deps.config.MEDTRACK_NAMESPACE))
   },
   async background(deps, broker, settings) {
     const runtime = runtimeOf(deps, settings)

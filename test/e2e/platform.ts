@@ -105,13 +105,14 @@ export async function startPlatform(label: string, options: PlatformOptions = {}
     env,
     start,
     stop,
-    /** An admin account in the database and a token for it. */
-    async admin(): Promise<{ id: string; token: string }> {
+    /** An admin account in the database, its email and password to sign in with, and a token for it. */
+    async admin(): Promise<{ id: string; token: string; email: string; password: string }> {
       const email = `admin-${crypto.randomUUID().slice(0, 8)}@medtrack.example.org`
-      await ensureAdmin(database.db, email, 'admin password 1')
-      const res = await fetch(`${gateway}/auth/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'admin password 1' }) })
+      const password = 'admin password 1'
+      await ensureAdmin(database.db, email, password)
+      const res = await fetch(`${gateway}/auth/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
       const body = await res.json()
-      return { id: body.user.id, token: body.access_token }
+      return { id: body.user.id, token: body.access_token, email, password }
     },
     /** `bun run apikey create`, as an operator runs it: the key it prints. */
     async createKey(name: string, events: string): Promise<string> {
