@@ -51,7 +51,7 @@ afterAll(async () => {
   await dropDatabase(url)
 })
 
-test('bun run migrate creates the database and every service schema with inbox, outbox and command_results; a second run changes nothing', async () => {
+test('bun run migrate creates the database and every service schema with inbox, outbox, command_results and command_effects; a second run changes nothing', async () => {
   expect(await exists()).toBe(false)
 
   const first = await migrate()
@@ -63,7 +63,7 @@ test('bun run migrate creates the database and every service schema with inbox, 
     select table_schema, table_name from information_schema.tables where table_schema in ${sql(SCHEMAS)} and table_type = 'BASE TABLE'`)
   for (const schema of SCHEMAS) {
     const names = tables.filter((t) => t.table_schema === schema).map((t) => t.table_name)
-    expect(names, schema).toEqual(expect.arrayContaining(['inbox', 'outbox', 'command_results']))
+    expect(names, schema).toEqual(expect.arrayContaining(['inbox', 'outbox', 'command_results', 'command_effects']))
   }
   const before = await dump()
   expect(before.migrations.length).toBeGreaterThan(0)

@@ -6,7 +6,7 @@ import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 export const commSchema = pgSchema('comm')
 /** Inbox, outbox and command results of comm: exported one by one so drizzle-kit sees them. */
 export const commRuntime = runtimeTables(commSchema)
-export const { inbox: commInbox, outbox: commOutbox, commandResults: commCommandResults } = commRuntime
+export const { inbox: commInbox, outbox: commOutbox, commandResults: commCommandResults, commandEffects: commCommandEffects } = commRuntime
 /** The accounts' token versions and roles, kept by the comm worker from auth's events, checked by the comm API. */
 export const commTokenVersions = tokenVersionsTable(commSchema)
 

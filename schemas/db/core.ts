@@ -5,7 +5,7 @@ import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 export const coreSchema = pgSchema('core')
 /** Inbox, outbox and command results of core: exported one by one so drizzle-kit sees them. */
 export const coreRuntime = runtimeTables(coreSchema)
-export const { inbox: coreInbox, outbox: coreOutbox, commandResults: coreCommandResults } = coreRuntime
+export const { inbox: coreInbox, outbox: coreOutbox, commandResults: coreCommandResults, commandEffects: coreCommandEffects } = coreRuntime
 /** The accounts' token versions and roles, kept by the core worker from auth's events, checked by the core API. */
 export const coreTokenVersions = tokenVersionsTable(coreSchema)
 

@@ -5,7 +5,7 @@ import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 export const evalSchema = pgSchema('eval')
 /** Inbox, outbox and command results of eval: exported one by one so drizzle-kit sees them. */
 export const evalRuntime = runtimeTables(evalSchema)
-export const { inbox: evalInbox, outbox: evalOutbox, commandResults: evalCommandResults } = evalRuntime
+export const { inbox: evalInbox, outbox: evalOutbox, commandResults: evalCommandResults, commandEffects: evalCommandEffects } = evalRuntime
 /** The accounts' token versions and roles, kept from `user.*`, by which the API refuses a retired token. */
 export const evalTokenVersions = tokenVersionsTable(evalSchema)
 

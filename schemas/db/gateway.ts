@@ -5,7 +5,7 @@ import { runtimeTables } from './runtime.ts'
 export const gatewaySchema = pgSchema('gateway')
 /** Inbox, outbox and command results of gateway: exported one by one so drizzle-kit sees them. */
 export const gatewayRuntime = runtimeTables(gatewaySchema)
-export const { inbox: gatewayInbox, outbox: gatewayOutbox, commandResults: gatewayCommandResults } = gatewayRuntime
+export const { inbox: gatewayInbox, outbox: gatewayOutbox, commandResults: gatewayCommandResults, commandEffects: gatewayCommandEffects } = gatewayRuntime
 
 /**
  * Keys external systems publish events with; only the SHA-256 of a key is

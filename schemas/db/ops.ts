@@ -5,7 +5,7 @@ import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 export const opsSchema = pgSchema('ops')
 /** Inbox, outbox and command results of ops: exported one by one so drizzle-kit sees them. */
 export const opsRuntime = runtimeTables(opsSchema)
-export const { inbox: opsInbox, outbox: opsOutbox, commandResults: opsCommandResults } = opsRuntime
+export const { inbox: opsInbox, outbox: opsOutbox, commandResults: opsCommandResults, commandEffects: opsCommandEffects } = opsRuntime
 /** The accounts' token versions and roles, kept by the ops worker from auth's events, checked by the ops API. */
 export const opsTokenVersions = tokenVersionsTable(opsSchema)
 

@@ -5,7 +5,7 @@ import { runtimeTables, tokenVersionsTable } from './runtime.ts'
 export const profileSchema = pgSchema('profile')
 /** Inbox, outbox and command results of profile: exported one by one so drizzle-kit sees them. */
 export const profileRuntime = runtimeTables(profileSchema)
-export const { inbox: profileInbox, outbox: profileOutbox, commandResults: profileCommandResults } = profileRuntime
+export const { inbox: profileInbox, outbox: profileOutbox, commandResults: profileCommandResults, commandEffects: profileCommandEffects } = profileRuntime
 /** The accounts' token versions and roles, kept by the profile worker from auth's events, checked by the profile API. */
 export const profileTokenVersions = tokenVersionsTable(profileSchema)
 

@@ -4,7 +4,8 @@ import { sql } from 'drizzle-orm'
 /**
  * The tables every service schema has: the inbox that makes message handling
  * exactly-once, the outbox that makes emitting events atomic with the state
- * change, and the stored results of commands.
+ * change, the stored results of commands, and what their effects outside the
+ * database did.
  */
 export function runtimeTables<S extends string>(schema: PgSchema<S>) {
   const inbox = schema.table(
@@ -43,7 +44,21 @@ export function runtimeTables<S extends string>(schema: PgSchema<S>) {
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   })
 
-  return { inbox, outbox, commandResults }
+  /**
+   * What the effect of a command outside the database (on the broker, say)
+   * did, stored as soon as it is done, before the command's transaction: a
+   * command that comes back (its worker stopped, its transaction failed) is
+   * applied with it, its effect not done again. Kept, as results are.
+   */
+  const commandEffects = schema.table('command_effects', {
+    commandId: text('command_id').primaryKey(),
+    commandType: text('command_type').notNull(),
+    /** `{"done": …}`, what the effect answered, or `{"refused": {status, code, message, problems}}`, the refusal it threw. */
+    outcome: json('outcome').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  })
+
+  return { inbox, outbox, commandResults, commandEffects }
 }
 
 export type RuntimeTables = ReturnType<typeof runtimeTables>

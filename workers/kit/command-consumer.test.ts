@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { createCommandDispatcher, listDeadLetters, newId, silentLogger, unprocessable, type CommandDispatcher, type CommandMessage, type QueueConsumer } from '../../core/index.ts'
+import { createCommandDispatcher, listDeadLetters, newId, silentLogger, TransientError, unprocessable, type CommandDispatcher, type CommandMessage, type QueueConsumer } from '../../core/index.ts'
 import { evalRuntime } from '../../schemas/db/eval.ts'
 import { waitFor } from '../../test/broker.ts'
 import { openPieces, type WorkerPieces } from '../../test/worker-pieces.ts'
@@ -11,6 +11,8 @@ let consumer: QueueConsumer
 let dispatcher: CommandDispatcher
 /** The evaluations whose change was done outside the database, once per effect. */
 const effects: string[] = []
+/** Evaluations whose transaction fails once, after their effect was done (the database went away, say). */
+const failOnce = new Set<string>()
 
 beforeAll(async () => {
   p = await openPieces({ label: 'commands', service: 'eval', tables: evalRuntime })
@@ -28,6 +30,7 @@ beforeAll(async () => {
           return effects.length
         },
         async apply(command, done: number, { tx }) {
+          if (failOnce.delete(command.payload.evaluation_id)) throw new TransientError('DATABASE_AWAY', 'the database went away')
           await tx.execute(sql`insert into eval.commands_ledger (stage_id, score) values (${command.payload.evaluation_id}, ${done})`)
           return { status: 200, body: { effect: done } }
         },
@@ -85,4 +88,15 @@ test('an effect outside the database is done before the transaction, once: a com
   const refused = await dispatcher.dispatch(command('eval.update_evaluation', { evaluation_id: crypto.randomUUID(), fields: { score: 0 } }))
   expect(refused).toMatchObject({ kind: 'replied', reply: { outcome: 'failed', status: 422, body: { problems: [{ path: '/payload/fields/score', message: 'must not be 0' }] } } })
   expect(effects).toHaveLength(1)
+})
+
+test('a command whose transaction fails after its effect comes back and is applied with that effect, not doing it again', async () => {
+  const evaluationId = crypto.randomUUID()
+  failOnce.add(evaluationId)
+  const before = effects.length
+  const reply = await dispatcher.dispatch(command('eval.update_evaluation', { evaluation_id: evaluationId, fields: { score: 14 } }))
+  expect(reply).toMatchObject({ kind: 'replied', reply: { outcome: 'succeeded', status: 200, body: { effect: before + 1 } } })
+  expect(failOnce.has(evaluationId)).toBe(false)
+  expect(effects.slice(before)).toEqual([evaluationId])
+  expect([...(await p.database.db.execute(sql`select score from eval.commands_ledger where stage_id = ${evaluationId}`))]).toEqual([{ score: before + 1 }])
 })

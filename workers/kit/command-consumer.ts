@@ -14,6 +14,7 @@ import {
   type CommandReply,
   type CommandResult,
   type Database,
+  type Problem,
   type QueueConsumer,
   type WorkItem,
 } from '../../core/index.ts'
@@ -71,15 +72,44 @@ async function answered(db: Database, tables: RuntimeTables, commandId: string):
   return rows.length > 0
 }
 
-/** The effect of a command done before its transaction, or the DomainError that refused it; nothing for a command answered already. */
-async function doEffect(handler: CommandEffectHandler<unknown>, command: { command_id: string }, o: CommandConsumerPiece, ctx: EffectContext): Promise<{ done?: unknown; refused?: DomainError }> {
-  if (await answered(o.resources.db, o.tables, command.command_id)) return {}
+/** What the effect of a command did: its answer, or the DomainError that refused the command. */
+type EffectOutcome = { done?: unknown; refused?: DomainError }
+
+/** An effect's outcome as `command_effects` keeps it. */
+type StoredEffect = { done?: unknown; refused?: { status: number; code: string; message: string; problems: Problem[] } }
+
+const stored = (o: EffectOutcome): StoredEffect => (o.refused ? { refused: { status: o.refused.status, code: o.refused.code, message: o.refused.message, problems: o.refused.problems } } : { done: o.done })
+
+const outcomeOf = (s: StoredEffect): EffectOutcome => (s.refused ? { refused: new DomainError(s.refused.status, s.refused.code, s.refused.message, s.refused.problems) } : { done: s.done })
+
+async function storedEffect(db: Database, tables: RuntimeTables, commandId: string): Promise<EffectOutcome | undefined> {
+  const { commandEffects: e } = tables
+  const [row] = await db.select({ outcome: e.outcome }).from(e).where(eq(e.commandId, commandId)).limit(1)
+  return row && outcomeOf(row.outcome as StoredEffect)
+}
+
+/**
+ * The effect of a command done before its transaction, or the DomainError
+ * that refused it; nothing for a command answered already. The outcome is
+ * stored under the command's id as soon as it is known: a command that comes
+ * back before its transaction committed is given that outcome again, its
+ * effect not done a second time.
+ */
+async function doEffect(handler: CommandEffectHandler<unknown>, command: { command_id: string; command_type: string }, o: CommandConsumerPiece, ctx: EffectContext): Promise<EffectOutcome> {
+  const { db } = o.resources
+  if (await answered(db, o.tables, command.command_id)) return {}
+  const before = await storedEffect(db, o.tables, command.command_id)
+  if (before) return before
+  let outcome: EffectOutcome
   try {
-    return { done: await handler.effect(command as never, ctx) }
+    outcome = { done: await handler.effect(command as never, ctx) }
   } catch (err) {
-    if (err instanceof DomainError) return { refused: err }
-    throw err
+    if (!(err instanceof DomainError)) throw err
+    outcome = { refused: err }
   }
+  const kept = await db.insert(o.tables.commandEffects).values({ commandId: command.command_id, commandType: command.command_type, outcome: stored(outcome) }).onConflictDoNothing().returning({ id: o.tables.commandEffects.commandId })
+  // Another delivery of the command stored its outcome first: that one is the command's.
+  return kept.length > 0 ? outcome : ((await storedEffect(db, o.tables, command.command_id)) ?? outcome)
 }
 
 /**
@@ -88,7 +118,7 @@ async function doEffect(handler: CommandEffectHandler<unknown>, command: { comma
  * the pipeline, its result stored and sent to whoever waits (`replyTo`). A
  * command of a type without a handler fails and is set aside; every command
  * set aside gets a failed result first (recordCommandFailure). A handler with
- * an effect outside the database has it done first, unless answered already.
+ * an effect outside the database has it done first, once (see doEffect).
  */
 export function consumeCommands(handlers: CommandHandlers, o: CommandConsumerPiece): QueueConsumer {
   const { resources, pipeline, log } = o

@@ -85,8 +85,11 @@ export interface EffectContext {
  * `effect` does it before the transaction, unless the command was answered
  * already, and `apply` records it in the transaction (its events, its answer).
  * A DomainError thrown by `effect` refuses the command as one of `apply`'s
- * would. Should the worker stop between the two, the command comes back and
- * its effect is done again: an effect must bear being done twice.
+ * would. What `effect` answers (JSON) or the refusal it throws is stored under
+ * the command's id as soon as it is done: should the worker stop or the
+ * transaction fail after it, the command comes back and `apply` is given that
+ * outcome, the effect is not done again. Only a worker stopped between the
+ * effect and that row does it twice.
  */
 export interface CommandEffectHandler<P, E = any> {
   effect(command: Command<P>, ctx: EffectContext): Promise<E>
