@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { connect, messageCount, testNamespace, waitFor } from '../test/broker.ts'
-import { listDeadLetters, Names, purgeDeadLetters, replayDeadLetters } from './index.ts'
+import { DomainError, listDeadLetters, Names, NoDeadLetterQueue, purgeDeadLetters, replayDeadLetters, WalkUnderWay } from './index.ts'
 
 const SERVICE = 'eval'
 const connection = connect()
@@ -78,8 +78,8 @@ describe('dead letters are read, replayed and purged without being redelivered',
     const q = await deadLetterQueue()
     const ids = await deadLetters(q, 6)
     const o = { connection, service: SERVICE, namespace: q.namespace }
-    expect(await replayDeadLetters({ ...o, ids: [ids[1]!, ids[4]!] })).toBe(2)
-    expect(await purgeDeadLetters({ ...o, ids: [ids[2]!, 'no-such-id'] })).toBe(1)
+    expect(await replayDeadLetters({ ...o, ids: [ids[1]!, ids[4]!] })).toEqual({ count: 2, missing: [] })
+    expect(await purgeDeadLetters({ ...o, ids: [ids[2]!, 'no-such-id'] })).toEqual({ count: 1, missing: ['no-such-id'] })
     for (let round = 0; round < 3; round++) expect((await listDeadLetters(o)).map((d) => d.messageId)).toEqual([0, 3, 5].map((i) => ids[i]!))
     const replayed = await drain(q.original)
     expect(replayed.map((m) => m.messageId)).toEqual([ids[1], ids[4]])
@@ -89,7 +89,7 @@ describe('dead letters are read, replayed and purged without being redelivered',
       expect(m.headers?.['x-medtrack-replay']).toBeString()
       expect(m.body).toMatchObject({ event_id: m.messageId, event_type: 'grade.assigned' })
     }
-    expect(await replayDeadLetters(o)).toBe(3)
+    expect(await replayDeadLetters(o)).toEqual({ count: 3, missing: [] })
     expect((await drain(q.original)).map((m) => m.messageId)).toEqual([0, 3, 5].map((i) => ids[i]!))
     expect(await listDeadLetters(o)).toEqual([])
   })
@@ -99,7 +99,8 @@ describe('dead letters are read, replayed and purged without being redelivered',
     const [id] = await deadLetters(q, 1)
     await connection.queueDelete({ queue: q.original })
     const o = { connection, service: SERVICE, namespace: q.namespace }
-    expect(await replayDeadLetters(o)).toBe(0)
+    expect(await replayDeadLetters(o)).toEqual({ count: 0, missing: [] })
+    expect(await replayDeadLetters({ ...o, ids: [id!] })).toEqual({ count: 0, missing: [] })
     expect((await listDeadLetters(o)).map((d) => d.messageId)).toEqual([id!])
   })
 
@@ -113,7 +114,7 @@ describe('dead letters are read, replayed and purged without being redelivered',
     const o = { connection, service: SERVICE, namespace: q.namespace }
     expect((await listDeadLetters(o)).map((d) => d.messageId)).toEqual(ids)
     expect(await messageCount(connection, q.dead)).toBe(3)
-    expect(await replayDeadLetters({ ...o, ids: [ids[1]!] })).toBe(1)
+    expect(await replayDeadLetters({ ...o, ids: [ids[1]!] })).toEqual({ count: 1, missing: [] })
     expect((await drain(q.original)).map((m) => m.messageId)).toEqual([ids[1]])
   })
 
@@ -125,7 +126,7 @@ describe('dead letters are read, replayed and purged without being redelivered',
     const replayedIds = ids.filter((_, i) => i % 3 === 0)
     const left = ids.filter((_, i) => i % 3 !== 0)
     const [listA, listB, replayed, listB2, listA2] = await Promise.all([listDeadLetters(a), listDeadLetters(b), replayDeadLetters({ ...b, ids: replayedIds }), listDeadLetters(b), listDeadLetters(a)])
-    expect(replayed).toBe(replayedIds.length)
+    expect(replayed).toEqual({ count: replayedIds.length, missing: [] })
     for (const list of [listA, listB, listB2, listA2]) expect([ids, left]).toContainEqual(list.map((d) => d.messageId))
     expect((await listDeadLetters(b)).map((d) => d.messageId)).toEqual(left)
     expect(await messageCount(connection, q.dead)).toBe(left.length)
@@ -147,10 +148,26 @@ describe('dead letters are read, replayed and purged without being redelivered',
     expect(listed).toEqual(ids)
   })
 
-  test('a copy the broker refuses (its queue is full) fails the replay, saying why, and the letter stays', async () => {
+  test('a walk told to wait a second for another one gives up after it, saying so; one of a namespace with no such queue says there is none', async () => {
+    const q = await deadLetterQueue()
+    await deadLetters(q, 1)
+    const ch = await other.acquire()
+    await ch.queueDeclare({ queue: `${q.dead}.walk`, exclusive: true, arguments: { 'x-queue-type': 'classic' } })
+    const started = performance.now()
+    const listing = listDeadLetters({ connection, service: SERVICE, namespace: q.namespace, turnWaitMs: 1_000 })
+    await expect(listing).rejects.toBeInstanceOf(WalkUnderWay)
+    await expect(listing).rejects.toThrow(`another walk of ${q.dead} has held it for more than 1 s: try again once it ends`)
+    expect(performance.now() - started).toBeLessThan(3_000)
+    await ch.queueDelete({ queue: `${q.dead}.walk` })
+    await ch.close()
+    const none = { connection, service: SERVICE, namespace: testNamespace('none') }
+    for (const act of [listDeadLetters(none), replayDeadLetters(none), purgeDeadLetters(none)]) await expect(act).rejects.toBeInstanceOf(NoDeadLetterQueue)
+  })
+
+  test('a copy the broker refuses (its queue is full) fails the replay with a 409 saying where and why; every letter is back in S.dead at once, in order, none delivered twice', async () => {
     const names = new Names(testNamespace('dead-letters'))
     const q = { namespace: names.namespace, dead: names.deadQueue(SERVICE), original: names.eventQueue(SERVICE) }
-    await connection.queueDeclare({ queue: q.dead, durable: true, arguments: { 'x-queue-type': 'quorum' } })
+    await connection.queueDeclare({ queue: q.dead, durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 2 } })
     await connection.queueDeclare({ queue: q.original, durable: true, arguments: { 'x-queue-type': 'quorum', 'x-max-length': 1, 'x-overflow': 'reject-publish' } })
     cleanups.push(() => connection.queueDelete({ queue: q.dead }), () => connection.queueDelete({ queue: q.original }))
     // A quorum queue refuses publishes a little after it is full: filled until it does.
@@ -160,9 +177,14 @@ describe('dead letters are read, replayed and purged without being redelivered',
     const full = await messageCount(connection, q.original)
     const ids = await deadLetters(q, 3)
     const o = { connection, service: SERVICE, namespace: q.namespace }
-    await expect(replayDeadLetters(o)).rejects.toThrow(`the broker took no copy of ${ids[0]} into ${q.original} (a full queue refuses them): message rejected by server`)
-    await waitFor(async () => (await messageCount(connection, q.dead)) === 3, 5_000, 'the letters back in S.dead')
-    expect((await listDeadLetters(o)).map((d) => d.messageId)).toEqual(ids)
+    const refusal = await replayDeadLetters(o).then(() => undefined, (err: unknown) => err)
+    expect(refusal).toBeInstanceOf(DomainError)
+    expect(refusal).toMatchObject({ status: 409, code: 'COPY_REFUSED', message: `the broker took no copy of ${ids[0]} into ${q.original}: message rejected by server (a full queue refuses them); the letters not yet moved stay in ${q.dead}` })
+    expect(await messageCount(connection, q.dead)).toBe(3)
+    const kept = await drain(q.dead)
+    expect(kept.map((m) => m.messageId)).toEqual(ids)
+    expect(kept.map((m) => [m.redelivered, Number(m.headers?.['x-delivery-count'] ?? 0)])).toEqual(ids.map(() => [false, 0]))
+    expect(kept.map((m) => m.headers)).toEqual(ids.map((_, i) => expect.objectContaining(letterHeaders(q.original, i))))
     expect(await messageCount(connection, q.original)).toBe(full)
   })
 
@@ -186,12 +208,15 @@ describe('dead letters are read, replayed and purged without being redelivered',
     expect(await messageCount(connection, q.dead)).toBe(ids.length)
   }, 30_000)
 
-  test('purge of every letter empties the queue and says how many', async () => {
+  test('purge of every letter removes those there when it began, each counted once (one left twice too), and says how many', async () => {
     const q = await deadLetterQueue()
-    await deadLetters(q, 4)
+    const ids = await deadLetters(q, 4)
+    const ch = await connection.acquire()
+    await ch.basicPublish({ routingKey: q.dead, durable: true, messageId: ids[2], headers: letterHeaders(q.original, 2) }, { event_id: ids[2], event_type: 'grade.assigned', payload: { n: 2 } })
+    await ch.close()
+    await waitFor(async () => (await messageCount(connection, q.dead)) === 5)
     const o = { connection, service: SERVICE, namespace: q.namespace }
-    await listDeadLetters(o)
-    expect(await purgeDeadLetters(o)).toBe(4)
+    expect(await purgeDeadLetters(o)).toEqual({ count: 4, missing: [] })
     expect(await messageCount(connection, q.dead)).toBe(0)
   })
 })

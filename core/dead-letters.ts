@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import type { Connection, SyncMessage } from 'rabbitmq-client'
 import { bodyBytes, messageIdentity } from './envelope.ts'
 import { HEADER } from './failure.ts'
-import { noQueue, takeTurn, walk } from './dead-letter-walk.ts'
+import { letterHeaders, walk, type WalkOptions } from './dead-letter-walk.ts'
 import { Names } from './topology.ts'
 
 export interface DeadLetter {
@@ -57,24 +57,27 @@ export const REPLAY_HEADER = 'x-medtrack-replay'
 /** Headers of a failure, removed from a letter sent back to its queue. */
 const FAILURE_HEADERS = [HEADER.error, HEADER.errorClass, HEADER.attempts, HEADER.failedAt, 'x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason', 'x-last-death-exchange', 'x-last-death-queue', 'x-last-death-reason']
 
-/** A letter's headers as its copy carries them: without the count a quorum queue keeps of its deliveries. */
-function headersOf(m: SyncMessage): Record<string, unknown> {
-  const { 'x-delivery-count': _count, ...h } = (m.headers ?? {}) as Record<string, unknown>
-  return h
-}
-
-export interface DeadLetterOptions {
+export interface DeadLetterOptions extends WalkOptions {
   connection: Connection
   service: string
   /** @default '' */
   namespace?: string
 }
 
+/** What a replay or a purge did: how many letters it took, and which of the ids it was given no letter had. */
+export interface DeadLetterTally {
+  count: number
+  /** Empty when every letter was asked for. */
+  missing: string[]
+}
+
+const tally = (count: number, ids: readonly string[] | undefined, met: Set<string>): DeadLetterTally => ({ count, missing: (ids ?? []).filter((id) => !met.has(id)) })
+
 /** Every dead letter of the service, oldest first, each message id once; the queue is left with the same letters. */
 export async function listDeadLetters(o: DeadLetterOptions): Promise<DeadLetter[]> {
   const queue = new Names(o.namespace).deadQueue(o.service)
   const out: DeadLetter[] = []
-  await walk(o.connection, queue, (m) => (out.push(toDeadLetter(m)), { queue, headers: headersOf(m) }))
+  await walk(o.connection, queue, (m) => (out.push(toDeadLetter(m)), { queue, headers: letterHeaders(m) }), o)
   return out
 }
 
@@ -83,42 +86,44 @@ export async function listDeadLetters(o: DeadLetterOptions): Promise<DeadLetter[
  * headers removed and the attempt count reset, and removes them from the
  * dead-letter queue once the broker confirmed. `ids` limits it to those
  * message ids; without it every dead letter is replayed. A letter whose queue
- * is not there is kept. Returns how many were replayed.
+ * is not there is kept (and counts for none).
  */
-export async function replayDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<number> {
+export async function replayDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<DeadLetterTally> {
   const queue = new Names(o.namespace).deadQueue(o.service)
   const replay = crypto.randomUUID()
   const exists = new Map<string, Promise<boolean>>()
+  const met = new Set<string>()
   let replayed = 0
-  await walk(o.connection, queue, async (m, id) => {
-    const headers = headersOf(m)
-    const target = originalQueueOf(headers)
-    if ((o.ids && !o.ids.includes(id)) || !target) return { queue, headers }
-    if (!exists.has(target)) exists.set(target, queueExists(o.connection, target))
-    if (!(await exists.get(target))) return { queue, headers }
-    for (const key of FAILURE_HEADERS) delete headers[key]
-    headers[REPLAY_HEADER] = replay
-    replayed++
-    return { queue: target, headers }
-  })
-  return replayed
+  await walk(
+    o.connection,
+    queue,
+    async (m, id) => {
+      const headers = letterHeaders(m)
+      const target = originalQueueOf(headers)
+      if (o.ids && !o.ids.includes(id)) return { queue, headers }
+      met.add(id)
+      if (!target) return { queue, headers }
+      if (!exists.has(target)) exists.set(target, queueExists(o.connection, target))
+      if (!(await exists.get(target))) return { queue, headers }
+      for (const key of FAILURE_HEADERS) delete headers[key]
+      headers[REPLAY_HEADER] = replay
+      replayed++
+      return { queue: target, headers }
+    },
+    o,
+  )
+  return tally(replayed, o.ids, met)
 }
 
-/** Deletes every dead letter of the service (or only `ids`); returns how many. */
-export async function purgeDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<number> {
+/**
+ * Deletes every dead letter of the service there when it begins (or only
+ * `ids`); one dead-lettered meanwhile stays.
+ */
+export async function purgeDeadLetters(o: DeadLetterOptions & { ids?: readonly string[] }): Promise<DeadLetterTally> {
   const queue = new Names(o.namespace).deadQueue(o.service)
-  const ids = o.ids
-  if (!ids) {
-    const endTurn = await takeTurn(o.connection, queue)
-    try {
-      return (await o.connection.queuePurge({ queue }).catch((err: unknown) => Promise.reject(noQueue(err, queue)))).messageCount
-    } finally {
-      await endTurn()
-    }
-  }
-  let purged = 0
-  await walk(o.connection, queue, (m, id) => (ids.includes(id) ? (purged++, undefined) : { queue, headers: headersOf(m) }))
-  return purged
+  const met = new Set<string>()
+  await walk(o.connection, queue, (m, id) => (!o.ids || o.ids.includes(id) ? (met.add(id), undefined) : { queue, headers: letterHeaders(m) }), o)
+  return tally(met.size, o.ids, met)
 }
 
 /** Whether `queue` is declared, asked on a channel of its own (a passive declare of a missing queue closes its channel). */

@@ -127,13 +127,21 @@ export class DomainError extends PermanentError {
   }
 }
 
-/** A caller trying too often (failed logins, say): 429, and the seconds after which to try again. */
-export class TooManyAttempts extends DomainError {
-  override name = 'TooManyAttempts'
+/** A refusal that lasts a while: answered with `status` and the seconds after which to try again (Retry-After). */
+export class TryAgainLater extends DomainError {
+  override name = 'TryAgainLater'
   readonly retryAfterSeconds: number
-  constructor(retryAfterSeconds: number, message: string) {
-    super(429, 'TOO_MANY_ATTEMPTS', message)
+  constructor(status: number, code: string, retryAfterSeconds: number, message: string) {
+    super(status, code, message)
     this.retryAfterSeconds = retryAfterSeconds
+  }
+}
+
+/** A caller trying too often (failed logins, say): 429, and the seconds after which to try again. */
+export class TooManyAttempts extends TryAgainLater {
+  override name = 'TooManyAttempts'
+  constructor(retryAfterSeconds: number, message: string) {
+    super(429, 'TOO_MANY_ATTEMPTS', retryAfterSeconds, message)
   }
 }
 

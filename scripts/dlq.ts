@@ -68,11 +68,9 @@ async function main(argv: string[]): Promise<number> {
       }
     } else {
       const done = command === 'replay' ? await replayDeadLetters(options) : await purgeDeadLetters(options)
-      console.log(`${command === 'replay' ? 'replayed' : 'purged'} ${done} dead letter(s) of ${service}`)
-      if (ids.length > 0 && done === 0) {
-        console.error(`no dead letter with id ${ids.join(', ')} in ${service}`)
-        return 1
-      }
+      console.log(`${command === 'replay' ? 'replayed' : 'purged'} ${done.count} dead letter(s) of ${service}`)
+      if (done.missing.length > 0) console.error(`no dead letter with id ${done.missing.join(', ')} in ${service}`)
+      if (ids.length > 0 && done.missing.length === ids.length) return 1
     }
     return 0
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { DomainError, hasErrorCode, jsonPointer, MedTrackError, TooManyAttempts, type Problem } from '../../core/index.ts'
+import { DomainError, hasErrorCode, jsonPointer, MedTrackError, TryAgainLater, type Problem } from '../../core/index.ts'
 import { NON_BLANK, ONE_LINE } from './fields.ts'
 
 /** The JSON body of every error answer: a code, a sentence, and the offending fields when there are some. */
@@ -161,7 +161,7 @@ const RETRY_AFTER_SECONDS = 5
 /** Status and body for an error a route threw. */
 export function answerFor(err: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
   if (err instanceof DomainError) {
-    const retryAfter = err instanceof TooManyAttempts ? { retryAfter: err.retryAfterSeconds } : {}
+    const retryAfter = err instanceof TryAgainLater ? { retryAfter: err.retryAfterSeconds } : {}
     return { status: err.status, body: errorBody(err.code, err.message, err.problems), ...retryAfter }
   }
   if ((err instanceof MedTrackError && err.transient) || databaseUnavailable(err)) {

@@ -14,6 +14,9 @@ let admin: ReturnType<typeof jsonClient>
 let names: Names
 const poison = crypto.randomUUID()
 let ops: Awaited<ReturnType<typeof startWorker>> | undefined
+/** The purge and the replay sent while no ops worker runs, in that order. */
+let purge: { status: number; body: any }
+let replayId: string
 
 /** Publishes an event eval's worker refuses for good (its payload fails its schema) and resolves once it is dead-lettered. */
 async function deadLetter(id: string) {
@@ -67,6 +70,26 @@ describe('GET /ops/api/dead-letters', () => {
     expect((await admin.get('/dead-letters?service=comm')).body).toEqual({ service: 'comm', letters: [] })
   })
 
+  test('while another walk holds the queue (a replay, a terminal), a reading waits about 5 s, then answers 409 WALK_UNDER_WAY with Retry-After', async () => {
+    const lock = `${names.deadQueue('eval')}.walk`
+    const ch = await s.connection.acquire()
+    await ch.queueDeclare({ queue: lock, exclusive: true, arguments: { 'x-queue-type': 'classic' } })
+    try {
+      const started = performance.now()
+      const res = await fetch(s.url('/ops/api/dead-letters?service=eval'), { headers: { authorization: `Bearer ${await tokenFor('admin')}` } })
+      const waited = performance.now() - started
+      expect(res.status).toBe(409)
+      expect(await res.json()).toMatchObject({ error: 'WALK_UNDER_WAY', message: `another walk of ${names.deadQueue('eval')} has held it for more than 5 s: try again once it ends` })
+      expect(res.headers.get('retry-after')).toBe('5')
+      expect(waited).toBeGreaterThan(4_500)
+      expect(waited).toBeLessThan(6_500)
+    } finally {
+      await ch.queueDelete({ queue: lock })
+      await ch.close()
+    }
+    expect((await admin.get('/dead-letters?service=eval')).body.letters.map((l: { message_id: string }) => l.message_id)).toEqual([poison])
+  }, 15_000)
+
   test('the service is required and one of the services: else a 422 naming /query/service', async () => {
     for (const query of ['', '?service=billing']) {
       const res = await admin.get(`/dead-letters${query}`)
@@ -78,6 +101,8 @@ describe('GET /ops/api/dead-letters', () => {
 
 describe('POST /ops/api/dead-letters/replay and /purge', () => {
   test('sent as the ops command, to the ops worker: 202 with where to read its outcome while no worker answers', async () => {
+    purge = await admin.post('/dead-letters/purge', { service: 'eval', all: true })
+    expect(purge.status).toBe(202)
     const replay = await fetch(s.url('/ops/api/dead-letters/replay'), {
       method: 'POST',
       headers: { authorization: `Bearer ${await tokenFor('admin')}`, 'content-type': 'application/json', 'x-request-id': 'replay-request-1' },
@@ -87,8 +112,7 @@ describe('POST /ops/api/dead-letters/replay and /purge', () => {
     const body = await replay.json()
     expect(body).toEqual({ operation_id: expect.any(String), status: 'pending' })
     expect(replay.headers.get('location')).toBe(`/ops/api/operations/${body.operation_id}`)
-    const purge = await admin.post('/dead-letters/purge', { service: 'eval', all: true })
-    expect(purge.status).toBe(202)
+    replayId = body.operation_id
 
     // Both commands wait on ops.commands for the ops worker, as it will read them.
     const ch = await s.connection.acquire()
@@ -96,8 +120,8 @@ describe('POST /ops/api/dead-letters/replay and /purge', () => {
     for (let m = await ch.basicGet({ queue: names.commandQueue('ops') }); m; m = await ch.basicGet({ queue: names.commandQueue('ops') })) sent.push(m.body)
     await ch.close()
     expect(sent).toEqual([
-      expect.objectContaining({ command_id: body.operation_id, command_type: 'ops.replay_dead_letters', correlation_id: 'replay-request-1', actor: expect.objectContaining({ role: 'admin' }), payload: { service: 'eval', ids: [poison] } }),
       expect.objectContaining({ command_id: purge.body.operation_id, command_type: 'ops.purge_dead_letters', payload: { service: 'eval', all: true } }),
+      expect.objectContaining({ command_id: body.operation_id, command_type: 'ops.replay_dead_letters', correlation_id: 'replay-request-1', actor: expect.objectContaining({ role: 'admin' }), payload: { service: 'eval', ids: [poison] } }),
     ])
     // Nothing was done to the letters meanwhile.
     expect((await s.deadLetters()).map((l) => l.messageId)).toEqual([poison])
@@ -123,17 +147,19 @@ describe('POST /ops/api/dead-letters/replay and /purge', () => {
 })
 
 describe('replay and purge applied by the ops worker', () => {
-  test('the commands that waited are applied once it runs, their outcome at their Location; then a replay or a purge answers 200 with how many letters it took', async () => {
-    const pending = await admin.post('/dead-letters/replay', { service: 'eval', ids: [poison] })
+  test('the commands that waited are applied once it runs, one after another, their outcome at their Location; then a replay or a purge answers 200 with how many letters it took', async () => {
+    const pending = await admin.post('/dead-letters/replay', { service: 'eval', all: true })
     expect(pending.status).toBe(202)
     ops = await startWorker(opsWorker(parseConfig(OpsSettings, {})), parseConfig(WorkerConfig, { DATABASE_URL: s.database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: s.namespace, PORT: '0', RETRY_TIERS: '100' }), silentLogger)
-    let outcome: { status: number; body: any } | undefined
-    await waitFor(async () => (outcome = await admin.get(`/operations/${pending.body.operation_id}`)).status === 200, 10_000, 'the replay applied')
-    expect(outcome!.body).toMatchObject({ command_type: 'ops.replay_dead_letters', status: 'succeeded', result: { service: 'eval' } })
-
-    // The commands sent before it ran are applied too; then the dead letters start clean.
-    await Bun.sleep(1_000)
-    expect((await admin.post('/dead-letters/purge', { service: 'eval', all: true })).status).toBe(200)
+    const outcome = async (id: string) => {
+      let answer: { status: number; body: any } | undefined
+      await waitFor(async () => (answer = await admin.get(`/operations/${id}`)).status === 200, 10_000, 'the command applied')
+      return answer!.body
+    }
+    // In the order they were sent: the purge takes the poison, the replay of it finds none, the replay of all has none left.
+    expect(await outcome(purge.body.operation_id)).toMatchObject({ command_type: 'ops.purge_dead_letters', status: 'succeeded', result: { service: 'eval', purged: 1 } })
+    expect(await outcome(replayId)).toMatchObject({ command_type: 'ops.replay_dead_letters', status: 'failed', http_status: 404, error: { error: 'NOT_FOUND', problems: [{ path: '/ids', message: `no dead letter has the id ${poison}` }] } })
+    expect(await outcome(pending.body.operation_id)).toEqual({ operation_id: pending.body.operation_id, command_type: 'ops.replay_dead_letters', status: 'succeeded', http_status: 200, result: { service: 'eval', replayed: 0 } })
     expect((await admin.get('/dead-letters?service=eval')).body.letters).toEqual([])
 
     // A poison still fails: replayed, it is dead-lettered again, once.
@@ -145,10 +171,21 @@ describe('replay and purge applied by the ops worker', () => {
 
     const other = crypto.randomUUID()
     await deadLetter(other)
-    const purged = await admin.post('/dead-letters/purge', { service: 'eval', ids: [other] })
-    expect(purged).toEqual({ status: 200, body: { service: 'eval', purged: 1 } })
+    const purged = await admin.post('/dead-letters/purge', { service: 'eval', ids: [other, 'not-there'] })
+    expect(purged).toEqual({ status: 200, body: { service: 'eval', purged: 1, missing: ['not-there'] } })
     expect((await admin.get('/dead-letters?service=eval')).body.letters.map((l: { message_id: string }) => l.message_id)).toEqual([again])
     expect(await admin.post('/dead-letters/purge', { service: 'eval', all: true })).toEqual({ status: 200, body: { service: 'eval', purged: 1 } })
     expect((await admin.get('/dead-letters?service=eval')).body.letters).toEqual([])
   }, 40_000)
+
+  test('ids none of which is there: 404 with a problem at /ids naming them; a service never declared here has none to replay or purge: 200 with 0', async () => {
+    for (const path of ['/dead-letters/replay', '/dead-letters/purge']) {
+      expect(await admin.post(path, { service: 'eval', ids: ['gone-1', 'gone-2'] })).toEqual({
+        status: 404,
+        body: { error: 'NOT_FOUND', message: 'no dead letter of eval has any of the ids named', problems: [{ path: '/ids', message: 'no dead letter has the id gone-1, gone-2' }] },
+      })
+    }
+    expect(await admin.post('/dead-letters/replay', { service: 'comm', all: true })).toEqual({ status: 200, body: { service: 'comm', replayed: 0 } })
+    expect(await admin.post('/dead-letters/purge', { service: 'comm', all: true })).toEqual({ status: 200, body: { service: 'comm', purged: 0 } })
+  })
 })

@@ -42,10 +42,10 @@ const send = (type: 'ops.replay_dead_letters' | 'ops.purge_dead_letters', payloa
   dispatcher.dispatch({ command_id: newId(), command_type: type, correlation_id: null, actor: { user_id: admin, role: 'admin' }, payload })
 const deadIds = async () => (await listDeadLetters({ connection: s.connection, service: 'eval', namespace: s.namespace })).map((d) => d.messageId)
 
-test('replay sends the chosen dead letters back to the queue they failed on, the others stay; the count and an event say it', async () => {
+test('replay sends the chosen dead letters back to the queue they failed on, the others stay; the count, the ids not there and an event say it', async () => {
   const [a, b, c] = [await deadLetter(), await deadLetter(), await deadLetter()]
   const reply = await send('ops.replay_dead_letters', { service: 'eval', ids: [a, 'not-there'] })
-  expect(reply).toMatchObject({ kind: 'replied', reply: { outcome: 'succeeded', status: 200, body: { service: 'eval', replayed: 1 } } })
+  expect(reply).toMatchObject({ kind: 'replied', reply: { outcome: 'succeeded', status: 200, body: { service: 'eval', replayed: 1, missing: ['not-there'] } } })
   expect(await messageCount(s.connection, names().eventQueue('eval'))).toBe(1)
   expect((await deadIds()).sort()).toEqual([b, c].sort())
   await waitFor(() => tap.envelopes().length === 1, 5_000, 'the event')
@@ -55,19 +55,24 @@ test('replay sends the chosen dead letters back to the queue they failed on, the
   await waitFor(async () => (await s.database.db.select().from(auditEvents).where(sql`${auditEvents.eventId} = ${event}`)).length === 1, 5_000, 'the event kept')
 })
 
-test('purge removes only the chosen ones; purge with all: true the rest; an id not there counts for none', async () => {
+test('purge removes only the chosen ones; purge with all: true the rest; ids none of which is there: 404 at /ids naming them, nothing done', async () => {
   const before = await deadIds()
   const d = await deadLetter()
   const purged = await send('ops.purge_dead_letters', { service: 'eval', ids: [d] })
   expect(purged).toMatchObject({ kind: 'replied', reply: { status: 200, body: { service: 'eval', purged: 1 } } })
   expect((await deadIds()).sort()).toEqual([...before].sort())
-  expect(await send('ops.purge_dead_letters', { service: 'eval', ids: [d] })).toMatchObject({ reply: { status: 200, body: { purged: 0 } } })
+  for (const type of ['ops.replay_dead_letters', 'ops.purge_dead_letters'] as const) {
+    expect(await send(type, { service: 'eval', ids: [d, 'not-there'] })).toEqual({
+      kind: 'replied',
+      reply: { command_id: expect.any(String), outcome: 'failed', status: 404, body: { error: 'NOT_FOUND', message: 'no dead letter of eval has any of the ids named', problems: [{ path: '/ids', message: `no dead letter has the id ${d}, not-there` }] } },
+    })
+  }
+  expect((await deadIds()).sort()).toEqual([...before].sort())
   expect(await send('ops.purge_dead_letters', { service: 'eval', all: true })).toMatchObject({ reply: { status: 200, body: { service: 'eval', purged: before.length } } })
   expect(await deadIds()).toEqual([])
-  await waitFor(() => tap.envelopes().filter((e) => e.event_type === 'dead_letters.purged').length === 3, 5_000, 'three purge events')
+  await waitFor(() => tap.envelopes().filter((e) => e.event_type === 'dead_letters.purged').length === 2, 5_000, 'two purge events')
   expect(tap.envelopes().filter((e) => e.event_type === 'dead_letters.purged').map((e) => e.payload)).toEqual([
     { service: 'eval', ids: [d], count: 1, actor_id: admin },
-    { service: 'eval', ids: [d], count: 0, actor_id: admin },
     { service: 'eval', ids: null, count: before.length, actor_id: admin },
   ])
 })
@@ -93,4 +98,41 @@ test('neither ids nor all, or both: 422 naming /payload/ids, nothing done', asyn
   expect(await send('ops.purge_dead_letters', { service: 'eval' })).toMatchObject({ reply: { status: 422, body: { problems: [{ path: '/payload/ids', message: 'is required, or all: true' }] } } })
   expect(await send('ops.purge_dead_letters', { service: 'nowhere', all: true })).toMatchObject({ reply: { status: 422, body: { problems: [{ path: '/payload/service' }] } } })
   expect(await deadIds()).toEqual(before)
+})
+
+test('a service whose queues were never declared here has no dead letters: replay and purge of all answer 0', async () => {
+  expect(await send('ops.replay_dead_letters', { service: 'comm', all: true })).toMatchObject({ reply: { outcome: 'succeeded', status: 200, body: { service: 'comm', replayed: 0 } } })
+  expect(await send('ops.purge_dead_letters', { service: 'comm', all: true })).toMatchObject({ reply: { outcome: 'succeeded', status: 200, body: { service: 'comm', purged: 0 } } })
+})
+
+test('a purge of all whose transaction fails after the walk is applied on its retry without walking again: a letter dead-lettered meanwhile stays', async () => {
+  const db = s.database.db
+  await send('ops.purge_dead_letters', { service: 'eval', all: true })
+  // The commit of the purge's event fails while ops.refuse_commits names it; each refusal is counted, outside any transaction.
+  await db.execute(sql.raw(`
+    create table ops.refuse_commits (event_type text primary key);
+    create sequence ops.refused_commits;
+    create function ops.refuse_commit() returns trigger language plpgsql as $$
+    begin
+      if exists (select 1 from ops.refuse_commits r where r.event_type = new.event_type) then
+        perform nextval('ops.refused_commits');
+        raise exception 'the database refused the commit';
+      end if;
+      return new;
+    end $$;
+    create trigger refuse_commit before insert on ops.outbox for each row execute function ops.refuse_commit();
+    insert into ops.refuse_commits values ('dead_letters.purged');`))
+  try {
+    await deadLetter()
+    await deadLetter()
+    const reply = send('ops.purge_dead_letters', { service: 'eval', all: true })
+    const refused = async () => ((await db.execute(sql`select is_called from ops.refused_commits`)) as unknown as { is_called: boolean }[])[0]!.is_called
+    await waitFor(refused, 5_000, 'the first commit refused')
+    const later = await deadLetter()
+    await db.execute(sql`delete from ops.refuse_commits`)
+    expect(await reply).toMatchObject({ kind: 'replied', reply: { outcome: 'succeeded', status: 200, body: { service: 'eval', purged: 2 } } })
+    expect(await deadIds()).toEqual([later])
+  } finally {
+    await db.execute(sql.raw('drop trigger refuse_commit on ops.outbox; drop function ops.refuse_commit(); drop sequence ops.refused_commits; drop table ops.refuse_commits;'))
+  }
 })

@@ -1,5 +1,5 @@
 import { AMQPError, type Connection } from 'rabbitmq-client'
-import { DomainError, listDeadLetters, type DeadLetter } from '../../../core/index.ts'
+import { DomainError, listDeadLetters, NoDeadLetterQueue, TryAgainLater, WalkUnderWay, type DeadLetter } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { brokerUnavailable } from '../queues/depths.ts'
 import { DeadLetterQuery, LetterSelection, letterView } from './model.ts'
@@ -13,17 +13,18 @@ function selectionOf(body: { service: string; ids?: string[]; all?: boolean }): 
   return all ? { service: body.service, all: true } : { service: body.service, ids: body.ids }
 }
 
-const codeOf = (err: unknown) => (err as { code?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code
+/** How long a reading waits for another walk of the queue (a replay, `bun run dlq`) before it answers 409: as long as Retry-After then says. */
+const READ_WAIT_SECONDS = 5
 
 /**
  * What a reading of the dead letters that failed answers: none when the
  * broker has no such queue (no worker of the service has run under this
- * namespace yet), 409 while another walk of the queue (a replay, `bun run
- * dlq`) holds it too long, 503 when the broker fails; anything else is ours.
+ * namespace yet), 409 with Retry-After while another walk of the queue holds
+ * it, 503 when the broker fails; anything else is ours.
  */
 function unread(err: unknown): DeadLetter[] {
-  if (codeOf(err) === 'NOT_FOUND') return []
-  if (codeOf(err) === 'RESOURCE_LOCKED') throw new DomainError(409, 'WALK_UNDER_WAY', (err as Error).message)
+  if (err instanceof NoDeadLetterQueue) return []
+  if (err instanceof WalkUnderWay) throw new TryAgainLater(409, 'WALK_UNDER_WAY', READ_WAIT_SECONDS, err.message)
   throw err instanceof AMQPError ? brokerUnavailable() : err
 }
 
@@ -38,22 +39,27 @@ export const deadLetterRoutes = (app: ServiceApi, broker: () => Connection | und
       async ({ query }) => {
         const connection = broker()
         if (!connection?.ready) throw brokerUnavailable()
-        const letters = await listDeadLetters({ connection, service: query.service, namespace }).catch(unread)
+        const letters = await listDeadLetters({ connection, service: query.service, namespace, turnWaitMs: READ_WAIT_SECONDS * 1_000 }).catch(unread)
         return { service: query.service, letters: letters.map(letterView) }
       },
       {
         auth: ['admin'],
         query: DeadLetterQuery,
-        detail: { summary: "A service's dead letters, oldest first: why each failed, how often it was tried, the queue it failed on, its body and headers" },
+        detail: {
+          summary: "A service's dead letters, oldest first: why each failed, how often it was tried, the queue it failed on, its body and headers; 409 WALK_UNDER_WAY with Retry-After while a replay or a purge holds the queue",
+        },
       },
     )
     .post('/dead-letters/replay', ({ body, send }) => send('ops.replay_dead_letters', selectionOf(body)), {
       auth: ['admin'],
       body: LetterSelection,
-      detail: { summary: 'Sends the letters named by `ids` (message ids), or `all`, back to the queue each failed on; answers how many' },
+      detail: {
+        summary:
+          'Sends the letters named by `ids` (message ids), or `all`, back to the queue each failed on; answers how many (`replayed`), and the ids no letter had (`missing`); 404 at /ids when none of them is there, 409 COPY_REFUSED when a queue refuses the copies (the letters stay)',
+      },
     })
     .post('/dead-letters/purge', ({ body, send }) => send('ops.purge_dead_letters', selectionOf(body)), {
       auth: ['admin'],
       body: LetterSelection,
-      detail: { summary: 'Deletes the letters named by `ids` (message ids), or `all`, for good; answers how many' },
+      detail: { summary: 'Deletes the letters named by `ids` (message ids), or `all` there when it begins, for good; answers how many (`purged`), and the ids no letter had (`missing`); 404 at /ids when none of them is there' },
     })

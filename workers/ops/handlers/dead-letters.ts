@@ -1,4 +1,4 @@
-import { purgeDeadLetters, replayDeadLetters, unprocessable } from '../../../core/index.ts'
+import { DomainError, NoDeadLetterQueue, purgeDeadLetters, replayDeadLetters, unprocessable, type DeadLetterTally } from '../../../core/index.ts'
 import type { PurgeDeadLetters, ReplayDeadLetters } from '../../../schemas/commands/ops.ts'
 import type { Command, CommandEffectHandler } from '../../kit/define.ts'
 
@@ -14,25 +14,39 @@ function chosen(payload: Selection): readonly string[] | undefined {
   return payload.ids
 }
 
+/** None of the letters named is there: 404 at /ids, naming them. */
+function noneThere(service: string, ids: readonly string[]): DomainError {
+  return new DomainError(404, 'NOT_FOUND', `no dead letter of ${service} has any of the ids named`, [{ path: '/ids', message: `no dead letter has the id ${ids.join(', ')}` }])
+}
+
 /**
  * A command acting on a service's dead letters through `act` (the functions
  * `bun run dlq` uses), before its transaction; the transaction emits `event`
- * with who asked, which ones and how many, and answers `{service, [key]: n}`.
- * An id named that is not there is not an error: the count tells.
+ * with who asked, which ones and how many, and answers `{service, [key]: n}`,
+ * with `missing` naming the ids asked for that no letter had. When none of
+ * them is there, the command is refused (404). A service whose dead-letter
+ * queue was never declared has no letters.
  */
 function deadLetterCommand<T extends Selection>(
   act: typeof replayDeadLetters,
   event: 'dead_letters.replayed' | 'dead_letters.purged',
   key: 'replayed' | 'purged',
-): CommandEffectHandler<T, number> {
+): CommandEffectHandler<T, DeadLetterTally> {
   return {
     async effect(command: Command<T>, { connection, namespace }) {
-      return act({ connection, namespace, service: command.payload.service, ids: chosen(command.payload) })
+      const { service } = command.payload
+      const ids = chosen(command.payload)
+      const done = await act({ connection, namespace, service, ...(ids ? { ids } : {}) }).catch((err: unknown) => {
+        if (err instanceof NoDeadLetterQueue) return { count: 0, missing: [...(ids ?? [])] }
+        throw err
+      })
+      if (ids && done.missing.length === ids.length) throw noneThere(service, ids)
+      return done
     },
-    async apply(command, count, { emit }) {
+    async apply(command, done, { emit }) {
       const { service, ids } = command.payload
-      emit(event, { service, ids: ids ? [...ids] : null, count, actor_id: command.actor.user_id })
-      return { status: 200, body: { service, [key]: count } }
+      emit(event, { service, ids: ids ? [...ids] : null, count: done.count, actor_id: command.actor.user_id })
+      return { status: 200, body: { service, [key]: done.count, ...(done.missing.length > 0 ? { missing: done.missing } : {}) } }
     },
   }
 }
