@@ -14,10 +14,23 @@ const Selection = {
   all: Type.Optional(Type.Boolean()),
 }
 
-/** Sends chosen dead letters (or all) of a service back to the queue each failed on. */
+/**
+ * Sends chosen dead letters (or all) of a service back to the queue each
+ * failed on. Answers 200 `{service, replayed}` (how many went back; a letter
+ * whose queue is gone is kept), with `missing` listing the ids asked for that
+ * no letter had; 404 with a problem at `/ids` when none of them is there; 409
+ * `COPY_REFUSED` when a queue refuses the copies (the letters stay). A service
+ * whose dead-letter queue was never declared has none: `replayed: 0`.
+ */
 export const ReplayDeadLetters = Type.Object(Selection)
 export type ReplayDeadLetters = Static<typeof ReplayDeadLetters>
 
-/** Deletes chosen dead letters (or all) of a service, for good. */
+/**
+ * Deletes chosen dead letters (or all those there when it begins) of a
+ * service, for good. Answers 200 `{service, purged}`, with `missing` listing
+ * the ids asked for that no letter had; 404 with a problem at `/ids` when none
+ * of them is there. A service whose dead-letter queue was never declared has
+ * none: `purged: 0`.
+ */
 export const PurgeDeadLetters = Type.Object(Selection)
 export type PurgeDeadLetters = Static<typeof PurgeDeadLetters>
