@@ -16,10 +16,11 @@ import { createTestDatabase, type TestDatabase } from './database.ts'
 /** The JWT secret of every service API a test starts. */
 export const TEST_JWT_SECRET = 'medtrack-test-secret-0123456789abcdef'
 
-export interface ServiceOptions {
+/** A test's service; its API, when it has one, is the API of the service N. */
+export interface ServiceOptions<N extends string = string> {
   /** Names the database, the broker namespace and the test's broker connection. */
   label: string
-  api?: ApiDefinition<any>
+  api?: ApiDefinition<any, N>
   worker?: WorkerDefinition
   /** Leaves the worker stopped until `startWorker()`. @default false */
   deferWorker?: boolean
@@ -57,7 +58,7 @@ export interface Service {
   close(): Promise<void>
 }
 
-export async function startService(o: ServiceOptions): Promise<Service> {
+export async function startService<N extends string>(o: ServiceOptions<N>): Promise<Service> {
   const namespace = testNamespace(o.label)
   const database = await createTestDatabase(o.label)
   const connection = connect(`${o.label}-test`)

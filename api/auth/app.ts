@@ -3,6 +3,7 @@ import type { CommandType } from '../../schemas/commands/index.ts'
 import { authRuntime } from '../../schemas/db/auth.ts'
 import { hashToken, RESET_PASSWORD, SET_PASSWORD } from '../../workers/auth/tokens.ts'
 import { userView } from '../../workers/auth/view.ts'
+import type { ApiOf, RoutesOf } from '../kit/api-type.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { ErrorAnswer, json } from './sessions/model.ts'
 import { sessionRoutes } from './sessions/routes.ts'
@@ -17,7 +18,7 @@ type Send = (type: CommandType, payload: Record<string, unknown>) => Promise<unk
 /** What `/password/forgot` answers, whether or not the address has an account. */
 const RESET_ASKED = { status: 'accepted', message: 'if an account has this address, an email with a link to choose a new password is on its way' }
 
-export const authApi: ApiDefinition<AuthApiSettings> = {
+export const authApi = {
   service: 'auth',
   tables: authRuntime,
   accounts: authAccounts,
@@ -108,4 +109,7 @@ export const authApi: ApiDefinition<AuthApiSettings> = {
         { auth: true, params: UserParams },
       )
   },
-}
+} satisfies ApiDefinition<AuthApiSettings, 'auth'>
+
+/** Every route of the auth API, for a typed client. */
+export type AuthApi = ApiOf<RoutesOf<typeof sessionRoutes> & RoutesOf<typeof authApi.routes>>

@@ -1,6 +1,7 @@
 import { DomainError, describe, type Logger } from '../../core/index.ts'
 import { commRuntime, commTokenVersions } from '../../schemas/db/comm.ts'
 import type { ServiceApiOptions } from '../kit/service-api.ts'
+import type { ApiOf, RoutesOf } from '../kit/api-type.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { folderStore, removeStaleUploads, s3Store, type BlobStore } from './documents/blob-store.ts'
 import { documentRoutes } from './documents/routes.ts'
@@ -37,7 +38,7 @@ function hubOf(deps: ServiceApiOptions, settings: CommApiSettings): Hub {
   return hub
 }
 
-export const commApi: ApiDefinition<CommApiSettings> = {
+export const commApi = {
   service: 'comm',
   tables: commRuntime,
   accounts: commTokenVersions,
@@ -88,4 +89,7 @@ export const commApi: ApiDefinition<CommApiSettings> = {
       })
   },
   background: (deps, broker, settings) => startFeed({ broker, namespace: deps.config.MEDTRACK_NAMESPACE, hub: hubOf(deps, settings), db: deps.db, log: deps.log }),
-}
+} satisfies ApiDefinition<CommApiSettings, 'comm'>
+
+/** Every route of the comm API, for a typed client. */
+export type CommApi = ApiOf<RoutesOf<typeof documentRoutes> & RoutesOf<typeof messageRoutes> & RoutesOf<typeof commApi.routes>>

@@ -1,10 +1,11 @@
 import { coreRuntime, coreTokenVersions } from '../../schemas/db/core.ts'
+import type { ApiOf, RoutesOf } from '../kit/api-type.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { offerRoutes } from './offers/routes.ts'
 import { stageRoutes } from './stages/routes.ts'
 import { trackingRoutes } from './tracking/routes.ts'
 
-export const coreApi: ApiDefinition = {
+export const coreApi: ApiDefinition<{}, 'core'> = {
   service: 'core',
   tables: coreRuntime,
   accounts: coreTokenVersions,
@@ -16,3 +17,6 @@ export const coreApi: ApiDefinition = {
     return app
   },
 }
+
+/** Every route of the core API (each of its features' routes, with the kit's), for a typed client. */
+export type CoreApi = ApiOf<RoutesOf<typeof offerRoutes> & RoutesOf<typeof stageRoutes> & RoutesOf<typeof trackingRoutes>>

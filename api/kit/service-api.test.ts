@@ -21,7 +21,7 @@ const studentToken = (sub: string = crypto.randomUUID()) => signToken(TEST_JWT_S
 const uniqueEmail = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.org`
 
 /** The profile service, its API and (unless deferred) its worker in-process. */
-const startProfile = (label: string, o: Omit<ServiceOptions, 'label'> = {}) => startService({ label, api: profileApi, worker: profileWorker, ...o })
+const startProfile = (label: string, o: Omit<ServiceOptions<'profile'>, 'label'> = {}) => startService({ label, api: profileApi, worker: profileWorker, ...o })
 
 /**
  * Resolves once the API declared its service's topology, so a command published now is routable.

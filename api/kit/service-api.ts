@@ -11,8 +11,8 @@ import { DEFAULT_BODY_LIMIT, readBody } from './body.ts'
 import { answerFor, declaresTooLarge, errorBody, isJsonType, MAX_BODY_BYTES, noRoute, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
 import { bearerToken, verifyToken, type Claims, type Role } from './jwt.ts'
 
-export interface ServiceApiOptions {
-  service: string
+export interface ServiceApiOptions<S extends string = string> {
+  service: S
   config: ApiConfig
   /** The key access tokens are signed with: JWT_SECRET, or the platform's own. */
   jwtSecret: string
@@ -116,8 +116,8 @@ function authorise(who: Authentication, roles: true | Role[]): void {
  * A route that needs a token (`auth`) checks it before its body is read: an
  * anonymous caller's body is never parsed, walked or hashed.
  */
-export function createServiceApi(o: ServiceApiOptions) {
-  const prefix = `/${o.service}/api`
+export function createServiceApi<const S extends string>(o: ServiceApiOptions<S>) {
+  const prefix = `/${o.service}/api` as const
   // The OpenAPI plugin replaced the string formats with its own when it was loaded.
   registerFormats()
 
@@ -212,7 +212,7 @@ export function createServiceApi(o: ServiceApiOptions) {
       if (fields && typeof fields === 'object' && typeof fields.email === 'string') fields.email = fields.email.trim()
     })
     .derive({ as: 'global' }, async ({ request, set, body, query, params, route }) => {
-      const { caller, refused } = await authenticationOf(request, route, query)
+      const { caller, refused } = await authenticationOf(request, route, query as Record<string, unknown>)
       const requestId = String(set.headers['x-request-id'])
       const key = request.headers.get('idempotency-key')
       // Taken now, before validation trims the body.
@@ -325,4 +325,5 @@ export function routeMethods(routes: () => { method: string; path: string }[]): 
   }
 }
 
-export type ServiceApi = ReturnType<typeof createServiceApi>
+/** The kit's app of the service S, its routes under `/S/api`, which each feature of the service adds its own to. */
+export type ServiceApi<S extends string = string> = ReturnType<typeof createServiceApi<S>>

@@ -7,10 +7,11 @@ import { tokenVersionLookup, type AccountLookup } from './accounts.ts'
 import type { ApiConfig } from './config.ts'
 import { SERVER_BODY_CAP } from './errors.ts'
 import { sharedJwtSecret } from './secret.ts'
-import { createServiceApi, type ServiceApiOptions } from './service-api.ts'
+import { createServiceApi, type ServiceApi, type ServiceApiOptions } from './service-api.ts'
 
-export interface ApiDefinition<S = {}> {
-  service: string
+/** An API of the service N (its routes under `/N/api`), its own settings S. */
+export interface ApiDefinition<S = {}, N extends string = string> {
+  service: N
   /** Settings of the service's own (a TypeBox object), read from the environment and checked with ApiConfig's at start. */
   settings?: TObject
   /** What is wrong with the settings beyond their schema (one setting needing another, say): the API does not start with any. */
@@ -22,13 +23,13 @@ export interface ApiDefinition<S = {}> {
    */
   accounts: TokenVersionsTable | ((db: Database) => AccountLookup)
   /** Adds the service's routes to the kit's app; `settings` are its own, parsed. */
-  routes(app: ReturnType<typeof createServiceApi>, deps: ServiceApiOptions, settings: S): AnyElysia
+  routes(app: ServiceApi<N>, deps: ServiceApiOptions<N>, settings: S): AnyElysia
   /**
    * What the service runs beside its routes (a broker consumer feeding them, say), given the same
    * `deps` its routes were: started once the app is made, before it listens; stopped first on
    * SIGTERM, before the app closes, so that what it holds open ends while the app still answers.
    */
-  background?(deps: ServiceApiOptions, broker: BrokerConnection, settings: S): Promise<Background>
+  background?(deps: ServiceApiOptions<N>, broker: BrokerConnection, settings: S): Promise<Background>
 }
 
 /** A service's running background part. */
@@ -44,7 +45,7 @@ export interface RunningApi {
 }
 
 /** Connects, declares the service's queues (so no command is unroutable while its worker is down), and listens. */
-export async function startApi<S>(def: ApiDefinition<S>, config: ApiConfig & S, logger?: Logger): Promise<RunningApi> {
+export async function startApi<S, N extends string>(def: ApiDefinition<S, N>, config: ApiConfig & S, logger?: Logger): Promise<RunningApi> {
   const log = logger ?? createLogger({ service: `${def.service}-api`, level: config.LOG_LEVEL })
   const db = openDatabase(config.DATABASE_URL, { max: 4 })
   const connection = new BrokerConnection({ url: config.RABBITMQ_URL, connectionName: `${def.service}-api`, acquireTimeout: 2_000, retryLow: 200, retryHigh: 5_000 })
@@ -64,7 +65,7 @@ export async function startApi<S>(def: ApiDefinition<S>, config: ApiConfig & S, 
   // Read before listening: an API that cannot tell whose tokens are valid does not start.
   const jwtSecret = config.JWT_SECRET ?? (await sharedJwtSecret(db))
   const accounts = typeof def.accounts === 'function' ? def.accounts(db) : tokenVersionLookup(db, def.accounts, { cacheMs: config.ACCOUNT_CACHE_MS })
-  const deps: ServiceApiOptions = { service: def.service, config, jwtSecret, dispatcher, db, tables: def.tables, accounts, log, brokerReady: () => connection.ready }
+  const deps: ServiceApiOptions<N> = { service: def.service, config, jwtSecret, dispatcher, db, tables: def.tables, accounts, log, brokerReady: () => connection.ready }
   const app = def.routes(createServiceApi(deps), deps, config)
   const background = await def.background?.(deps, connection, config)
   app.listen({ port: config.PORT ?? apiPort(def.service), hostname: config.HOST, maxRequestBodySize: SERVER_BODY_CAP })

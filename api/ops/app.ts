@@ -3,6 +3,7 @@ import type { Connection } from 'rabbitmq-client'
 import { SERVICES } from '../../core/index.ts'
 import { opsRuntime, opsTokenVersions } from '../../schemas/db/ops.ts'
 import type { ServiceApiOptions } from '../kit/service-api.ts'
+import type { ApiOf, RoutesOf } from '../kit/api-type.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { consoleRoutes } from './console/routes.ts'
 import { deadLetterRoutes } from './dead-letters/routes.ts'
@@ -43,7 +44,7 @@ function runtimeOf(deps: ServiceApiOptions, settings: OpsApiSettings): OpsRuntim
  * lineage, the queues with their rates, and the dead letters, replayed or
  * purged through the ops worker.
  */
-export const opsApi: ApiDefinition<OpsApiSettings> = {
+export const opsApi = {
   service: 'ops',
   tables: opsRuntime,
   accounts: opsTokenVersions,
@@ -62,4 +63,7 @@ export const opsApi: ApiDefinition<OpsApiSettings> = {
     runtime.sampler.start()
     return { stop: () => runtime.sampler.stop() }
   },
-}
+} satisfies ApiDefinition<OpsApiSettings, 'ops'>
+
+/** Every route of the ops API (its console's pages too), for a typed client. */
+export type OpsApi = ApiOf<RoutesOf<typeof eventRoutes> & RoutesOf<typeof lineageRoutes> & RoutesOf<typeof queueRoutes> & RoutesOf<typeof opsApi.routes>>

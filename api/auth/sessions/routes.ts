@@ -10,7 +10,7 @@ import { clientAddress } from './throttle.ts'
  * `/refresh` renews it (both tokens new, the refresh token sent spent),
  * `/logout` ends it, `/logout-all` ends every session of the account.
  */
-export const sessionRoutes = (app: ServiceApi, deps: ServiceApiOptions, settings: AuthApiSettings) => {
+export const sessionRoutes = (app: ServiceApi<'auth'>, deps: ServiceApiOptions, settings: AuthApiSettings) => {
   const ttl = { accessTtl: settings.ACCESS_TTL, refreshTtl: settings.REFRESH_TTL }
   const fromGateway = trustedProxies(settings.GATEWAY_ADDRESSES)
   const using = (command: SessionDeps['command']): SessionDeps => ({ db: deps.db, jwtSecret: deps.jwtSecret, ttl, command })

@@ -23,7 +23,7 @@ export interface DocumentDeps {
  * streamed (never held whole) into the blob store before the worker records
  * them; read by the student, the encadrants of their stages and admins.
  */
-export const documentRoutes = (app: ServiceApi, d: DocumentDeps) =>
+export const documentRoutes = (app: ServiceApi<'comm'>, d: DocumentDeps) =>
   app
     .post(
       '/documents',

@@ -11,7 +11,7 @@ import { getMessage, getThread, listMessages } from './read.ts'
  * message, threads a reply, emits `message.sent` and notifies the receiver.
  * A message is its sender's and its receiver's: 404 to anyone else.
  */
-export const messageRoutes = (app: ServiceApi, db: Database) =>
+export const messageRoutes = (app: ServiceApi<'comm'>, db: Database) =>
   app
     .post(
       '/messages',

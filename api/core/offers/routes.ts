@@ -5,7 +5,7 @@ import { OfferCreate, OfferParams, OfferQuery, OfferUpdate } from './model.ts'
 import { getOffer, listOffers } from './read.ts'
 
 /** `/offers`: admins, and encadrants for their own establishment (checked by the worker), post and change them; everyone signed in reads them. */
-export const offerRoutes = (app: ServiceApi, db: Database) =>
+export const offerRoutes = (app: ServiceApi<'core'>, db: Database) =>
   app
     .post(
       '/offers',

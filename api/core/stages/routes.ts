@@ -10,7 +10,7 @@ import { getStage, listStages } from './read.ts'
  * STAGE_TRANSITIONS: 404 for a stage the caller has nothing to do with, 403
  * for a move that is not theirs, 409 naming the status it cannot be made from.
  */
-export const stageRoutes = (app: ServiceApi, db: Database) =>
+export const stageRoutes = (app: ServiceApi<'core'>, db: Database) =>
   app
     .post(
       '/stages',

@@ -4,4 +4,4 @@ import { TrackingParams } from './model.ts'
 import { getTracking } from './read.ts'
 
 /** `/tracking/:student_id`: a student's stages by status, the current one, and each completed stage's grade. */
-export const trackingRoutes = (app: ServiceApi, db: Database) => app.get('/tracking/:student_id', ({ params, user }) => getTracking(db, user, params.student_id), { auth: true, params: TrackingParams, detail: { summary: "A student's stages by status, the current one and each completed stage's grade" } })
+export const trackingRoutes = (app: ServiceApi<'core'>, db: Database) => app.get('/tracking/:student_id', ({ params, user }) => getTracking(db, user, params.student_id), { auth: true, params: TrackingParams, detail: { summary: "A student's stages by status, the current one and each completed stage's grade" } })

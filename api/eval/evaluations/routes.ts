@@ -9,7 +9,7 @@ import { assertMayEvaluate, getEvaluation, listEvaluations } from './read.ts'
  * reads the evaluations that are theirs to see (`?status=pending`: an
  * encadrant's evaluations to write).
  */
-export const evaluationRoutes = (app: ServiceApi, db: Database) =>
+export const evaluationRoutes = (app: ServiceApi<'eval'>, db: Database) =>
   app
     .post(
       '/evaluations',

@@ -4,7 +4,7 @@ import { GradeAssign, TranscriptQuery } from './model.ts'
 import { assertStageKnown, getTranscript } from './read.ts'
 
 /** `/grades`: an admin assigns a stage's final grade, once; `GET /grades?student_id=` is the student's transcript. */
-export const gradeRoutes = (app: ServiceApi, db: Database) =>
+export const gradeRoutes = (app: ServiceApi<'eval'>, db: Database) =>
   app
     .post(
       '/grades',

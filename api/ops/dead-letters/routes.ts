@@ -32,7 +32,7 @@ function unread(err: unknown): DeadLetter[] {
  * `/dead-letters`: a service's dead letters, read without taking them; a
  * replay or a purge is a command the ops worker applies (admins).
  */
-export const deadLetterRoutes = (app: ServiceApi, broker: () => Connection | undefined, namespace: string) =>
+export const deadLetterRoutes = (app: ServiceApi<'ops'>, broker: () => Connection | undefined, namespace: string) =>
   app
     .get(
       '/dead-letters',

@@ -4,7 +4,7 @@ import { EventParams, EventSearch } from './model.ts'
 import { getEvent, searchEvents } from './read.ts'
 
 /** `/events`: the audit trail, every event that went through the events exchange, searched (admins). */
-export const eventRoutes = (app: ServiceApi, db: Database) =>
+export const eventRoutes = (app: ServiceApi<'ops'>, db: Database) =>
   app
     .get('/events', ({ query }) => searchEvents(db, query), {
       auth: ['admin'],

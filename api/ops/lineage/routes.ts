@@ -5,7 +5,7 @@ import type { AppliedOptions } from './consumers.ts'
 import { lineage } from './read.ts'
 
 /** `/lineage/:id`: a cascade's causation tree, from any id of it (admins). */
-export const lineageRoutes = (app: ServiceApi, db: Database, workers: AppliedOptions) =>
+export const lineageRoutes = (app: ServiceApi<'ops'>, db: Database, workers: AppliedOptions) =>
   app.get('/lineage/:id', ({ params }) => lineage(db, params.id, workers), {
     auth: ['admin'],
     params: EventParams,

@@ -11,7 +11,7 @@ function byService(queues: QueueState[]) {
 }
 
 /** `/queues`: each service's queues, their depth, consumers and rates, with the last minutes' history (admins). */
-export const queueRoutes = (app: ServiceApi, sampler: QueueSampler, everyMs: number) =>
+export const queueRoutes = (app: ServiceApi<'ops'>, sampler: QueueSampler, everyMs: number) =>
   app.get('/queues', async () => ({ sampled_every_ms: everyMs, services: byService(await sampler.queues()) }), {
     auth: ['admin'],
     detail: {

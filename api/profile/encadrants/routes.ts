@@ -5,7 +5,7 @@ import { EncadrantCreate, EncadrantParams, EncadrantUpdate } from './model.ts'
 import { getEncadrant, listEncadrants, ownEncadrant } from './read.ts'
 
 /** `/encadrants`: admins do everything; an encadrant reads and edits only their own profile (`/encadrants/me` finds it). */
-export const encadrantRoutes = (app: ServiceApi, db: Database) =>
+export const encadrantRoutes = (app: ServiceApi<'profile'>, db: Database) =>
   app
     .post('/encadrants', ({ body, send }) => send('profile.create_encadrant', body), { auth: ['admin'], body: EncadrantCreate })
     .get('/encadrants', ({ query }) => listEncadrants(db, query), { auth: ['admin'], query: PageQuery })

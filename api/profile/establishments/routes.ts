@@ -5,7 +5,7 @@ import { EstablishmentCreate, EstablishmentParams, EstablishmentUpdate } from '.
 import { getEstablishment, listEstablishments } from './read.ts'
 
 /** `/establishments`: every signed-in user lists and reads them; only admins change them. */
-export const establishmentRoutes = (app: ServiceApi, db: Database) =>
+export const establishmentRoutes = (app: ServiceApi<'profile'>, db: Database) =>
   app
     .post('/establishments', ({ body, send }) => send('profile.create_establishment', body), { auth: ['admin'], body: EstablishmentCreate })
     .get('/establishments', ({ query }) => listEstablishments(db, query), { auth: true, query: PageQuery })

@@ -8,7 +8,7 @@ import { getStudent, listStudents, ownStudent } from './read.ts'
  * `/students`: admins do everything; an encadrant reads the students they supervise; a student
  * reads and edits only their own profile (`/students/me` finds it).
  */
-export const studentRoutes = (app: ServiceApi, db: Database) =>
+export const studentRoutes = (app: ServiceApi<'profile'>, db: Database) =>
   app
     .post('/students', ({ body, send }) => send('profile.create_student', body), { auth: ['admin'], body: StudentCreate })
     .get('/students', ({ query }) => listStudents(db, query), { auth: ['admin'], query: PageQuery })

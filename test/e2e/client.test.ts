@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { medtrackClient } from '../../api/gateway/client.ts'
+import { waitFor } from '../broker.ts'
+import { startPlatform, type Platform } from './platform.ts'
+
+/**
+ * A frontend's typed client (Eden's treaty of MedTrackApi) through the
+ * gateway, against the platform's real processes. Each `@ts-expect-error`
+ * below is also a typecheck of the client's types: were they lost (every
+ * route `any`, say), the line would no longer be an error and the typecheck
+ * would fail.
+ */
+let platform: Platform
+const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10)
+
+beforeAll(async () => {
+  platform = await startPlatform('e2e-client', { only: ['gateway', 'auth-api', 'auth-worker', 'profile-api', 'profile-worker', 'core-api', 'core-worker', 'ops-api'] })
+}, 60_000)
+afterAll(() => platform.close(), 30_000)
+
+describe('the typed client', () => {
+  test('an admin signs in, posts an establishment and an offer, and reads the offer back typed; a 422 and a 401 are typed errors', async () => {
+    const { email, password } = await platform.admin()
+    const signedIn = await medtrackClient(platform.gateway).auth.api.login.post({ email, password })
+    expect(signedIn.status).toBe(200)
+    const api = medtrackClient(platform.gateway, { token: signedIn.data!.access_token })
+    expect(signedIn.data!.user?.email).toBe(email)
+
+    const hospital = await api.profile.api.establishments.post({ name: 'CHU Ibn Sina', city: 'Rabat' })
+    expect(hospital.status).toBe(201)
+    // A command's result is the worker's: its type is not the API's to know.
+    const establishmentId = (hospital.data as { id: string }).id
+
+    // core has heard of the establishment once an offer for it is taken.
+    const period = { start_date: inDays(20), end_date: inDays(80) }
+    let posted: Awaited<ReturnType<typeof api.core.api.offers.post>> | undefined
+    await waitFor(async () => (posted = await api.core.api.offers.post({ establishment_id: establishmentId, title: 'Cardiologie', ...period, capacity: 2 })).status === 201, 15_000, 'the offer')
+    const offerId = (posted!.data as { id: string }).id
+
+    const offer = await api.core.api.offers({ id: offerId }).get()
+    expect(offer.error).toBeNull()
+    const title: string = offer.data!.title
+    expect(title).toBe('Cardiologie')
+    expect(offer.data!).toMatchObject({ id: offerId, establishment_id: establishmentId, capacity: 2, places_left: 2, start_date: period.start_date })
+    // @ts-expect-error an offer's title is a string
+    const notANumber: number = offer.data!.title
+    expect(typeof notANumber).toBe('string')
+
+    const listed = await api.core.api.offers.get({ query: { establishment_id: establishmentId, page: '1' } })
+    expect(listed.data!.items.map((o) => o.title)).toEqual(['Cardiologie'])
+    expect(listed.data!.total).toBe(1)
+
+    const backwards = await api.core.api.offers.post({ establishment_id: establishmentId, title: 'Pédiatrie', start_date: period.end_date, end_date: period.start_date, capacity: 1 })
+    expect(backwards.data).toBeNull()
+    expect(backwards.error?.status).toBe(422)
+    if (backwards.error?.status !== 422) throw new Error('expected a 422')
+    expect(backwards.error.value.error).toBe('UNPROCESSABLE')
+    expect(backwards.error.value.problems?.map((p) => p.path)).toEqual(['/end_date'])
+
+    const anonymous = await medtrackClient(platform.gateway).core.api.offers.get()
+    expect(anonymous.error?.status).toBe(401)
+    if (anonymous.error?.status !== 401) throw new Error('expected a 401')
+    expect(anonymous.error.value.error).toBe('UNAUTHENTICATED')
+  })
+
+  test('what the types refuse, the APIs refuse too: a body field of the wrong type, a route that does not exist, a required query left out', async () => {
+    const { token } = await platform.admin()
+    const api = medtrackClient(platform.gateway, { token })
+
+    // @ts-expect-error an offer's capacity is a number
+    const wrongType = await api.core.api.offers.post({ establishment_id: crypto.randomUUID(), title: 'Cardiologie', start_date: inDays(20), end_date: inDays(80), capacity: 'two' })
+    expect(wrongType.error?.status).toBe(422)
+    expect((wrongType.error?.value as { problems?: { path: string }[] }).problems?.map((p) => p.path)).toContain('/capacity')
+
+    // @ts-expect-error core has no /internships
+    const unknownRoute = await api.core.api.internships.get()
+    expect(unknownRoute.error?.status).toBe(404)
+
+    // @ts-expect-error the dead letters are a service's: `service` is required
+    const noService = await api.ops.api['dead-letters'].get({ query: {} })
+    expect(noService.error?.status).toBe(422)
+    expect((noService.error?.value as { problems?: { path: string }[] }).problems?.map((p) => p.path)).toContain('/query/service')
+  })
+})
