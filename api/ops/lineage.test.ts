@@ -151,9 +151,9 @@ describe('GET /ops/api/lineage/:id', () => {
     ])
   })
 
-  test('an id nothing audited knows is a 404', async () => {
+  test('an id nothing audited knows is a 404 saying where it was looked for', async () => {
     const res = await admin.get(`/lineage/${crypto.randomUUID()}`)
     expect(res.status).toBe(404)
-    expect(res.body).toEqual({ error: 'NOT_FOUND', message: 'event, command or correlation not found' })
+    expect(res.body).toEqual({ error: 'NOT_FOUND', message: 'nothing in the audit trail has this id: no event has it as its id, its cause or its correlation id (a command is known by the events it caused)' })
   })
 })
