@@ -50,28 +50,29 @@ async function publish(envelopes: Record<string, unknown>[]) {
 const auditedCausedBy = async (id: string) => s.database.db.select().from(auditEvents).where(eq(auditEvents.causationId, id))
 
 describe('GET /ops/api/lineage/:id of a command sent without a correlation id', () => {
-  test('from the command id: the command at the root, the event it caused under it, the ops worker as the one that applied the command', async () => {
-    const commandId = newId()
-    const reply = await dispatcher.dispatch({ command_id: commandId, command_type: 'ops.purge_dead_letters', correlation_id: null, actor: { user_id: operator, role: 'admin' }, payload: { service: 'eval', all: true } })
-    expect(reply).toMatchObject({ kind: 'replied', reply: { outcome: 'succeeded' } })
-    await waitFor(async () => (await auditedCausedBy(commandId)).length === 1, 5_000, 'the purge event audited')
-    const [purged] = await auditedCausedBy(commandId)
+  test('from the command id, commas in it or not: the command at the root, the event it caused under it, the ops worker as the one that applied each', async () => {
+    for (const commandId of [newId(), `purge,eval,${newId()}`]) {
+      const reply = await dispatcher.dispatch({ command_id: commandId, command_type: 'ops.purge_dead_letters', correlation_id: null, actor: { user_id: operator, role: 'admin' }, payload: { service: 'eval', all: true } })
+      expect(reply).toMatchObject({ kind: 'replied', reply: { outcome: 'succeeded' } })
+      await waitFor(async () => (await auditedCausedBy(commandId)).length === 1, 5_000, 'the purge event audited')
+      const [purged] = await auditedCausedBy(commandId)
 
-    const res = await admin.get(`/lineage/${commandId}`)
-    expect(res.status).toBe(200)
-    // The worker gave its event the command's id as its correlation.
-    expect(res.body).toMatchObject({ id: commandId, correlation_id: commandId })
-    expect(res.body.roots).toEqual([
-      {
-        id: commandId,
-        kind: 'command',
-        type: 'ops.purge_dead_letters',
-        producer: 'ops-api',
-        occurred_at: null,
-        consumers: [{ service: 'ops', received_at: expect.any(String) }],
-        children: [{ id: purged!.eventId, kind: 'event', type: 'dead_letters.purged', producer: 'ops-service', occurred_at: purged!.occurredAt.toISOString(), consumers: [{ service: 'ops', received_at: expect.any(String) }], children: [] }],
-      },
-    ])
+      const res = await admin.get(`/lineage/${encodeURIComponent(commandId)}`)
+      expect(res.status).toBe(200)
+      // The worker gave its event the command's id as its correlation.
+      expect(res.body).toMatchObject({ id: commandId, correlation_id: commandId, unreachable: ['auth', 'profile', 'core', 'comm', 'eval'] })
+      expect(res.body.roots).toEqual([
+        {
+          id: commandId,
+          kind: 'command',
+          type: 'ops.purge_dead_letters',
+          producer: 'ops-api',
+          occurred_at: null,
+          consumers: [{ service: 'ops', received_at: expect.any(String) }],
+          children: [{ id: purged!.eventId, kind: 'event', type: 'dead_letters.purged', producer: 'ops-service', occurred_at: purged!.occurredAt.toISOString(), consumers: [{ service: 'ops', received_at: expect.any(String) }], children: [] }],
+        },
+      ])
+    }
   })
 
   test('from the command id, when the events it caused carry no correlation id either (an older producer): every event it caused under it, and theirs under them', async () => {
