@@ -2,27 +2,31 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SERVICES } from '../../core/index.ts'
 import { closedPort, jsonClient, startService, tokenFor, type Service } from '../../test/service.ts'
 import { opsApi } from './app.ts'
+import type { AppliedMessage } from '../../workers/kit/applied.ts'
+import { serveWorkerHttp } from '../../workers/kit/http.ts'
+import { Metrics } from '../../workers/kit/metrics.ts'
 import { audit } from './test-audit.ts'
 
 /**
- * A worker's HTTP port as far as lineage asks it: `GET /applied?ids=` answers
- * the inbox rows it holds of those ids (`inbox`), after `delayMs`.
+ * A worker's HTTP port as far as lineage asks it, the kit's own: `GET
+ * /applied?ids=a&ids=b…` answers the inbox rows it holds of those ids
+ * (`inbox`), after `delayMs`.
  */
-function appliedEndpoint(service: string, inbox: { message_id: string; consumer: string; received_at: string }[], delayMs = 0) {
+function appliedEndpoint(service: string, inbox: AppliedMessage[], delayMs = 0) {
   const asked: string[][] = []
-  const server = Bun.serve({
+  const http = serveWorkerHttp({
     port: 0,
     hostname: '127.0.0.1',
-    async fetch(req) {
-      const url = new URL(req.url)
-      if (url.pathname !== '/applied') return Response.json({ error: 'NOT_FOUND' }, { status: 404 })
-      const ids = (url.searchParams.get('ids') ?? '').split(',')
+    service,
+    metrics: new Metrics(),
+    ready: async () => [],
+    async applied(ids) {
       asked.push(ids)
       await Bun.sleep(delayMs)
-      return Response.json({ service, applied: inbox.filter((r) => ids.includes(r.message_id)) })
+      return inbox.filter((r) => ids.includes(r.message_id))
     },
   })
-  return { url: `http://127.0.0.1:${server.port}`, asked, stop: () => server.stop(true) }
+  return { url: `http://127.0.0.1:${http.port}`, inbox, asked, stop: http.stop }
 }
 
 const t0 = Date.parse('2026-11-20T10:00:00Z')
@@ -151,9 +155,23 @@ describe('GET /ops/api/lineage/:id', () => {
     ])
   })
 
-  test('an id nothing audited knows is a 404', async () => {
+  test('a cascade of long ids holding commas: each asked of the workers as it is, in as many requests as their length needs, every consumer told', async () => {
+    const correlation = crypto.randomUUID()
+    // 200 characters each, 900 once in a URL: thirty of them are more than a worker takes in one request line.
+    const ids = Array.from({ length: 30 }, (_, i) => `${String(i).padStart(2, '0')},${'é,'.repeat(98)}é`)
+    await audit(s.database.db, ids.map((eventId, i) => ({ type: 'stage.updated', eventId, correlationId: correlation, occurredAt: time(20 + i) })))
+    workers.comm.inbox.push(...ids.map((message_id, i) => ({ message_id, consumer: 'events', received_at: iso(20.5 + i) })))
+    const asked = workers.comm.asked.length
+    const res = await admin.get(`/lineage/${correlation}`)
+    expect(res.status).toBe(200)
+    expect(res.body.unreachable).not.toContain('comm')
+    expect(res.body.roots.map((n: { id: string; consumers: unknown[] }) => [n.id, n.consumers])).toEqual(ids.map((id, i) => [id, [{ service: 'comm', received_at: iso(20.5 + i) }]]))
+    expect(workers.comm.asked.slice(asked).flat().sort()).toEqual([...ids].sort())
+  })
+
+  test('an id nothing audited knows is a 404 saying where it was looked for', async () => {
     const res = await admin.get(`/lineage/${crypto.randomUUID()}`)
     expect(res.status).toBe(404)
-    expect(res.body).toEqual({ error: 'NOT_FOUND', message: 'event, command or correlation not found' })
+    expect(res.body).toEqual({ error: 'NOT_FOUND', message: 'nothing in the audit trail has this id: no event has it as its id, its cause or its correlation id (a command is known by the events it caused)' })
   })
 })

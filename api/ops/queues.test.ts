@@ -65,6 +65,9 @@ describe('GET /ops/api/queues', () => {
     // A sample of its counters first, so that every message it takes falls between two samples.
     const since = Date.now()
     await waitFor(async () => Date.parse((await queues()).get(names.eventQueue('eval'))!.history.at(-1)!.at) > since + 300, 5_000, 'a sample of the running worker')
+    // Each service says how many of its worker's addresses answered: eval's one, none of the others (nothing listens there).
+    const reached = Object.fromEntries(((await admin.get('/queues')).body.services as { service: string; workers: unknown }[]).map((g) => [g.service, g.workers]))
+    expect(reached).toEqual(Object.fromEntries(SERVICES.map((x) => [x, { addresses: 1, answered: x === 'eval' ? 1 : 0 }])))
     const publisher = s.publisher('core')
     const started = Date.now()
     while (Date.now() - started < 1_500) {

@@ -91,6 +91,9 @@ describe("the operators' console", () => {
       await page.locator(`tr[data-queue="${names.eventQueue(service)}"]`).waitFor()
       await page.locator(`tr[data-queue="${names.deadQueue(service)}"]`).waitFor()
     }
+    // Each service says how many of its worker's replicas its rates come from: here one, at one address.
+    const commWorkers = page.locator('section[aria-labelledby="queues-comm"] [data-field="workers"]')
+    await waitFor(async () => (await commWorkers.textContent()) === 'Rates from 1 worker replica, of 1 address.', 15_000, "comm's worker replicas told")
     const commEvents = page.locator(`tr[data-queue="${names.eventQueue('comm')}"]`)
     expect(await commEvents.getByRole('img', { name: /^depth of / }).count()).toBe(1)
     expect(await commEvents.getByRole('img', { name: /^rates of / }).count()).toBe(1)

@@ -12,11 +12,15 @@ export interface AppliedMessage {
   received_at: string
 }
 
-/** The ids of `?ids=a,b,…`, or what is wrong with them (at `/query/ids`). */
-export function appliedIds(param: string | null): { ids: string[] } | { problem: Problem } {
-  const ids = [...new Set((param ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''))]
+/**
+ * The ids of `?ids=a&ids=b…`, each parameter one message id as it is (commas
+ * and all: an id may hold them), or what is wrong with them (at `/query/ids`).
+ * Empty parameters are no ids.
+ */
+export function appliedIds(params: string[]): { ids: string[] } | { problem: Problem } {
+  const ids = [...new Set(params.filter((id) => id !== ''))]
   const at = (message: string) => ({ problem: { path: '/query/ids', message } })
-  if (ids.length === 0) return at('is required: the message ids, comma-separated')
+  if (ids.length === 0) return at('is required: one `ids` parameter for each message id')
   if (ids.length > APPLIED_MAX_IDS) return at(`must name at most ${APPLIED_MAX_IDS} ids (${ids.length} given)`)
   if (!ids.every(isMessageId)) return at('each id must be at most 200 characters, without control characters')
   return { ids }

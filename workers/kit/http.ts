@@ -15,8 +15,8 @@ export interface WorkerHttpOptions {
 
 /**
  * `/health` (the process runs), `/ready` (database and broker reachable),
- * `/metrics`, and `/applied?ids=a,b,…` (which of those messages this worker
- * applied, from its inbox: a cascade's lineage reads it); nothing else.
+ * `/metrics`, and `/applied?ids=a&ids=b…` (which of those messages this
+ * worker applied, from its inbox: a cascade's lineage reads it); nothing else.
  */
 export function serveWorkerHttp(o: WorkerHttpOptions) {
   const server = Bun.serve({
@@ -32,7 +32,7 @@ export function serveWorkerHttp(o: WorkerHttpOptions) {
       }
       if (path === '/metrics') return new Response(await o.metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } })
       if (path === '/applied') {
-        const asked = appliedIds(url.searchParams.get('ids'))
+        const asked = appliedIds(url.searchParams.getAll('ids'))
         if ('problem' in asked) return Response.json({ error: 'VALIDATION_FAILED', message: `invalid query: ${asked.problem.path} ${asked.problem.message}`, problems: [asked.problem] }, { status: 422 })
         try {
           return Response.json({ service: o.service, applied: await o.applied(asked.ids) })

@@ -1,7 +1,15 @@
-import { withTimeout } from '../../core/index.ts'
+import { newId, withTimeout } from '../../core/index.ts'
 
-/** A small Prometheus registry: labelled counters, one histogram, gauges read at scrape time. */
+/**
+ * A small Prometheus registry: labelled counters, one histogram, gauges read
+ * at scrape time, and `medtrack_worker_info{instance}`, the id of this
+ * registry's process, by which a reader tells replicas apart and sees one
+ * restart (its counters begin again from 0).
+ */
 export class Metrics {
+  /** @param instance @default a new id */
+  constructor(readonly instance: string = newId()) {}
+
   private counters = new Map<string, { help: string; values: Map<string, number> }>()
   private histograms = new Map<string, { help: string; buckets: number[]; series: Map<string, { counts: number[]; sum: number; count: number }> }>()
   private gauges = new Map<string, { help: string; read: () => Promise<number> }>()
@@ -34,7 +42,7 @@ export class Metrics {
 
   /** The Prometheus text exposition of every metric. */
   async render(): Promise<string> {
-    const out: string[] = []
+    const out: string[] = ['# HELP medtrack_worker_info This worker process: its instance is new at each start.', '# TYPE medtrack_worker_info gauge', `medtrack_worker_info${labelText({ instance: this.instance })} 1`]
     for (const [name, c] of this.counters) {
       out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`)
       for (const [labels, v] of c.values) out.push(`${name}${labels} ${v}`)

@@ -93,6 +93,8 @@ describe('the worker kit', () => {
     expect(metrics).toContain('medtrack_messages_total{queue="events",type="stage.completed",outcome="retried"}')
     expect(metrics).toContain('medtrack_handler_duration_seconds_bucket{queue="events",le="+Inf"}')
     expect(metrics).toMatch(/medtrack_outbox_backlog \d+/)
+    // The process's own id, by which the ops API tells replicas apart and sees a restart.
+    expect(metrics).toMatch(/^medtrack_worker_info\{instance="[0-9a-f-]{36}"\} 1$/m)
     expect((await fetch(`${base}/students`)).status).toBe(404)
   })
 

@@ -33,7 +33,7 @@ describe('the ops worker process', () => {
     const port = JSON.parse(started).port as number
     const sent = await Promise.all(Array.from({ length: 20 }, () => publisher.publish('stage.started', { stage_id: crypto.randomUUID(), actual_start_date: '2026-12-01' })))
     await waitFor(async () => (await kept()) === 20, 10_000, 'twenty events kept')
-    const applied = await (await fetch(`http://127.0.0.1:${port}/applied?ids=${sent[0]!.event_id},${crypto.randomUUID()}`)).json()
+    const applied = await (await fetch(`http://127.0.0.1:${port}/applied?ids=${sent[0]!.event_id}&ids=${crypto.randomUUID()}`)).json()
     expect(applied).toMatchObject({ service: 'ops', applied: [{ message_id: sent[0]!.event_id, consumer: 'events' }] })
     worker.proc.kill('SIGTERM')
     expect(await worker.exited).toBe(0)

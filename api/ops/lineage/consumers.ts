@@ -6,13 +6,29 @@ export interface Consumer {
   received_at: string
 }
 
-/** What `GET /applied?ids=` of a worker answers: the ids its inbox holds. */
+/** What `GET /applied?ids=a&ids=b…` of a worker answers: the ids its inbox holds. */
 interface AppliedAnswer {
   applied: { message_id: string; consumer: string; received_at: string }[]
 }
 
 /** Ids asked of a worker at once, so that a long cascade does not make a URL too long for it. */
 const IDS_PER_REQUEST = 100
+/** Characters of query one request carries at most: well within the 16 KiB of request line and headers a worker takes. */
+const QUERY_CHARS_PER_REQUEST = 8_000
+
+/** The queries `ids=a&ids=b…` that ask of `ids` (each as it is: commas and all), each within both limits. */
+function appliedQueries(ids: string[]): string[] {
+  const queries: { params: string[]; chars: number }[] = []
+  for (const id of ids) {
+    const param = new URLSearchParams({ ids: id }).toString()
+    const last = queries.at(-1)
+    if (last && last.params.length < IDS_PER_REQUEST && last.chars + 1 + param.length <= QUERY_CHARS_PER_REQUEST) {
+      last.params.push(param)
+      last.chars += 1 + param.length
+    } else queries.push({ params: [param], chars: param.length })
+  }
+  return queries.map((q) => q.params.join('&'))
+}
 
 export interface AppliedOptions {
   /** Each service's worker base URL. */
@@ -24,10 +40,9 @@ export interface AppliedOptions {
 /** The inbox rows of one worker for `ids`; rejects when it cannot be reached, answers late or answers otherwise than it should. */
 async function appliedAt(base: string, ids: string[], timeoutMs: number): Promise<AppliedAnswer['applied']> {
   const signal = AbortSignal.timeout(timeoutMs)
-  const chunks = Array.from({ length: Math.ceil(ids.length / IDS_PER_REQUEST) }, (_, i) => ids.slice(i * IDS_PER_REQUEST, (i + 1) * IDS_PER_REQUEST))
   const answers = await Promise.all(
-    chunks.map(async (chunk) => {
-      const res = await fetch(`${base.replace(/\/+$/, '')}/applied?ids=${encodeURIComponent(chunk.join(','))}`, { signal })
+    appliedQueries(ids).map(async (query) => {
+      const res = await fetch(`${base.replace(/\/+$/, '')}/applied?${query}`, { signal })
       if (!res.ok) throw new Error(`answered ${res.status}`)
       const body = (await res.json()) as AppliedAnswer
       if (!Array.isArray(body.applied)) throw new Error('answered without `applied`')

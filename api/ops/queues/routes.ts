@@ -1,11 +1,12 @@
 import { SERVICES } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
-import type { QueueSampler, QueueState } from './sampler.ts'
+import type { QueueSampler, QueueState, WorkersReached } from './sampler.ts'
 
-/** The queues grouped by service, in SERVICES' order; a queue without `tier` is not a retry tier. */
-function byService(queues: QueueState[]) {
+/** The queues grouped by service, in SERVICES' order, each with its worker replicas read (null before the first sample); a queue without `tier` is not a retry tier. */
+function byService({ queues, workers }: { queues: QueueState[]; workers: Map<string, WorkersReached> }) {
   return SERVICES.map((service) => ({
     service,
+    workers: workers.get(service) ?? null,
     queues: queues.filter((q) => q.service === service).map(({ service: _s, ...q }) => q),
   }))
 }
@@ -16,6 +17,7 @@ export const queueRoutes = (app: ServiceApi<'ops'>, sampler: QueueSampler, every
     auth: ['admin'],
     detail: {
       summary: "Each service's queues (events, commands, retry tiers, dead letters): depth and consumers now, rates in and out (messages/s), and the last 10 minutes",
-      description: 'A queue not declared yet has a null depth. Rates come from the workers’ /metrics between two samples; a retry tier’s are not counted (null). 503 while the broker is away.',
+      description:
+        'A queue not declared yet has a null depth. Rates come from the workers’ /metrics between two samples, summed over every replica: each address the worker’s host name resolves to, read on its own; `workers` says how many of those addresses `answered` (a replica reached at two counted once) of the `addresses` resolved. A retry tier’s rates are not counted (null). 503 while the broker is away.',
     },
   })

@@ -1,7 +1,7 @@
 import type { Connection } from 'rabbitmq-client'
 import { describe, type Logger } from '../../../core/index.ts'
-import { readCounters, type WorkerCounters } from './counters.ts'
 import { brokerUnavailable, readDepths, type QueueDepth, type QueueRef } from './depths.ts'
+import { lookupAll, readReplicas, takenBetween, type Lookup, type ReplicaSample } from './replicas.ts'
 
 /** One point of a queue's history: its depth then, and its rates (messages/s) since the point before. */
 export interface QueuePoint {
@@ -17,16 +17,24 @@ export const HISTORY_MS = 10 * 60_000
 interface Sample {
   at: number
   depths: Map<string, QueueDepth>
-  /** Each service's worker counters; undefined for a worker that could not be read. */
-  counters: Map<string, WorkerCounters | undefined>
+  /** What each service's worker replicas told. */
+  counters: Map<string, ReplicaSample>
+}
+
+/** How many of a service's worker replicas the last sample read, of the addresses its host name resolved to. */
+export interface WorkersReached {
+  addresses: number
+  answered: number
 }
 
 export interface SamplerOptions {
   /** The broker, once the API has one. */
   broker(): Connection | undefined
   queues: readonly QueueRef[]
-  /** Each service's worker base URL, for its /metrics. */
+  /** Each service's worker base URL, for its /metrics: its host name resolves to every replica's address. */
   workers: Record<string, string>
+  /** @default the system's resolver, every address of the name */
+  lookup?: Lookup
   timeoutMs: number
   everyMs: number
   log: Logger
@@ -35,9 +43,6 @@ export interface SamplerOptions {
 }
 
 const perSecond = (n: number) => Math.round(n * 1000) / 1000
-
-/** How much a counter went up; a counter that went down is a worker that restarted from 0. */
-const increase = (before: number, after: number) => (after >= before ? after - before : after)
 
 /**
  * A queue's rates between two samples. Out of the queues a worker consumes:
@@ -48,15 +53,15 @@ const increase = (before: number, after: number) => (after >= before ? after - b
 function ratesOf(q: QueueRef, before: Sample, after: Sample): Pick<QueuePoint, 'rate_in' | 'rate_out'> {
   const seconds = (after.at - before.at) / 1000
   const [d0, d1] = [before.depths.get(q.name)?.depth, after.depths.get(q.name)?.depth]
-  const [c0, c1] = [before.counters.get(q.service), after.counters.get(q.service)]
-  if (seconds <= 0 || d0 == null || d1 == null || !c0 || !c1) return { rate_in: null, rate_out: null }
+  const taken = takenBetween(before.counters.get(q.service), after.counters.get(q.service))
+  if (seconds <= 0 || d0 == null || d1 == null || !taken) return { rate_in: null, rate_out: null }
   const grew = (d1 - d0) / seconds
   if (q.kind === 'events' || q.kind === 'commands') {
-    const out = increase(c0.consumed[q.kind] ?? 0, c1.consumed[q.kind] ?? 0) / seconds
+    const out = (taken.consumed[q.kind] ?? 0) / seconds
     return { rate_in: perSecond(Math.max(0, out + grew)), rate_out: perSecond(out) }
   }
   if (q.kind === 'dead') {
-    const into = increase(c0.deadLettered, c1.deadLettered) / seconds
+    const into = taken.deadLettered / seconds
     return { rate_in: perSecond(into), rate_out: perSecond(Math.max(0, into - grew)) }
   }
   return { rate_in: null, rate_out: null }
@@ -73,6 +78,7 @@ export interface QueueState extends QueueRef, QueueDepth, Pick<QueuePoint, 'rate
  */
 export function createQueueSampler(o: SamplerOptions) {
   const now = o.now ?? Date.now
+  const lookup = o.lookup ?? lookupAll
   const samples: Sample[] = []
   let timer: ReturnType<typeof setInterval> | undefined
   let running: Promise<void> | undefined
@@ -80,9 +86,9 @@ export function createQueueSampler(o: SamplerOptions) {
   async function take(): Promise<Sample> {
     const broker = o.broker()
     if (!broker) throw brokerUnavailable()
-    const services = Object.keys(o.workers)
-    const [depths, counters] = await Promise.all([readDepths(broker, o.queues), Promise.all(services.map((s) => readCounters(o.workers[s]!, o.timeoutMs)))])
-    return { at: now(), depths, counters: new Map(services.map((s, i) => [s, counters[i]])) }
+    const workers = Object.entries(o.workers)
+    const [depths, counters] = await Promise.all([readDepths(broker, o.queues), Promise.all(workers.map(async ([s, base]) => [s, await readReplicas(base, o.timeoutMs, lookup)] as const))])
+    return { at: now(), depths, counters: new Map(counters) }
   }
 
   /** Whether the last sample could not be taken: a gap is said once in the log, when it begins, and again when it ends. */
@@ -116,16 +122,22 @@ export function createQueueSampler(o: SamplerOptions) {
       clearInterval(timer)
       await running
     },
-    /** Every queue as it is now (depth and consumers asked of the broker at once), with its latest rates and its history. */
-    async queues(): Promise<QueueState[]> {
+    /**
+     * Every queue as it is now (depth and consumers asked of the broker at
+     * once), with its latest rates and its history; and how many of each
+     * service's worker replicas the last sample read (none before the first).
+     */
+    async queues(): Promise<{ queues: QueueState[]; workers: Map<string, WorkersReached> }> {
       const broker = o.broker()
       if (!broker) throw brokerUnavailable()
       const depths = await readDepths(broker, o.queues)
-      return o.queues.map((q) => {
+      const queues = o.queues.map((q) => {
         const history = historyOf(q)
         const last = history.at(-1)
         return { ...q, ...depths.get(q.name)!, rate_in: last?.rate_in ?? null, rate_out: last?.rate_out ?? null, history }
       })
+      const latest = samples.at(-1)?.counters ?? new Map<string, ReplicaSample>()
+      return { queues, workers: new Map([...latest].map(([service, r]) => [service, { addresses: r.addresses, answered: r.replicas.size }])) }
     },
   }
 }

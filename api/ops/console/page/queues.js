@@ -21,6 +21,14 @@ function spanOf(history) {
 /** One field of every sample of a history, as a chart's samples. */
 const samplesOf = (history, field) => history.map((s) => ({ at: Date.parse(s.at), value: s[field] }))
 
+/** How many of a service's worker replicas were read for its rates, in words; nothing before the first sample. */
+function reachText(workers) {
+  if (!workers) return ''
+  if (workers.addresses === 0) return 'Worker: its name does not resolve; no rates.'
+  const replicas = workers.answered === 1 ? '1 worker replica' : `${workers.answered} worker replicas`
+  return `Rates from ${replicas}, of ${workers.addresses} ${workers.addresses === 1 ? 'address' : 'addresses'}.`
+}
+
 /** A queue as one row: its figures and its history as two charts. */
 function row(q) {
   const history = q.history ?? []
@@ -59,24 +67,29 @@ function row(q) {
 export function queuesView(section) {
   const container = section.querySelector('#queues-services')
   const updated = section.querySelector('#queues-updated')
-  const bodies = new Map()
+  /** Each service's table body and its line on the worker replicas read. */
+  const sections = new Map()
   let timer
 
-  function bodyOf(service) {
-    let body = bodies.get(service)
-    if (!body) {
-      body = h('tbody')
-      bodies.set(service, body)
+  function partsOf(service) {
+    let parts = sections.get(service)
+    if (!parts) {
+      parts = { body: h('tbody'), reach: h('p', { class: 'hint', 'data-field': 'workers' }) }
+      sections.set(service, parts)
       const titleId = `queues-${service}`
-      container.append(h('section', { class: 'service', 'aria-labelledby': titleId }, h('h2', { id: titleId }, service), scrollingTable(`queues of ${service}`, COLUMNS, body)))
+      container.append(h('section', { class: 'service', 'aria-labelledby': titleId }, h('h2', { id: titleId }, service), parts.reach, scrollingTable(`queues of ${service}`, COLUMNS, parts.body)))
     }
-    return body
+    return parts
   }
 
   async function refresh() {
     try {
       const { services } = await api('GET', '/ops/api/queues')
-      for (const { service, queues } of services) fill(bodyOf(service), queues.map(row))
+      for (const { service, workers, queues } of services) {
+        const { body, reach } = partsOf(service)
+        fill(body, queues.map(row))
+        reach.textContent = reachText(workers)
+      }
       updated.textContent = `Updated ${new Date().toLocaleTimeString()}.`
       alert(section, null)
     } catch (err) {
