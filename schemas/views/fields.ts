@@ -8,3 +8,6 @@ export const Moment = Type.String({ format: 'date-time' })
 export const Day = Type.String({ format: 'date' })
 /** `schema`, or null where there is none. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+/** What a deletion answers. */
+export const Deleted = Type.Object({ id: Id, deleted: Type.Literal(true) })
