@@ -2,7 +2,7 @@ import { AMQPError, type Connection } from 'rabbitmq-client'
 import { DomainError, listDeadLetters, type DeadLetter } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { brokerUnavailable } from '../queues/depths.ts'
-import { DeadLetterQuery, LetterSelection, letterView } from './model.ts'
+import { DeadLetterQuery, DeadLetters, deadLetters, LetterSelection, letterView, Purged, Replayed } from './model.ts'
 
 /** Ids or all, one of them: neither names no letter, both say two things. */
 function selectionOf(body: { service: string; ids?: string[]; all?: boolean }): { service: string; ids?: string[]; all?: true } {
@@ -44,16 +44,19 @@ export const deadLetterRoutes = (app: ServiceApi, broker: () => Connection | und
       {
         auth: ['admin'],
         query: DeadLetterQuery,
+        answers: deadLetters.read(DeadLetters, { 409: 'WALK_UNDER_WAY: another walk of the queue holds it' }),
         detail: { summary: "A service's dead letters, oldest first: why each failed, how often it was tried, the queue it failed on, its body and headers" },
       },
     )
     .post('/dead-letters/replay', ({ body, send }) => send('ops.replay_dead_letters', selectionOf(body)), {
       auth: ['admin'],
       body: LetterSelection,
+      answers: deadLetters.command(200, Replayed),
       detail: { summary: 'Sends the letters named by `ids` (message ids), or `all`, back to the queue each failed on; answers how many' },
     })
     .post('/dead-letters/purge', ({ body, send }) => send('ops.purge_dead_letters', selectionOf(body)), {
       auth: ['admin'],
       body: LetterSelection,
+      answers: deadLetters.command(200, Purged),
       detail: { summary: 'Deletes the letters named by `ids` (message ids), or `all`, for good; answers how many' },
     })
