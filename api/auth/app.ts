@@ -2,13 +2,13 @@ import { unprocessable } from '../../core/index.ts'
 import type { CommandType } from '../../schemas/commands/index.ts'
 import { authRuntime } from '../../schemas/db/auth.ts'
 import { hashToken, RESET_PASSWORD, SET_PASSWORD } from '../../workers/auth/tokens.ts'
-import { userView } from '../../workers/auth/view.ts'
+import { Deleted } from '../../schemas/views/fields.ts'
+import { userView, UserView } from '../../workers/auth/view.ts'
 import type { ApiOf, RoutesOf } from '../kit/api-type.ts'
 import type { ApiDefinition } from '../kit/start.ts'
-import { ErrorAnswer, json } from './sessions/model.ts'
 import { sessionRoutes } from './sessions/routes.ts'
 import { AuthApiSettings } from './settings.ts'
-import { ChangePassword, ForgotPassword, Register, ResetPassword, SetPassword, UserParams, Verify } from './users/model.ts'
+import { accounts, ChangePassword, ForgotPassword, LINK_REFUSED, Register, ResetAsked, ResetPassword, SetPassword, UserParams, Verified, Verify } from './users/model.ts'
 import { assertStrong, checkPassword, hashPassword } from './users/passwords.ts'
 import { assertMailedToken, authAccounts, currentUser, getUser } from './users/read.ts'
 
@@ -16,7 +16,7 @@ import { assertMailedToken, authAccounts, currentUser, getUser } from './users/r
 type Send = (type: CommandType, payload: Record<string, unknown>) => Promise<unknown>
 
 /** What `/password/forgot` answers, whether or not the address has an account. */
-const RESET_ASKED = { status: 'accepted', message: 'if an account has this address, an email with a link to choose a new password is on its way' }
+const RESET_ASKED: typeof ResetAsked.static = { status: 'accepted', message: 'if an account has this address, an email with a link to choose a new password is on its way' }
 
 export const authApi = {
   service: 'auth',
@@ -42,9 +42,17 @@ export const authApi = {
           const { password, ...rest } = body
           return send('auth.register_user', { ...rest, password_hash: await hashPassword(password) })
         },
-        { body: Register, detail: { summary: 'Sign up (201 with the account, the same whether or not the address already has one: its owner is mailed instead)' } },
+        {
+          body: Register,
+          answers: accounts.command(201, UserView, { 422: 'a field invalid; a weak password at /password' }),
+          detail: { summary: 'Sign up (201 with the account, the same whether or not the address already has one: its owner is mailed instead)' },
+        },
       )
-      .post('/verify', ({ body, send }) => send('auth.verify_email', { token_hash: hashToken(body.token) }), { body: Verify })
+      .post('/verify', ({ body, send }) => send('auth.verify_email', { token_hash: hashToken(body.token) }), {
+        body: Verify,
+        answers: accounts.command(200, Verified, { 422: 'the token (/token) is unknown, expired or already used' }),
+        detail: { summary: 'Verify the address with the token of the emailed link: the account, verified' },
+      })
       .post(
         '/password',
         async ({ body, user, send }) => {
@@ -58,13 +66,18 @@ export const authApi = {
         {
           auth: true,
           body: ChangePassword,
+          answers: accounts.command(200, UserView, { 422: 'the current password (/current_password) wrong, or the new one (/new_password) weak' }),
           detail: { summary: 'Change the password: every access token stops working and every other session ends; this session refreshes on' },
         },
       )
       .post(
         '/password/set',
         ({ body, send }) => passwordFromLink(body, SET_PASSWORD, send),
-        { body: SetPassword },
+        {
+          body: SetPassword,
+          answers: accounts.command(200, UserView, LINK_REFUSED),
+          detail: { summary: 'Choose the first password of an account an admin made, with the mailed link’s token' },
+        },
       )
       .post(
         '/password/forgot',
@@ -76,10 +89,10 @@ export const authApi = {
         },
         {
           body: ForgotPassword,
+          answers: accounts.answers({ 202: ResetAsked }, { says: { 202: 'asked: the same answer whether or not the address has an account' } }),
           detail: {
             summary: 'Ask for a link to choose a new password (202, the same answer whether or not the address has an account)',
             description: 'An account with this address is mailed a link to /reset-password?token=…, valid 1 hour, working once; asked again within a minute, no second email.',
-            responses: { 202: json({ type: 'object', properties: { status: { type: 'string' }, message: { type: 'string' } } }, 'asked') },
           },
         },
       )
@@ -88,25 +101,32 @@ export const authApi = {
         ({ body, send }) => passwordFromLink(body, RESET_PASSWORD, send),
         {
           body: ResetPassword,
+          answers: accounts.command(200, UserView, LINK_REFUSED),
           detail: {
             summary: "Choose a new password with the mailed link's token: 200 with the account; every session and access token ends (log in again)",
             description: 'A token unknown, expired or already used is a 422 at /token; a weak password a 422 at /password.',
-            responses: {
-              200: json({ type: 'object', description: 'the account, as /me shows it' }, 'the new password is set; log in with it'),
-              422: json(ErrorAnswer, 'the token (/token) or the password (/password) refused'),
-            },
           },
         },
       )
-      .get('/me', async ({ user }) => userView(await currentUser(db, user)), { auth: true })
-      .get('/users/:id', ({ user, params }) => getUser(db, user, params.id), { auth: true, params: UserParams })
+      .get('/me', async ({ user }) => userView(await currentUser(db, user)), { auth: true, answers: accounts.read(UserView), detail: { summary: "The caller's account" } })
+      .get('/users/:id', ({ user, params }) => getUser(db, user, params.id), {
+        auth: true,
+        params: UserParams,
+        answers: accounts.read(UserView, { 403: 'another account than the caller’s own, asked by someone other than an admin' }),
+        detail: { summary: 'An account: the caller’s own, or any for an admin' },
+      })
       .delete(
         '/users/:id',
         async ({ user, params, send }) => {
           const { id } = await getUser(db, user, params.id)
           return send('auth.delete_user', { user_id: id })
         },
-        { auth: true, params: UserParams },
+        {
+          auth: true,
+          params: UserParams,
+          answers: accounts.command(200, Deleted, { 403: 'another account than the caller’s own, deleted by someone other than an admin', 409: 'the last admin account' }),
+          detail: { summary: 'Delete an account: the caller’s own, or any for an admin (never the last admin)' },
+        },
       )
   },
 } satisfies ApiDefinition<AuthApiSettings, 'auth'>

@@ -5,14 +5,16 @@ import type { ApiOf, RoutesOf } from '../kit/api-type.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { folderStore, removeStaleUploads, s3Store, type BlobStore } from './documents/blob-store.ts'
 import { documentRoutes } from './documents/routes.ts'
-import { EmailLogQuery } from './emails/model.ts'
+import { Type } from '@sinclair/typebox'
+import { NotificationView } from '../../workers/comm/notification-view.ts'
+import { EmailLogQuery, EmailPage, emails } from './emails/model.ts'
 import { listEmails } from './emails/read.ts'
 import { startFeed } from './live/feed.ts'
 import { createHub, type Hub } from './live/hub.ts'
 import { resumeFrom, StreamQuery } from './live/routes.ts'
 import { notificationStream, SSE_HEADERS } from './live/stream.ts'
 import { messageRoutes } from './messages/routes.ts'
-import { filterOf, NotificationParams, NotificationQuery } from './notifications/model.ts'
+import { filterOf, NotificationPage, NotificationParams, NotificationQuery, notifications } from './notifications/model.ts'
 import { listNotifications } from './notifications/read.ts'
 import { CommApiSettings, commSettingsProblems } from './settings.ts'
 
@@ -52,6 +54,7 @@ export const commApi = {
       .get('/notifications', ({ query, user }) => listNotifications(db, user, filterOf(query)), {
         auth: true,
         query: NotificationQuery,
+        answers: notifications.read(NotificationPage),
         detail: { summary: "The caller's notifications, newest first, paged" },
       })
       .get(
@@ -70,6 +73,10 @@ export const commApi = {
           auth: true,
           tokenInQuery: true,
           query: StreamQuery,
+          answers: notifications.answers(
+            { 200: Type.String({ description: 'events `notification`, each `data:` a notification as the list shows it, `id:` its position' }) },
+            { media: ['text/event-stream'], refuses: { 400: 'a Last-Event-ID this stream did not send', 503: 'this replica is stopping: reconnect' } },
+          ),
           detail: {
             summary: "The caller's new notifications as Server-Sent Events (event: notification); resumes after Last-Event-ID",
             description:
@@ -80,11 +87,13 @@ export const commApi = {
       .post('/notifications/:id/read', ({ params, user, send }) => send('comm.mark_notification_read', { notification_id: params.id, user_id: user.user_id }), {
         auth: true,
         params: NotificationParams,
+        answers: notifications.command(200, NotificationView),
         detail: { summary: 'Marks one of the caller’s notifications read' },
       })
       .get('/emails', ({ query }) => listEmails(db, query), {
         auth: ['admin'],
         query: EmailLogQuery,
+        answers: emails.read(EmailPage),
         detail: { summary: 'The log of every email any service sent or gave up, newest first (admins)' },
       })
   },

@@ -1,14 +1,25 @@
-import type { TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { DomainError, hasErrorCode, jsonPointer, MedTrackError, TryAgainLater, type Problem } from '../../core/index.ts'
 import { NON_BLANK, ONE_LINE } from './fields.ts'
 
 /** The JSON body of every error answer: a code, a sentence, and the offending fields when there are some. */
-export interface ErrorBody {
-  error: string
-  message: string
-  problems?: Problem[]
-}
+export const ErrorAnswer = Type.Object(
+  {
+    error: Type.String({ description: 'a code: VALIDATION_FAILED, NOT_FOUND, OFFER_FULL…' }),
+    message: Type.String({ description: 'what went wrong, in a sentence' }),
+    problems: Type.Optional(
+      Type.Array(
+        Type.Object({
+          path: Type.String({ description: 'a JSON pointer to the field: /email, /query/page, /params/id' }),
+          message: Type.String(),
+        }),
+      ),
+    ),
+  },
+  { description: 'every error answer' },
+)
+export type ErrorBody = Static<typeof ErrorAnswer>
 
 export function errorBody(error: string, message: string, problems?: Problem[]): ErrorBody {
   return problems && problems.length > 0 ? { error, message, problems } : { error, message }

@@ -8,8 +8,9 @@ import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { tokenRefusal, type AccountLookup } from './accounts.ts'
 import type { ApiConfig } from './config.ts'
 import { DEFAULT_BODY_LIMIT, readBody } from './body.ts'
-import { answerFor, declaresTooLarge, errorBody, isJsonType, MAX_BODY_BYTES, noRoute, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
+import { answerFor, declaresTooLarge, ErrorAnswer, errorBody, isJsonType, MAX_BODY_BYTES, noRoute, nulProblems, payloadTooLarge, unsupportedMediaType, validationProblems } from './errors.ts'
 import { bearerToken, verifyToken, type Claims, type Role } from './jwt.ts'
+import { ACCESS_TOKEN_QUERY, BEARER, declaredResponses, documentedRoutes, Health, HEALTH, Operation, OPERATIONS, Pending, Readiness, type Answers, type Feature } from './openapi.ts'
 
 export interface ServiceApiOptions<S extends string = string> {
   service: S
@@ -155,11 +156,32 @@ export function createServiceApi<const S extends string>(o: ServiceApiOptions<S>
 
   const allowed = routeMethods(() => app.routes)
   const policyOf = routePolicies(() => app.routes as never)
+  // The features' tags, as their routes name them (`answers`), and each route's errors and security, once every feature has added its routes.
+  const tags: Feature[] = []
+  const docsPath = `${prefix}/docs/json`
+  const documentRoutes = documentedRoutes(
+    () => app.routes as never,
+    (route) => {
+      const policy = policyOf(route.method, route.path)
+      const body = policy.streamed ? 'streamed' : route.hooks.body !== undefined ? 'json' : 'none'
+      return { roles: policy.roles, queryToken: policy.queryToken, params: route.hooks.params !== undefined, query: route.hooks.query !== undefined, body }
+    },
+  )
 
   const app = new Elysia({ prefix })
-    .use(openapi({ path: '/docs', documentation: { info: { title: `MedTrack ${o.service} API`, version: '1.0.0' } } }))
+    .use(
+      openapi({
+        path: '/docs',
+        documentation: {
+          info: { title: `MedTrack ${o.service} API`, version: '1.0.0' },
+          tags,
+          components: { schemas: { Error: ErrorAnswer as never }, securitySchemes: { bearer: BEARER, access_token: ACCESS_TOKEN_QUERY } },
+        },
+      }),
+    )
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = requestIdFrom(request.headers.get('x-request-id'))
+      if (new URL(request.url).pathname === docsPath) documentRoutes()
       // A streamed route (an upload) has limits of its own, which it checks itself.
       if (declaresTooLarge(request) && !policyOf(request.method, new URL(request.url).pathname).streamed) throw payloadTooLarge()
     })
@@ -264,14 +286,29 @@ export function createServiceApi<const S extends string>(o: ServiceApiOptions<S>
        * like the header's; for GET routes only, whose URLs are never logged with their query.
        */
       tokenInQuery: (on: boolean) => ({ transform: marked(() => {}, QUERY_TOKEN, on) }),
+      /**
+       * What the route answers when it succeeds, under its feature's tag, and the refusals it adds to
+       * those derived from its `auth`, `params`, `query` and body: for the OpenAPI document only.
+       */
+      answers: (a: Answers) => {
+        if (!tags.some((known) => known.name === a.feature.name)) tags.push({ name: a.feature.name, description: a.feature.description })
+        return { detail: { tags: [a.feature.name], responses: declaredResponses(a) } }
+      },
     })
-    .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }))
+    .get('/health', () => ({ status: 'ok', service: `${o.service}-api`, broker: o.brokerReady() ? 'connected' : 'unreachable' }), {
+      answers: HEALTH.read(Health),
+      detail: { summary: 'The process runs: its broker connection' },
+    })
     // The process runs (/health); it can also do its work (/ready): what an orchestrator routes traffic by.
-    .get('/ready', async ({ set }) => {
-      const answer = await publicReadiness(`${o.service}-api`, o.db, o.brokerReady, o.log)
-      set.status = answer.status
-      return answer.body
-    })
+    .get(
+      '/ready',
+      async ({ set }) => {
+        const answer = await publicReadiness(`${o.service}-api`, o.db, o.brokerReady, o.log)
+        set.status = answer.status
+        return answer.body
+      },
+      { answers: HEALTH.answers({ 200: Readiness, 503: Readiness }), detail: { summary: 'The process can do its work: its database and broker reachable' } },
+    )
     .get(
       '/operations/:id',
       async ({ params, set, caller }) => {
@@ -295,7 +332,14 @@ export function createServiceApi<const S extends string>(o: ServiceApiOptions<S>
           ...(row.outcome === 'succeeded' ? { result: row.body } : { error: row.body }),
         }
       },
-      { params: t.Object({ id: t.String({ format: 'uuid' }) }) },
+      {
+        params: t.Object({ id: t.String({ format: 'uuid' }) }),
+        answers: OPERATIONS.answers(
+          { 200: Operation, 202: Pending },
+          { says: { 202: 'not answered yet, or someone else’s: ask again after Retry-After seconds' }, refuses: { 401: 'someone’s operation, asked without a valid token' }, never: [404] },
+        ),
+        detail: { summary: 'The outcome of a command answered with 202: pending (202, Retry-After) until its worker answered', security: [{}, { bearer: [] }] },
+      },
     )
   return app
 }

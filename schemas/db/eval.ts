@@ -1,3 +1,5 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Id, Moment, Nullable } from '../views/fields.ts'
 import { sql } from 'drizzle-orm'
 import { check, index, jsonb, numeric, pgSchema, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
 import { runtimeTables, tokenVersionsTable } from './runtime.ts'
@@ -119,8 +121,26 @@ export interface Criterion {
 export type EvaluationRow = typeof evaluations.$inferSelect
 export type GradeRow = typeof grades.$inferSelect
 
+const Score = Type.Number({ minimum: 0, maximum: 20, multipleOf: 0.25 })
+
+export const EvaluationView = Type.Object({
+  id: Id,
+  stage_id: Id,
+  student_id: Id,
+  evaluator_id: Id,
+  evaluator_role: Type.String({ description: 'encadrant or admin' }),
+  status: Type.String({ description: 'pending (to be written) or submitted' }),
+  score: Nullable(Score),
+  criteria: Type.Array(Type.Object({ name: Type.String(), score: Score })),
+  comment: Nullable(Type.String()),
+  created_at: Moment,
+  updated_at: Moment,
+  submitted_at: Nullable(Moment),
+})
+export type EvaluationView = Static<typeof EvaluationView>
+
 /** An evaluation as the API shows it, read by its GETs and answered by the worker's commands. */
-export function evaluationView(e: EvaluationRow) {
+export function evaluationView(e: EvaluationRow): EvaluationView {
   return {
     id: e.id,
     stage_id: e.stageId,
@@ -137,8 +157,11 @@ export function evaluationView(e: EvaluationRow) {
   }
 }
 
+export const GradeView = Type.Object({ stage_id: Id, student_id: Id, final_grade: Score, assigned_by: Id, assigned_at: Moment })
+export type GradeView = Static<typeof GradeView>
+
 /** A stage's final grade as the API shows it. */
-export function gradeView(g: GradeRow) {
+export function gradeView(g: GradeRow): GradeView {
   return {
     stage_id: g.stageId,
     student_id: g.studentId,

@@ -1,9 +1,24 @@
 /** How a message looks to its sender and its receiver: what the comm API's reads and the worker's command results answer with. */
+import { Type, type Static } from '@sinclair/typebox'
 import { messages } from '../db/comm.ts'
+import { Id, Moment, Nullable } from './fields.ts'
 
 export type MessageRow = typeof messages.$inferSelect
 
-export function messageView(m: MessageRow) {
+export const MessageView = Type.Object({
+  id: Id,
+  sender_id: Id,
+  receiver_id: Id,
+  subject: Type.String(),
+  body: Type.String(),
+  reply_to: Nullable(Id),
+  thread_id: Id,
+  read: Type.Boolean(),
+  read_at: Nullable(Moment),
+  created_at: Moment,
+})
+
+export function messageView(m: MessageRow): MessageView {
   return {
     id: m.id,
     sender_id: m.senderId,
@@ -20,4 +35,4 @@ export function messageView(m: MessageRow) {
   }
 }
 
-export type MessageView = ReturnType<typeof messageView>
+export type MessageView = Static<typeof MessageView>

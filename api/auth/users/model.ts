@@ -1,5 +1,8 @@
+import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { UserView } from '../../../workers/auth/view.ts'
 import { personName } from '../../kit/fields.ts'
+import { feature } from '../../kit/openapi.ts'
 
 const Password = t.String({ minLength: 1, maxLength: 200 })
 const Name = personName(100)
@@ -18,3 +21,12 @@ export const SetPassword = t.Object({ token: t.String({ minLength: 1 }), passwor
 export const ForgotPassword = t.Object({ email: t.String({ format: 'email', maxLength: 254 }) })
 export const ResetPassword = t.Object({ token: t.String({ minLength: 1 }), password: Password })
 export const UserParams = t.Object({ id: t.String({ format: 'uuid' }) })
+
+export const accounts = feature('accounts', 'Signing up, verifying the address, passwords (changed, forgotten, set from a mailed link), and the accounts themselves')
+
+/** A link followed again once its account is verified: only that it is (the account is not shown to whoever holds the link). */
+export const Verified = Type.Union([UserView, Type.Object({ verified: Type.Literal(true) })])
+/** What `/password/forgot` answers, whether or not the address has an account. */
+export const ResetAsked = Type.Object({ status: Type.Literal('accepted'), message: Type.String() })
+/** A refused link's token: 422 at `/token`. */
+export const LINK_REFUSED = { 422: 'the token (/token: unknown, expired or already used) or the password (/password: weak) refused' } as const

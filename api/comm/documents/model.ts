@@ -3,7 +3,10 @@ import { t } from 'elysia'
 import { DomainError } from '../../../core/index.ts'
 import { DOCUMENT_KINDS } from '../../../schemas/db/comm.ts'
 import { validationProblems } from '../../kit/errors.ts'
+import { feature } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
+
+export const documents = feature('documents', "A student's documents (conventions, reports, certificates): uploaded as multipart/form-data, read by the student, the encadrants of their stages and admins")
 
 const Id = t.String({ format: 'uuid' })
 

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { canonicalJson, DomainError, newId, type Database, type Logger } from '../../../core/index.ts'
-import { documentView } from '../../../schemas/views/comm.ts'
+import { Type } from '@sinclair/typebox'
+import { documentView, DocumentView } from '../../../schemas/views/comm.ts'
+import { Page } from '../../kit/openapi.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import type { BlobStore } from './blob-store.ts'
 import { attachmentDisposition } from './disposition.ts'
 import { assertMayUpload, uploadTarget } from './access.ts'
-import { documentFilename, DocumentParams, DocumentQuery, UploadForm, uploadFields } from './model.ts'
+import { documentFilename, DocumentParams, DocumentQuery, documents, UploadForm, uploadFields } from './model.ts'
 import { findDocument, listDocuments } from './read.ts'
 import { receiveUpload } from './upload.ts'
 
@@ -65,6 +67,12 @@ export const documentRoutes = (app: ServiceApi<'comm'>, d: DocumentDeps) =>
       {
         auth: true,
         streamed: true,
+        answers: documents.command(201, DocumentView, {
+          403: 'a caller who may not upload for this student or stage',
+          413: 'a file over DOCUMENT_MAX_BYTES',
+          415: 'not multipart/form-data, or a file that is not a PDF, PNG or JPEG',
+          422: 'a field invalid (`/kind`, `/stage_id`, `/student_id`, `/file`)',
+        }),
         detail: {
           summary: 'Upload a document (multipart/form-data: file, kind, stage_id?, student_id?): a PDF, PNG or JPEG of at most DOCUMENT_MAX_BYTES',
           requestBody: UploadForm as never,
@@ -74,11 +82,13 @@ export const documentRoutes = (app: ServiceApi<'comm'>, d: DocumentDeps) =>
     .get('/documents', ({ query, user }) => listDocuments(d.db, user, query), {
       auth: true,
       query: DocumentQuery,
+      answers: documents.read(Page(DocumentView), { 403: "another student's documents" }),
       detail: { summary: "Documents the caller may see, newest first: a student's own, an encadrant's stages' students', every one for an admin" },
     })
     .get('/documents/:id', async ({ params, user }) => documentView(await findDocument(d.db, user, params.id)), {
       auth: true,
       params: DocumentParams,
+      answers: documents.read(DocumentView),
       detail: { summary: "One document's metadata (404 to anyone who may not see it)" },
     })
     .get(
@@ -101,5 +111,10 @@ export const documentRoutes = (app: ServiceApi<'comm'>, d: DocumentDeps) =>
           },
         })
       },
-      { auth: true, params: DocumentParams, detail: { summary: "A document's bytes, streamed, as an attachment with its name" } },
+      {
+        auth: true,
+        params: DocumentParams,
+        answers: documents.answers({ 200: Type.String({ format: 'binary' }) }, { media: ['application/pdf', 'image/png', 'image/jpeg'] }),
+        detail: { summary: "A document's bytes, streamed, as an attachment with its name" },
+      },
     )

@@ -2,11 +2,12 @@ import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../../../core/index.ts'
 import { emailLog, type EmailLogStatus } from '../../../schemas/db/comm.ts'
 import { readPage, type PageRequest } from '../../kit/paging.ts'
+import type { EmailView } from './model.ts'
 
 type LoggedEmail = typeof emailLog.$inferSelect
 
 /** A logged email as the API shows it. */
-function emailView(e: LoggedEmail) {
+function emailView(e: LoggedEmail): EmailView {
   return {
     email_id: e.emailId,
     producer: e.producer,

@@ -1,7 +1,14 @@
 import { t } from 'elysia'
 import { BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH } from '../../../schemas/domain/messages.ts'
 import { NON_BLANK, ONE_LINE } from '../../kit/fields.ts'
+import { Type } from '@sinclair/typebox'
+import { MessageView } from '../../../schemas/views/messages.ts'
+import { feature, Page } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
+
+export const messages = feature('messages', 'Messages between a student, the encadrants of their stages and admins, threaded by their replies')
+export const MessageBox = Type.Composite([Type.Object({ box: Type.Union([Type.Literal('inbox'), Type.Literal('sent')]), unread: Type.Integer({ minimum: 0, description: "the caller's unread messages" }) }), Page(MessageView)])
+export const MessageThread = Type.Composite([Type.Object({ thread_id: Type.String({ format: 'uuid' }) }), Page(MessageView)])
 
 const Id = t.String({ format: 'uuid' })
 

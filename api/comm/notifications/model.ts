@@ -1,5 +1,10 @@
 import { t } from 'elysia'
 import { NOTIFICATION_TYPES } from '../../../schemas/db/comm.ts'
+import { NotificationView } from '../../../workers/comm/notification-view.ts'
+import { feature, Page } from '../../kit/openapi.ts'
+
+export const notifications = feature('notifications', "The caller's notifications: listed, marked read, or streamed live as Server-Sent Events")
+export const NotificationPage = Page(NotificationView)
 
 /*
  * Page numbers are digit strings, not `t.Integer`: Elysia reports a coerced

@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { text } from '../../kit/fields.ts'
+import { feature, Page } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
+import { OfferView } from '../../../schemas/views/core.ts'
 
 const CalendarDate = t.String({ format: 'date', description: 'a calendar date, YYYY-MM-DD' })
 const Id = t.String({ format: 'uuid' })
@@ -36,3 +38,6 @@ export const OfferQuery = t.Object({
 })
 
 export const OfferParams = t.Object({ id: Id })
+
+export const offers = feature('offers', 'Places at an establishment for a period, posted by admins and its encadrants, that stages are assigned to')
+export const OfferPage = Page(OfferView)

@@ -1,7 +1,9 @@
 import { t } from 'elysia'
 import { text } from '../../kit/fields.ts'
+import { feature, Page } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
 import { STAGE_STATUSES } from '../../../schemas/domain/stages.ts'
+import { StageView } from '../../../schemas/views/core.ts'
 
 const CalendarDate = t.String({ format: 'date', description: 'a calendar date, YYYY-MM-DD' })
 const Id = t.String({ format: 'uuid' })
@@ -26,3 +28,13 @@ export const StageQuery = t.Object({
 })
 
 export const StageParams = t.Object({ id: Id })
+
+export const stages = feature('stages', 'A student on an offer, from assignment to completion: accepted by an encadrant, started, completed or cancelled, as one transition table allows')
+export const StagePage = Page(StageView)
+
+/** What a move of a stage may be refused for, besides its body. */
+export const MOVE_REFUSALS = {
+  403: 'a move that is not the caller’s to make',
+  404: 'no such stage, or one of another student or establishment',
+  409: 'INVALID_TRANSITION: not from the stage’s status, named at `/status`',
+} as const

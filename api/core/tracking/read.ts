@@ -4,6 +4,7 @@ import { coreEncadrants, stageGrades, stages, stageTracking, studentDirectory } 
 import { STAGE_STATUSES } from '../../../schemas/domain/stages.ts'
 import { stageViews } from '../../../schemas/views/core.ts'
 import type { Caller } from '../../kit/service-api.ts'
+import type { TrackedStage, TrackingView } from './model.ts'
 
 export type TrackingRow = typeof stageTracking.$inferSelect
 
@@ -29,7 +30,7 @@ async function assertMaySee(db: Database, caller: Caller, studentId: string) {
 }
 
 /** A student's tracking: its summary, the stages by status, the current one (started, else the next accepted), and each completed stage's final grade. */
-export async function getTracking(db: Database, caller: Caller, studentId: string) {
+export async function getTracking(db: Database, caller: Caller, studentId: string): Promise<TrackingView> {
   const [row] = await db.select().from(stageTracking).where(eq(stageTracking.studentId, studentId))
   if (!row) throw notFound('stage tracking')
   await assertMaySee(db, caller, studentId)
@@ -37,8 +38,8 @@ export async function getTracking(db: Database, caller: Caller, studentId: strin
   const views = await stageViews(db, rows)
   const grades = rows.length > 0 ? await db.select().from(stageGrades).where(inArray(stageGrades.stageId, rows.map((r) => r.id))) : []
   const gradeOf = new Map(grades.map((g) => [g.stageId, g.finalGrade]))
-  const withGrades = views.map((v) => ({ ...v, final_grade: gradeOf.get(v.id) ?? null }))
-  const byStatus = Object.fromEntries(STAGE_STATUSES.map((s) => [s, withGrades.filter((v) => v.status === s)]))
+  const withGrades: TrackedStage[] = views.map((v) => ({ ...v, final_grade: gradeOf.get(v.id) ?? null }))
+  const byStatus = Object.fromEntries(STAGE_STATUSES.map((s) => [s, withGrades.filter((v) => v.status === s)])) as TrackingView['stages']
   const current = withGrades.find((v) => v.status === 'started') ?? withGrades.find((v) => v.status === 'accepted') ?? null
   return {
     id: row.id,

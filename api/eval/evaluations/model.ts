@@ -1,7 +1,10 @@
 import { t } from 'elysia'
 import { QuarterScore } from '../../../schemas/commands/eval.ts'
 import { clearable, text } from '../../kit/fields.ts'
+import { feature } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
+
+export const evaluations = feature('evaluations', "A completed stage's evaluation by its encadrant (or an admin): a score out of 20, criteria and a comment, changed until the grade is assigned")
 
 const Uuid = t.String({ format: 'uuid' })
 

@@ -1,6 +1,8 @@
 import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
-import { EvaluationCreate, EvaluationParams, EvaluationQuery, EvaluationUpdate } from './model.ts'
+import { EvaluationView } from '../../../schemas/db/eval.ts'
+import { Page } from '../../kit/openapi.ts'
+import { EvaluationCreate, EvaluationParams, EvaluationQuery, evaluations, EvaluationUpdate } from './model.ts'
 import { assertMayEvaluate, getEvaluation, listEvaluations } from './read.ts'
 
 /**
@@ -17,10 +19,14 @@ export const evaluationRoutes = (app: ServiceApi<'eval'>, db: Database) =>
         await assertMayEvaluate(db, user, body.stage_id)
         return send('eval.create_evaluation', body)
       },
-      { auth: ['admin', 'encadrant'], body: EvaluationCreate, detail: { summary: "Evaluate a completed stage (its encadrant, or an admin); fills the encadrant's pending evaluation" } },
+      {
+        auth: ['admin', 'encadrant'],
+        body: EvaluationCreate,
+        answers: evaluations.command(201, EvaluationView, { 403: "an encadrant who does not supervise the stage", 404: 'no such stage (`/stage_id`)', 409: 'a stage not completed, or already evaluated by the caller' }),
+        detail: { summary: "Evaluate a completed stage (its encadrant, or an admin); fills the encadrant's pending evaluation" } },
     )
-    .get('/evaluations', ({ query, user }) => listEvaluations(db, user, query), { auth: true, query: EvaluationQuery, detail: { summary: "The caller's evaluations: an encadrant's own, a student's once submitted, all for an admin" } })
-    .get('/evaluations/:id', ({ params, user }) => getEvaluation(db, user, params.id), { auth: true, params: EvaluationParams, detail: { summary: 'One evaluation, to those who see it in the list (404 to anyone else)' } })
+    .get('/evaluations', ({ query, user }) => listEvaluations(db, user, query), { auth: true, query: EvaluationQuery, answers: evaluations.read(Page(EvaluationView)), detail: { summary: "The caller's evaluations: an encadrant's own, a student's once submitted, all for an admin" } })
+    .get('/evaluations/:id', ({ params, user }) => getEvaluation(db, user, params.id), { auth: true, params: EvaluationParams, answers: evaluations.read(EvaluationView), detail: { summary: 'One evaluation, to those who see it in the list (404 to anyone else)' } })
     .patch(
       '/evaluations/:id',
       async ({ params, body, user, send }) => {
@@ -28,5 +34,10 @@ export const evaluationRoutes = (app: ServiceApi<'eval'>, db: Database) =>
         await getEvaluation(db, user, params.id)
         return send('eval.update_evaluation', { evaluation_id: params.id, fields: body })
       },
-      { auth: ['admin', 'encadrant'], params: EvaluationParams, body: EvaluationUpdate, detail: { summary: 'Change a submitted evaluation (its author, or an admin) until the grade is assigned' } },
+      {
+        auth: ['admin', 'encadrant'],
+        params: EvaluationParams,
+        body: EvaluationUpdate,
+        answers: evaluations.command(200, EvaluationView, { 403: 'not its author', 409: 'GRADE_ASSIGNED: the stage is graded' }),
+        detail: { summary: 'Change a submitted evaluation (its author, or an admin) until the grade is assigned' } },
     )

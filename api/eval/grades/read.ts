@@ -3,6 +3,7 @@ import { DomainError, forbidden, notFound, type Database } from '../../../core/i
 import { evalStages, evalStudents, grades } from '../../../schemas/db/eval.ts'
 import type { Caller } from '../../kit/service-api.ts'
 import { encadrantIdsOf, ownStudentIds, stageOf } from '../callers.ts'
+import type { Transcript } from './model.ts'
 
 /** A stage eval has not heard of is not graded: 404 naming `/stage_id`. */
 export async function assertStageKnown(db: Database, stageId: string): Promise<void> {
@@ -37,7 +38,7 @@ async function assertMayRead(db: Database, caller: Caller, studentId: string): P
  * first, and the mean of the grades (to 0.01; null before the first).
  * 404 for a student eval has never heard of.
  */
-export async function getTranscript(db: Database, caller: Caller, named: string | undefined) {
+export async function getTranscript(db: Database, caller: Caller, named: string | undefined): Promise<Transcript> {
   const studentId = await studentAskedFor(db, caller, named)
   await assertMayRead(db, caller, studentId)
   const rows = await db

@@ -1,6 +1,7 @@
 import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
-import { GradeAssign, TranscriptQuery } from './model.ts'
+import { GradeView } from '../../../schemas/db/eval.ts'
+import { GradeAssign, grades, Transcript, TranscriptQuery } from './model.ts'
 import { assertStageKnown, getTranscript } from './read.ts'
 
 /** `/grades`: an admin assigns a stage's final grade, once; `GET /grades?student_id=` is the student's transcript. */
@@ -12,6 +13,14 @@ export const gradeRoutes = (app: ServiceApi<'eval'>, db: Database) =>
         await assertStageKnown(db, body.stage_id)
         return send('eval.assign_grade', body)
       },
-      { auth: ['admin'], body: GradeAssign, detail: { summary: "Assign a stage's final grade, once: the one given, or the mean of its submitted evaluations rounded to 0.25" } },
+      {
+        auth: ['admin'],
+        body: GradeAssign,
+        answers: grades.command(201, GradeView, { 404: 'no such stage (`/stage_id`)', 409: 'no submitted evaluation yet, or a grade already assigned' }),
+        detail: { summary: "Assign a stage's final grade, once: the one given, or the mean of its submitted evaluations rounded to 0.25" } },
     )
-    .get('/grades', ({ query, user }) => getTranscript(db, user, query.student_id), { auth: true, query: TranscriptQuery, detail: { summary: "A student's transcript: each graded stage and the mean (the student, their encadrants, admins)" } })
+    .get('/grades', ({ query, user }) => getTranscript(db, user, query.student_id), {
+      auth: true,
+      query: TranscriptQuery,
+      answers: grades.read(Transcript, { 403: 'a transcript not the caller’s to read', 404: 'a student eval has not heard of' }),
+      detail: { summary: "A student's transcript: each graded stage and the mean (the student, their encadrants, admins)" } })

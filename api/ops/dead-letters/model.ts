@@ -1,6 +1,25 @@
 import { t } from 'elysia'
 import { SERVICES, type DeadLetter } from '../../../core/index.ts'
+import { Type } from '@sinclair/typebox'
 import { ReplayDeadLetters } from '../../../schemas/commands/ops.ts'
+import { feature } from '../../kit/openapi.ts'
+
+export const deadLetters = feature('dead-letters', "A service's dead letters: read without taking them, replayed or purged through the ops worker (admins)")
+
+const LetterView = Type.Object({
+  message_id: Type.String(),
+  type: Type.Union([Type.String(), Type.Null()]),
+  error: Type.String(),
+  error_class: Type.String(),
+  attempts: Type.Integer(),
+  failed_at: Type.String(),
+  original_queue: Type.String(),
+  body: Type.String({ description: 'exactly as it was dead-lettered' }),
+  headers: Type.Record(Type.String(), Type.Unknown()),
+})
+export const DeadLetters = Type.Object({ service: Type.String(), letters: Type.Array(LetterView) })
+export const Replayed = Type.Object({ service: Type.String(), replayed: Type.Integer({ minimum: 0 }), missing: Type.Optional(Type.Array(Type.String(), { description: 'the ids named that no letter had' })) })
+export const Purged = Type.Object({ service: Type.String(), purged: Type.Integer({ minimum: 0 }), missing: Type.Optional(Type.Array(Type.String(), { description: 'the ids named that no letter had' })) })
 
 const Service = t.Union(
   SERVICES.map((s) => t.Literal(s)),
@@ -13,7 +32,7 @@ export const DeadLetterQuery = t.Object({ service: Service })
 export const LetterSelection = ReplayDeadLetters
 
 /** A dead letter as the API shows it. */
-export function letterView(l: DeadLetter) {
+export function letterView(l: DeadLetter): typeof LetterView.static {
   return {
     message_id: l.messageId,
     type: l.type ?? null,

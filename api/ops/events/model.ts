@@ -1,5 +1,24 @@
 import { t } from 'elysia'
+import { Type, type Static } from '@sinclair/typebox'
+import { Moment as Instant, Nullable } from '../../../schemas/views/fields.ts'
+import { feature } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
+
+export const events = feature('events', 'The audit trail: every event that went through the events exchange, searched (admins)')
+
+export const AuditView = Type.Object({
+  event_id: Type.String(),
+  type: Type.String(),
+  producer: Type.String(),
+  correlation_id: Nullable(Type.String()),
+  causation_id: Nullable(Type.String()),
+  occurred_at: Instant,
+  received_at: Instant,
+  routing_key: Type.String(),
+  payload: Type.Unknown({ description: "the event's payload" }),
+  headers: Type.Unknown({ description: 'the message properties and headers it came with' }),
+})
+export type AuditView = Static<typeof AuditView>
 
 /** A message id as consumers accept it: what an audited event's, a command's or a correlation id can be. */
 export const AuditId = t.String({ minLength: 1, maxLength: 200 })

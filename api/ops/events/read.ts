@@ -2,11 +2,12 @@ import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
 import { DomainError, notFound, type Database } from '../../../core/index.ts'
 import { auditEvents } from '../../../schemas/db/ops.ts'
 import { readPage, type PageRequest } from '../../kit/paging.ts'
+import type { AuditView } from './model.ts'
 
 export type AuditRow = typeof auditEvents.$inferSelect
 
 /** An audited event as the API shows it: the envelope's fields, its payload, and how it travelled. */
-export function auditView(e: AuditRow) {
+export function auditView(e: AuditRow): AuditView {
   return {
     event_id: e.eventId,
     type: e.type,

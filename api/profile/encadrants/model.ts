@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import { clearable, personName, text } from '../../kit/fields.ts'
+import { feature } from '../../kit/openapi.ts'
 
 export const EncadrantCreate = t.Object({
   email: t.String({ format: 'email', maxLength: 254 }),
@@ -22,3 +23,5 @@ export const EncadrantUpdate = t.Object({
 })
 
 export const EncadrantParams = t.Object({ id: t.String({ format: 'uuid' }) })
+
+export const encadrants = feature('encadrants', "Encadrants' (supervisors') profiles: made by admins or at sign-up, attached to an establishment by an admin, read and edited by their encadrant")

@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import { clearable, text } from '../../kit/fields.ts'
+import { feature } from '../../kit/openapi.ts'
 
 export const EstablishmentCreate = t.Object({
   name: text(200),
@@ -17,3 +18,5 @@ export const EstablishmentUpdate = t.Object({
 })
 
 export const EstablishmentParams = t.Object({ id: t.String({ format: 'uuid' }) })
+
+export const establishments = feature('establishments', 'The hospitals and clinics offers are posted at and encadrants belong to: read by everyone signed in, changed by admins')

@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import { clearable, personName, text } from '../../kit/fields.ts'
+import { feature } from '../../kit/openapi.ts'
 
 export const StudentCreate = t.Object({
   email: t.String({ format: 'email', maxLength: 254 }),
@@ -19,3 +20,5 @@ export const StudentUpdate = t.Object({
 })
 
 export const StudentParams = t.Object({ id: t.String({ format: 'uuid' }) })
+
+export const students = feature('students', "Students' profiles: made by admins or at sign-up, read and edited by their student, read by the encadrants of their stages")
