@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { OpenAPIV3_1 } from 'openapi-types'
 import { SERVICES } from '../../core/index.ts'
 import { tempFolder } from '../../test/documents.ts'
+import { typesOf } from '../../test/openapi-typescript/index.ts'
 import { closedPort, startService, type Service, type ServiceOptions } from '../../test/service.ts'
 import { authApi } from '../auth/app.ts'
 import { commApi } from '../comm/app.ts'
@@ -116,6 +117,13 @@ describe.each(Object.entries(APIS))('/%s/api/docs/json', (service, start) => {
       .map(named)
     expect(untagged).toEqual([])
   })
+
+  test('generates TypeScript types that compile, with every path and the error body', async () => {
+    const { source, problems } = await typesOf(doc)
+    expect(problems).toEqual([])
+    for (const path of Object.keys(doc.paths ?? {})) expect(source).toContain(`${JSON.stringify(path)}: {`)
+    expect(source).toContain('"application/json": components["schemas"]["Error"]')
+  }, 30_000)
 
   test('an operation asks for a token exactly where a request without one is refused 401', async () => {
     const schemes = Object.keys(doc.components?.securitySchemes ?? {})
