@@ -76,19 +76,20 @@ export interface ConsoleOptions {
  * `/ops/` is a 404 in JSON. The page is public; the data it shows comes from
  * `/ops/api`, admin only. Mounted at the root of the ops API's server, beside
  * its `/ops/api` app (whose own routes are matched before the wildcard).
+ * Pages, not API: left out of the ops API's OpenAPI document.
  */
 export function consoleRoutes(options: ConsoleOptions = {}) {
   const assets = readAssets(options.dir ?? PAGE_DIR)
   const page = assets.get('index.html')
   if (!page) throw new Error('the console has no index.html')
   return new Elysia({ name: 'ops-console' })
-    .get('/ops', ({ request }) => answer(request, page), { detail: { summary: "The operators' console (HTML)" } })
+    .get('/ops', ({ request }) => answer(request, page), { detail: { summary: "The operators' console (HTML)", hide: true } })
     .get(
       '/ops/*',
       ({ request, params }) => {
         const asset = assets.get(params['*'])
         return asset ? answer(request, asset) : notFound(new URL(request.url).pathname)
       },
-      { detail: { summary: "The console's scripts and styles" } },
+      { detail: { summary: "The console's scripts and styles", hide: true } },
     )
 }
