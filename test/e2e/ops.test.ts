@@ -64,7 +64,7 @@ describe('the ops API through the gateway', () => {
         const nodes = flatten(lineage.body?.roots ?? []).map((n) => n.node)
         return nodes.length === events.length + 1 && nodes.every((n) => n.consumers.some((c) => c.service === 'ops') || n.kind === 'command')
       },
-      15_000,
+      30_000,
       'the whole lineage',
     )
     expect(lineage!.status).toBe(200)
