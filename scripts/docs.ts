@@ -68,10 +68,16 @@ function fields(schema: TSchema): string {
   return [...names.filter((n) => required.has(n)), ...optional.map((n) => `*${n}*`)].join(', ')
 }
 
+/** What a command's worker answers when it applied it: the status, and its body's fields (of each shape it may have). */
+function answer({ status, body }: { status: number; body: TSchema }): string {
+  const shapes = (body.anyOf as TSchema[] | undefined) ?? [body]
+  return `${status} ${shapes.map((shape) => `{${fields(shape)}}`).join(' or ')}`
+}
+
 export function eventsPage(): string {
   const queueRows = SERVICES.map((s) => `| \`${s}.events\` | ${codes(EVENT_BINDINGS[s])} | \`${s}.commands\` | ${codes(commandBindings()[s] ?? []) || '-'} |`)
   const eventRows = Object.entries(catalogue).map(([type, d]) => `| \`${type}\` | ${d.producer.join(', ')} | ${d.version} | ${fields(d.payload)} | ${d.description} |`)
-  const commandRows = Object.entries(commands).map(([type, d]) => `| \`${type}\` | ${d.service} | ${fields(d.payload)} |`)
+  const commandRows = Object.entries(commands).map(([type, d]) => `| \`${type}\` | ${d.service} | ${fields(d.payload)} | ${answer(d.result)} |`)
   return `<!-- Printed by \`bun run docs:events\` from the code; edit the code, not this file. -->
 # Events, queues and commands
 
@@ -96,8 +102,14 @@ ${eventRows.join('\n')}
 
 ## Commands
 
-| command | applied by | payload |
-| --- | --- | --- |
+An API sends a command to its worker and answers the caller with what the
+worker answers: the status and body below when it applied the command, the
+error body with a 4xx status when it refused it, or 202 with the operation
+while it has not answered. The typed client and each API's OpenAPI document
+take these answers from the same catalogue (\`schemas/commands/index.ts\`).
+
+| command | applied by | payload | answer when applied |
+| --- | --- | --- | --- |
 ${commandRows.join('\n')}
 `
 }

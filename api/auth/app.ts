@@ -1,19 +1,17 @@
 import { unprocessable } from '../../core/index.ts'
-import type { CommandType } from '../../schemas/commands/index.ts'
 import { authRuntime } from '../../schemas/db/auth.ts'
 import { hashToken, RESET_PASSWORD, SET_PASSWORD } from '../../workers/auth/tokens.ts'
-import { Deleted } from '../../schemas/views/fields.ts'
-import { userView, UserView } from '../../workers/auth/view.ts'
+import { userView, UserView } from '../../schemas/views/auth.ts'
 import type { ApiOf, RoutesOf } from '../kit/api-type.ts'
+import type { SendCommand } from '../kit/service-api.ts'
 import type { ApiDefinition } from '../kit/start.ts'
 import { sessionRoutes } from './sessions/routes.ts'
 import { AuthApiSettings } from './settings.ts'
-import { accounts, ChangePassword, ForgotPassword, LINK_REFUSED, Register, ResetAsked, ResetPassword, SetPassword, UserParams, Verified, Verify } from './users/model.ts'
+import { accounts, ChangePassword, ForgotPassword, LINK_REFUSED, Register, ResetAsked, ResetPassword, SetPassword, UserParams, Verify } from './users/model.ts'
 import { assertStrong, checkPassword, hashPassword } from './users/passwords.ts'
 import { assertMailedToken, authAccounts, currentUser, getUser } from './users/read.ts'
 
 /** How a route sends a command and answers with its outcome. */
-type Send = (type: CommandType, payload: Record<string, unknown>) => Promise<unknown>
 
 /** What `/password/forgot` answers, whether or not the address has an account. */
 const RESET_ASKED: typeof ResetAsked.static = { status: 'accepted', message: 'if an account has this address, an email with a link to choose a new password is on its way' }
@@ -26,7 +24,7 @@ export const authApi = {
   routes: (app, deps, settings) => {
     const { db } = deps
     /** A password chosen through a mailed link. The link's token first: nobody without one makes this API hash a password. */
-    const passwordFromLink = async (body: { token: string; password: string }, purpose: typeof SET_PASSWORD | typeof RESET_PASSWORD, send: Send) => {
+    const passwordFromLink = async (body: { token: string; password: string }, purpose: typeof SET_PASSWORD | typeof RESET_PASSWORD, send: SendCommand) => {
       assertStrong(body.password)
       const tokenHash = hashToken(body.token)
       await assertMailedToken(db, tokenHash, purpose)
@@ -44,13 +42,13 @@ export const authApi = {
         },
         {
           body: Register,
-          answers: accounts.command(201, UserView, { 422: 'a field invalid; a weak password at /password' }),
+          answers: accounts.command('auth.register_user', { 422: 'a field invalid; a weak password at /password' }),
           detail: { summary: 'Sign up (201 with the account, the same whether or not the address already has one: its owner is mailed instead)' },
         },
       )
       .post('/verify', ({ body, send }) => send('auth.verify_email', { token_hash: hashToken(body.token) }), {
         body: Verify,
-        answers: accounts.command(200, Verified, { 422: 'the token (/token) is unknown, expired or already used' }),
+        answers: accounts.command('auth.verify_email', { 422: 'the token (/token) is unknown, expired or already used' }),
         detail: { summary: 'Verify the address with the token of the emailed link: the account, verified' },
       })
       .post(
@@ -66,7 +64,7 @@ export const authApi = {
         {
           auth: true,
           body: ChangePassword,
-          answers: accounts.command(200, UserView, { 422: 'the current password (/current_password) wrong, or the new one (/new_password) weak' }),
+          answers: accounts.command('auth.change_password', { 422: 'the current password (/current_password) wrong, or the new one (/new_password) weak' }),
           detail: { summary: 'Change the password: every access token stops working and every other session ends; this session refreshes on' },
         },
       )
@@ -75,7 +73,7 @@ export const authApi = {
         ({ body, send }) => passwordFromLink(body, SET_PASSWORD, send),
         {
           body: SetPassword,
-          answers: accounts.command(200, UserView, LINK_REFUSED),
+          answers: accounts.command('auth.set_password', LINK_REFUSED),
           detail: { summary: 'Choose the first password of an account an admin made, with the mailed link’s token' },
         },
       )
@@ -101,7 +99,7 @@ export const authApi = {
         ({ body, send }) => passwordFromLink(body, RESET_PASSWORD, send),
         {
           body: ResetPassword,
-          answers: accounts.command(200, UserView, LINK_REFUSED),
+          answers: accounts.command('auth.reset_password', LINK_REFUSED),
           detail: {
             summary: "Choose a new password with the mailed link's token: 200 with the account; every session and access token ends (log in again)",
             description: 'A token unknown, expired or already used is a 422 at /token; a weak password a 422 at /password.',
@@ -124,7 +122,7 @@ export const authApi = {
         {
           auth: true,
           params: UserParams,
-          answers: accounts.command(200, Deleted, { 403: 'another account than the caller’s own, deleted by someone other than an admin', 409: 'the last admin account' }),
+          answers: accounts.command('auth.delete_user', { 403: 'another account than the caller’s own, deleted by someone other than an admin', 409: 'the last admin account' }),
           detail: { summary: 'Delete an account: the caller’s own, or any for an admin (never the last admin)' },
         },
       )

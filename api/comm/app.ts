@@ -6,7 +6,7 @@ import type { ApiDefinition } from '../kit/start.ts'
 import { folderStore, removeStaleUploads, s3Store, type BlobStore } from './documents/blob-store.ts'
 import { documentRoutes } from './documents/routes.ts'
 import { Type } from '@sinclair/typebox'
-import { NotificationView } from '../../workers/comm/notification-view.ts'
+
 import { EmailLogQuery, EmailPage, emails } from './emails/model.ts'
 import { listEmails } from './emails/read.ts'
 import { startFeed } from './live/feed.ts'
@@ -87,7 +87,7 @@ export const commApi = {
       .post('/notifications/:id/read', ({ params, user, send }) => send('comm.mark_notification_read', { notification_id: params.id, user_id: user.user_id }), {
         auth: true,
         params: NotificationParams,
-        answers: notifications.command(200, NotificationView),
+        answers: notifications.command('comm.mark_notification_read'),
         detail: { summary: 'Marks one of the caller’s notifications read' },
       })
       .get('/emails', ({ query }) => listEmails(db, query), {

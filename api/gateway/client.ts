@@ -20,9 +20,14 @@ type ErrorAnswers = { [Status in 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 |
  */
 type Answers<Response> = { [Status in keyof Response as Status extends keyof ErrorAnswers ? never : Status]: Exclude<Response[Status], ErrorBody> } & ErrorAnswers
 
-/** Every route of `Routes`, a tree of path segments down to methods, with its answers as the APIs give them. */
+/** A page's number and size may be given as numbers: the URL holds them as the digits the API reads. */
+type Paging<Query> = { [Name in keyof Query]: Name extends 'page' | 'per_page' ? Query[Name] | number : Query[Name] }
+
+/** Every route of `Routes`, a tree of path segments down to methods, with its query and its answers as the APIs take and give them. */
 type Answered<Routes> = {
-  [Key in keyof Routes]: Routes[Key] extends { response: infer Response } ? Omit<Routes[Key], 'response'> & { response: Answers<Response> } : Answered<Routes[Key]>
+  [Key in keyof Routes]: Routes[Key] extends { response: infer Response; query: infer Query }
+    ? Omit<Routes[Key], 'response' | 'query'> & { response: Answers<Response>; query: Paging<Query> }
+    : Answered<Routes[Key]>
 }
 
 /** The gateway's own routes: what it forwards (`/S/api/*`, `/ops`) is the services' routes. */

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { OpenAPIV3 } from 'openapi-types'
+import { commands, type CommandType } from '../../schemas/commands/index.ts'
 import type { Role } from './jwt.ts'
 
 /*
@@ -50,15 +51,18 @@ export const Page = <T extends TSchema>(item: T) =>
     total: Type.Integer({ minimum: 0, description: 'items of every page' }),
   })
 
-/** A feature's tag, and how its routes say what they answer: a read's 200, a command's result or its 202. */
+/** A feature's tag, and how its routes say what they answer: a read's 200, a command's answer (the catalogue's) or its 202. */
 export function feature(name: string, description: string) {
   const tag: Feature = { name, description }
   return {
     ...tag,
     /** A read: 200 with `schema`. */
     read: (schema: TSchema, refuses?: Answers['refuses']): Answers => ({ feature: tag, ok: { 200: schema }, refuses }),
-    /** A command: the worker's result (`status`, `schema`), or 202 with its operation while the worker has not answered. */
-    command: (status: 200 | 201, schema: TSchema, refuses?: Answers['refuses']): Answers => ({ feature: tag, ok: { [status]: schema, 202: Pending }, refuses, located: true }),
+    /** A command: what its worker answers (the catalogue's `result`), or 202 with its operation while the worker has not answered. */
+    command: (type: CommandType, refuses?: Answers['refuses']): Answers => {
+      const { status, body } = commands[type].result
+      return { feature: tag, ok: { [status]: body, 202: Pending }, refuses, located: true }
+    },
     /** Any other answer: `ok` by status. */
     answers: (ok: Answers['ok'], more: Omit<Answers, 'feature' | 'ok'> = {}): Answers => ({ feature: tag, ok, ...more }),
   }

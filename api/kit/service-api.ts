@@ -1,9 +1,10 @@
 import { openapi } from '@elysiajs/openapi'
 import { eq } from 'drizzle-orm'
-import { Elysia, t } from 'elysia'
+import type { Static } from '@sinclair/typebox'
+import { Elysia, status, t, type ElysiaCustomStatusResponse } from 'elysia'
 import { createHash } from 'node:crypto'
 import { canonicalJson, depthProblem, describe, DomainError, MedTrackError, newId, publicReadiness, registerFormats, requestIdFrom, uuidV5, type CommandDispatcher, type Database, type Logger } from '../../core/index.ts'
-import type { CommandType } from '../../schemas/commands/index.ts'
+import type { CommandPayload, CommandSuccess, CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { tokenRefusal, type AccountLookup } from './accounts.ts'
 import type { ApiConfig } from './config.ts'
@@ -37,6 +38,21 @@ export interface Caller {
   /** The session the token was issued for, when it names one. */
   sid?: string
 }
+
+/**
+ * What a route answers a command of type C with, as its type says: the
+ * worker's answer (the catalogue's status and body), or 202 with the operation
+ * while the worker has not answered. A refusal comes with its own status and
+ * the error body, which every route may answer with.
+ */
+export type Sent<C extends CommandType> =
+  | ElysiaCustomStatusResponse<CommandSuccess<C>['status'], CommandSuccess<C>['body']>
+  | ElysiaCustomStatusResponse<202, Static<typeof Pending>>
+
+/** Sends a command to the service's worker; its outcome (status, body, and the operation's location while it runs) is the route's to answer with. */
+export type DispatchCommand = <C extends CommandType>(type: C, payload: CommandPayload<C>, sent?: { bodyHash: string }) => Promise<{ status: number; location?: string; body: unknown }>
+/** Sends a command and answers with its result, or 202 while it runs. */
+export type SendCommand = <C extends CommandType>(type: C, payload: CommandPayload<C>, sent?: { bodyHash: string }) => Promise<Sent<C>>
 
 /** What a command's id is derived from besides the key: the method and the path it was sent to. */
 const routeOf = (request: Request) => `${request.method} ${new URL(request.url).pathname}`
@@ -246,22 +262,21 @@ export function createServiceApi<const S extends string>(o: ServiceApiOptions<S>
        * location while it runs) is the route's to answer with as it sees fit.
        * A `streamed` route, whose body the kit never read, names what its body held with `bodyHash`.
        */
-      const command = (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
+      const command: DispatchCommand = (type, payload, sent) => {
         const keyed = idempotency && sent ? { key: idempotency.key, bodyHash: sent.bodyHash } : idempotency
-        return dispatchCommand({ type, payload, caller, requestId, idempotency: keyed, route: routeOf(request) })
+        return dispatchCommand({ type, payload: payload as Record<string, unknown>, caller, requestId, idempotency: keyed, route: routeOf(request) })
       }
       /**
        * Sends a command without waiting for the worker: the 202 of its operation once the broker took
        * it (503 when it surely did not), so that the answer's time says nothing of what the worker does.
        */
-      const enqueue = (type: CommandType, payload: Record<string, unknown>) =>
-        dispatchCommand({ type, payload, caller, requestId, idempotency, route: routeOf(request), waitMs: 0 })
+      const enqueue = <C extends CommandType>(type: C, payload: CommandPayload<C>) =>
+        dispatchCommand({ type, payload: payload as Record<string, unknown>, caller, requestId, idempotency, route: routeOf(request), waitMs: 0 })
       /** Sends a command (as `command`) and answers with its result, or 202 while it runs. */
-      const send = async (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => {
+      const send: SendCommand = async <C extends CommandType>(type: C, payload: CommandPayload<C>, sent?: { bodyHash: string }) => {
         const answer = await command(type, payload, sent)
-        set.status = answer.status
         if (answer.location) set.headers.location = answer.location
-        return answer.body
+        return status(answer.status, answer.body) as Sent<C>
       }
       return { caller, refused, requestId, send, command, enqueue, nul }
     })

@@ -26,16 +26,26 @@ describe('the typed client', () => {
     const api = medtrackClient(platform.gateway, { token: signedIn.data!.access_token })
     expect(signedIn.data!.user?.email).toBe(email)
 
+    // A write answers with its worker's result, typed by the command it sent, or with its operation while the worker has not answered.
     const hospital = await api.profile.api.establishments.post({ name: 'CHU Ibn Sina', city: 'Rabat' })
     expect(hospital.status).toBe(201)
-    // A command's result is the worker's: its type is not the API's to know.
-    const establishmentId = (hospital.data as { id: string }).id
+    const establishment = hospital.data!
+    if ('operation_id' in establishment) throw new Error(`the establishment was not made yet: ${establishment.operation_id}`)
+    const city: string = establishment.city
+    expect(city).toBe('Rabat')
+    // @ts-expect-error an establishment's name is a string
+    const nameAsNumber: number = establishment.name
+    expect(typeof nameAsNumber).toBe('string')
+    const establishmentId = establishment.id
 
     // core has heard of the establishment once an offer for it is taken.
     const period = { start_date: inDays(20), end_date: inDays(80) }
     let posted: Awaited<ReturnType<typeof api.core.api.offers.post>> | undefined
     await waitFor(async () => (posted = await api.core.api.offers.post({ establishment_id: establishmentId, title: 'Cardiologie', ...period, capacity: 2 })).status === 201, 15_000, 'the offer')
-    const offerId = (posted!.data as { id: string }).id
+    const made = posted!.data!
+    if ('operation_id' in made) throw new Error('the offer was answered 201')
+    expect(made).toMatchObject({ establishment_id: establishmentId, title: 'Cardiologie', capacity: 2, places_taken: 0, places_left: 2 })
+    const offerId = made.id
 
     const offer = await api.core.api.offers({ id: offerId }).get()
     expect(offer.error).toBeNull()
@@ -46,9 +56,18 @@ describe('the typed client', () => {
     const notANumber: number = offer.data!.title
     expect(typeof notANumber).toBe('string')
 
-    const listed = await api.core.api.offers.get({ query: { establishment_id: establishmentId, page: '1' } })
+    // A page's number may be a number; the URL carries its digits.
+    const listed = await api.core.api.offers.get({ query: { establishment_id: establishmentId, page: 1, per_page: 10 } })
     expect(listed.data!.items.map((o) => o.title)).toEqual(['Cardiologie'])
-    expect(listed.data!.total).toBe(1)
+    expect(listed.data!).toMatchObject({ total: 1, page: 1, per_page: 10 })
+
+    // The write's answer and its GET are one type: closing the offer answers the offer, closed.
+    const closed = await api.core.api.offers({ id: offerId }).patch({ status: 'closed' })
+    expect(closed.status).toBe(200)
+    if (!closed.data || 'operation_id' in closed.data) throw new Error('the offer was answered 200')
+    const status: string = closed.data.status
+    expect(status).toBe('closed')
+    expect(closed.data.places_left).toBe(2)
 
     const backwards = await api.core.api.offers.post({ establishment_id: establishmentId, title: 'Pédiatrie', start_date: period.end_date, end_date: period.start_date, capacity: 1 })
     expect(backwards.data).toBeNull()

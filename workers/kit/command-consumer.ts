@@ -21,7 +21,7 @@ import {
 import { commands } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { queueOptions, type ConsumerPiece } from './consumer-piece.ts'
-import type { Catalogue, CommandEffectHandler, CommandHandlers, EffectContext } from './define.ts'
+import type { AnyCommandHandlers, Catalogue, CommandEffectHandler, EffectContext } from './define.ts'
 import { about, applyAlone, isBatched, togetherFor, type BatchHandler } from './together.ts'
 
 const commandChecks = new Map(Object.entries(commands).map(([type, def]) => [type, TypeCompiler.Compile(def.payload)]))
@@ -120,7 +120,7 @@ async function doEffect(handler: CommandEffectHandler<unknown>, command: { comma
  * set aside gets a failed result first (recordCommandFailure). A handler with
  * an effect outside the database has it done first, once (see doEffect).
  */
-export function consumeCommands(handlers: CommandHandlers, o: CommandConsumerPiece): QueueConsumer {
+export function consumeCommands(handlers: AnyCommandHandlers, o: CommandConsumerPiece): QueueConsumer {
   const { resources, pipeline, log } = o
   const byType = handlers as Record<string, CommandFunction | BatchHandler>
   const togethers = new Map(Object.entries(byType).flatMap(([type, h]) => (isBatched(h) ? [[type, togetherFor(h, log)] as const] : [])))

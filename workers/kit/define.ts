@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox'
 import type { AsyncMessage, Connection } from 'rabbitmq-client'
 import type { Actor, CommandResult, Database, DomainError, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
-import { commands } from '../../schemas/commands/index.ts'
+import { commands, type CommandSuccess, type CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 
@@ -47,8 +47,8 @@ export interface EventBatchHandler<P> {
  * command, in order: its result, or the DomainError that refuses it, in which
  * case nothing of that command may have been done or emitted.
  */
-export interface CommandBatchHandler<P> {
-  batch(commands: { command: Command<P>; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<(CommandResult | DomainError)[]>
+export interface CommandBatchHandler<P, R extends CommandResult = CommandResult> {
+  batch(commands: { command: Command<P>; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<(R | DomainError)[]>
 }
 
 /**
@@ -64,6 +64,19 @@ export interface EveryEventHandler {
 
 /** The payload of a command type. */
 export type CommandPayload<K extends keyof Commands> = Static<Commands[K]['payload']>
+
+/**
+ * What a handler answers a command of type K with: the catalogue's answer
+ * (`result`), or a refusal it answers without throwing (nothing it did is
+ * undone then): a 4xx status with the error body.
+ */
+export type CommandAnswerOf<K extends CommandType> = CommandSuccess<K> | Refusal
+
+/** A refusal as a command's answer: the error body, with its 4xx status. */
+export interface Refusal {
+  status: 400 | 401 | 403 | 404 | 409 | 422 | 429
+  body: { error: string; message: string; [field: string]: unknown }
+}
 
 /** A handler of the events of type `T` one at a time. */
 export type EventFunction<T extends keyof Catalogue> = (event: Envelope<Static<Catalogue[T]['payload']>>, ctx: EventContext) => Promise<void>
@@ -91,16 +104,32 @@ export interface EffectContext {
  * outcome, the effect is not done again. Only a worker stopped between the
  * effect and that row does it twice.
  */
-export interface CommandEffectHandler<P, E = any> {
+export interface CommandEffectHandler<P, E = any, R extends CommandResult = CommandResult> {
   effect(command: Command<P>, ctx: EffectContext): Promise<E>
-  apply(command: Command<P>, done: E, ctx: WorkContext): Promise<CommandResult>
+  apply(command: Command<P>, done: E, ctx: WorkContext): Promise<R>
 }
 
+/** A handler of the commands of type K one at a time. */
+export type CommandFunction<K extends CommandType> = (command: Command<CommandPayload<K>>, ctx: WorkContext) => Promise<CommandAnswerOf<K>>
+/** A handler of many commands of type K at once. */
+export type CommandBatchOf<K extends CommandType> = CommandBatchHandler<CommandPayload<K>, CommandAnswerOf<K>>
+/** A handler of the commands of type K whose work is outside the database, `E` what that work answers. */
+export type CommandEffectOf<K extends CommandType, E> = CommandEffectHandler<CommandPayload<K>, E, CommandAnswerOf<K>>
+
+/** A worker's handlers by command type: each answers what the catalogue says its command answers. */
 export type CommandHandlers = {
   [K in keyof Commands]?:
-    | ((command: Command<Static<Commands[K]['payload']>>, ctx: WorkContext) => Promise<CommandResult>)
-    | CommandBatchHandler<Static<Commands[K]['payload']>>
-    | CommandEffectHandler<Static<Commands[K]['payload']>>
+    | CommandFunction<K>
+    | CommandBatchOf<K>
+    | CommandEffectOf<K, any>
+}
+
+/** Handlers as the kit runs them, whatever they answer: it stores and returns their answers as they are. */
+export type AnyCommandHandlers = {
+  [K in keyof Commands]?:
+    | ((command: Command<CommandPayload<K>>, ctx: WorkContext) => Promise<CommandResult>)
+    | CommandBatchHandler<CommandPayload<K>>
+    | CommandEffectHandler<CommandPayload<K>>
 }
 
 /** What a background loop of a worker (e.g. an email sender) may use. */

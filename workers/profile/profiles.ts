@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, isNull, sql, type AnyColumn, type SQL, type T
 import type { Tx } from '../../core/index.ts'
 import { accounts, encadrants, students } from '../../schemas/db/profile.ts'
 import type { EncadrantCreated, StudentCreated } from '../../schemas/events/profile.ts'
-import type { EncadrantRow, StudentRow } from './views.ts'
+import type { EncadrantRow, StudentRow } from '../../schemas/views/profile.ts'
 
 /*
  * A user has at most one profile, student or encadrant: a user id or an email

@@ -1,5 +1,5 @@
-import type { UserRow } from '../../../workers/auth/view.ts'
-import { userView } from '../../../workers/auth/view.ts'
+import type { UserRow } from '../../../schemas/views/auth.ts'
+import { userView } from '../../../schemas/views/auth.ts'
 import { newToken } from '../../../workers/auth/tokens.ts'
 import { signToken, type Role } from '../../kit/jwt.ts'
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
-import { UserView } from '../../../workers/auth/view.ts'
+import { LoggedOut, UserView } from '../../../schemas/views/auth.ts'
 import { feature, Pending } from '../../kit/openapi.ts'
 
 /** The email as the commands take it: 254 characters at most (RFC 5321). */
@@ -23,8 +23,6 @@ export const SignedIn = Type.Object({ ...tokenFields, user: UserView })
 export const Renewed = Type.Object(tokenFields)
 /** A refresh still being applied: its operation, and the refresh token to use next. */
 export const RenewalPending = Type.Composite([Pending, Type.Object({ refresh_token: Type.String({ description: 'the refresh token to use next, once the renewal is applied' }) })])
-export const LoggedOut = Type.Object({ logged_out: Type.Literal(true) })
-export const LoggedOutEverywhere = Type.Object({ logged_out: Type.Literal(true), sessions_ended: Type.Integer({ minimum: 0 }) })
 
 /** The answers of each route, for `/auth/api/docs`. */
 export const answers = {
@@ -51,5 +49,5 @@ export const answers = {
     { 200: LoggedOut, 202: LoggedOut },
     { says: { 200: 'the session of this refresh token (spent or not) ended; its access tokens stop working too', 202: 'the session is being ended' }, refuses: { 401: 'not a refresh token of this service' } },
   ),
-  logoutAll: sessions.command(200, LoggedOutEverywhere),
+  logoutAll: sessions.command('auth.end_sessions'),
 }

@@ -1,5 +1,6 @@
 import { TransientError, type Database } from '../../../core/index.ts'
-import type { CommandType } from '../../../schemas/commands/index.ts'
+import type { CommandSuccess } from '../../../schemas/commands/index.ts'
+import type { DispatchCommand } from '../../kit/service-api.ts'
 import { findAccount } from '../../../workers/auth/accounts.ts'
 import { hashToken as hashOf } from '../../../workers/auth/tokens.ts'
 import { checkPassword } from '../users/passwords.ts'
@@ -8,7 +9,7 @@ import { newRefreshToken, tokensAnswer, type Lifetimes } from './issue.ts'
 import { assertNotWaiting, attemptKeys, countAttempt } from './throttle.ts'
 
 /** A command sent to the auth worker, its outcome for the route to answer with. */
-export type Dispatch = (type: CommandType, payload: Record<string, unknown>, sent?: { bodyHash: string }) => Promise<{ status: number; location?: string; body: unknown }>
+export type Dispatch = DispatchCommand
 
 /**
  * What makes a command that carries a token made here this attempt's own: a request made again under
@@ -60,15 +61,8 @@ export async function login(d: SessionDeps, attempt: { email: string; password: 
   return tokensAnswer(d.jwtSecret, holder, { token: refresh.token, expiresAt: new Date(Date.now() + d.ttl.refreshTtl * 1000).toISOString() }, d.ttl, user)
 }
 
-/** What the worker answers a refresh with. */
-interface Renewed {
-  session_id: string
-  user_id: string
-  role: string
-  email: string
-  token_version: number
-  refresh_expires_at: string
-}
+/** What the worker answers a refresh with: the session and its account. */
+type Renewed = CommandSuccess<'auth.refresh_session'>['body']
 
 /**
  * A refresh: the worker spends the token and stores its successor, made here

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
-import { UserView } from '../../../workers/auth/view.ts'
 import { personName } from '../../kit/fields.ts'
 import { feature } from '../../kit/openapi.ts'
 
@@ -24,8 +23,6 @@ export const UserParams = t.Object({ id: t.String({ format: 'uuid' }) })
 
 export const accounts = feature('accounts', 'Signing up, verifying the address, passwords (changed, forgotten, set from a mailed link), and the accounts themselves')
 
-/** A link followed again once its account is verified: only that it is (the account is not shown to whoever holds the link). */
-export const Verified = Type.Union([UserView, Type.Object({ verified: Type.Literal(true) })])
 /** What `/password/forgot` answers, whether or not the address has an account. */
 export const ResetAsked = Type.Object({ status: Type.Literal('accepted'), message: Type.String() })
 /** A refused link's token: 422 at `/token`. */

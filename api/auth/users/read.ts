@@ -1,7 +1,7 @@
 import { and, eq, gt } from 'drizzle-orm'
 import { DomainError, forbidden, notFound, unprocessable, type Database } from '../../../core/index.ts'
 import { sessions, users, userTokens } from '../../../schemas/db/auth.ts'
-import { userView } from '../../../workers/auth/view.ts'
+import { userView } from '../../../schemas/views/auth.ts'
 import type { AccountLookup } from '../../kit/accounts.ts'
 import type { Caller } from '../../kit/service-api.ts'
 

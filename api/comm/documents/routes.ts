@@ -8,7 +8,7 @@ import type { ServiceApi } from '../../kit/service-api.ts'
 import type { BlobStore } from './blob-store.ts'
 import { attachmentDisposition } from './disposition.ts'
 import { assertMayUpload, uploadTarget } from './access.ts'
-import { documentFilename, DocumentParams, DocumentQuery, documents, UploadForm, uploadFields } from './model.ts'
+import { documentFilename, DocumentParams, DocumentQuery, documents, UploadForm, uploadFields, type UploadFields } from './model.ts'
 import { findDocument, listDocuments } from './read.ts'
 import { receiveUpload } from './upload.ts'
 
@@ -35,7 +35,7 @@ export const documentRoutes = (app: ServiceApi<'comm'>, d: DocumentDeps) =>
         const { fields, file } = await receiveUpload(request, { maxBytes: d.maxBytes, incoming: d.store.incoming })
         let target: Awaited<ReturnType<typeof uploadTarget>>
         let filename: string
-        let kind: string
+        let kind: UploadFields['kind']
         try {
           const checked = uploadFields(fields)
           kind = checked.kind
@@ -67,7 +67,7 @@ export const documentRoutes = (app: ServiceApi<'comm'>, d: DocumentDeps) =>
       {
         auth: true,
         streamed: true,
-        answers: documents.command(201, DocumentView, {
+        answers: documents.command('comm.register_document', {
           403: 'a caller who may not upload for this student or stage',
           413: 'a file over DOCUMENT_MAX_BYTES',
           415: 'not multipart/form-data, or a file that is not a PDF, PNG or JPEG',

@@ -3,7 +3,7 @@ import type { AsyncMessage } from 'rabbitmq-client'
 import { describe, Names, readAnyEvent, withTimeout, type BrokerConnection, type Database, type Logger } from '../../../core/index.ts'
 import { notifications } from '../../../schemas/db/comm.ts'
 import type { NotificationCreated } from '../../../schemas/events/comm.ts'
-import { notificationView, type NotificationView } from '../../../workers/comm/notification-view.ts'
+import { notificationView, type NotificationView } from '../../../schemas/views/notifications.ts'
 import type { Background } from '../../kit/start.ts'
 import type { Hub } from './hub.ts'
 

@@ -1,4 +1,4 @@
-import type { NotificationView } from '../../../workers/comm/notification-view.ts'
+import type { NotificationView } from '../../../schemas/views/notifications.ts'
 
 /** One open stream as the hub sees it: whose it is, and how to hand it a notification, a line or its end. */
 export interface Subscriber {

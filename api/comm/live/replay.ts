@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm'
 import type { Database } from '../../../core/index.ts'
 import { notifications } from '../../../schemas/db/comm.ts'
-import { notificationView, type NotificationView } from '../../../workers/comm/notification-view.ts'
+import { notificationView, type NotificationView } from '../../../schemas/views/notifications.ts'
 
 const PAGE = 500
 

@@ -1,5 +1,5 @@
 import { describe, type Database, type Logger } from '../../../core/index.ts'
-import type { NotificationView } from '../../../workers/comm/notification-view.ts'
+import type { NotificationView } from '../../../schemas/views/notifications.ts'
 import { cursorAt, encodeCursor, note, REPLAY_WINDOW_MS, replayFrom, sent, type Cursor } from './cursor.ts'
 import type { Hub, Subscriber } from './hub.ts'
 import { recentNotifications, replayNotifications } from './replay.ts'

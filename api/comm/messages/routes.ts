@@ -25,7 +25,7 @@ export const messageRoutes = (app: ServiceApi<'comm'>, db: Database) =>
       {
         auth: true,
         body: MessageCreate,
-        answers: messages.command(201, MessageView, { 403: 'a receiver (`/receiver_id`) the caller may not write to', 422: 'a field invalid; `/receiver_id` no such account or the caller; `/reply_to` not theirs' }),
+        answers: messages.command('comm.send_message', { 403: 'a receiver (`/receiver_id`) the caller may not write to', 422: 'a field invalid; `/receiver_id` no such account or the caller; `/reply_to` not theirs' }),
         detail: { summary: 'Send a message (201 with it): a student to their encadrants and admins, an encadrant to their students and admins, an admin to anyone; else 403' },
       },
     )
@@ -51,6 +51,6 @@ export const messageRoutes = (app: ServiceApi<'comm'>, db: Database) =>
     .post('/messages/:id/read', ({ params, user, send }) => send('comm.mark_message_read', { message_id: params.id, user_id: user.user_id }), {
       auth: true,
       params: MessageParams,
-      answers: messages.command(200, MessageView, { 403: 'a message the caller did not receive' }),
+      answers: messages.command('comm.mark_message_read', { 403: 'a message the caller did not receive' }),
       detail: { summary: 'Mark a received message read, with its notification (its receiver only; again is harmless)' },
     })

@@ -1,6 +1,6 @@
 import { t } from 'elysia'
 import { NOTIFICATION_TYPES } from '../../../schemas/db/comm.ts'
-import { NotificationView } from '../../../workers/comm/notification-view.ts'
+import { NotificationView } from '../../../schemas/views/notifications.ts'
 import { feature, Page } from '../../kit/openapi.ts'
 
 export const notifications = feature('notifications', "The caller's notifications: listed, marked read, or streamed live as Server-Sent Events")

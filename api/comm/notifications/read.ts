@@ -1,7 +1,7 @@
 import { and, count, desc, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Database } from '../../../core/index.ts'
 import { notifications, type NotificationType } from '../../../schemas/db/comm.ts'
-import { notificationView } from '../../../workers/comm/notification-view.ts'
+import { notificationView } from '../../../schemas/views/notifications.ts'
 import type { Caller } from '../../kit/service-api.ts'
 
 export interface NotificationFilter {

@@ -17,7 +17,7 @@ export const offerRoutes = (app: ServiceApi<'core'>, db: Database) =>
       {
         auth: ['admin', 'encadrant'],
         body: OfferCreate,
-        answers: offers.command(201, OfferView, { 403: 'an encadrant posting for another establishment', 422: 'a field invalid; `/establishment_id` core has not heard of; `/end_date` before the start' }),
+        answers: offers.command('core.create_offer', { 403: 'an encadrant posting for another establishment', 422: 'a field invalid; `/establishment_id` core has not heard of; `/end_date` before the start' }),
         detail: { summary: 'Post an offer: places at an establishment for a period (admins; an encadrant for their own establishment)' } },
     )
     .get('/offers', ({ query }) => listOffers(db, query), {
@@ -42,7 +42,7 @@ export const offerRoutes = (app: ServiceApi<'core'>, db: Database) =>
         auth: ['admin', 'encadrant'],
         params: OfferParams,
         body: OfferUpdate,
-        answers: offers.command(200, OfferView, { 403: 'an encadrant changing another establishment’s offer', 409: 'CAPACITY_BELOW_TAKEN: a capacity below the places taken' }),
+        answers: offers.command('core.update_offer', { 403: 'an encadrant changing another establishment’s offer', 409: 'CAPACITY_BELOW_TAKEN: a capacity below the places taken' }),
         detail: { summary: 'Change an offer, open or close it (never below the places taken)' },
       },
     )

@@ -22,7 +22,7 @@ export const stageRoutes = (app: ServiceApi<'core'>, db: Database) =>
       {
         auth: ['admin'],
         body: StageCreate,
-        answers: stages.command(201, StageView, { 409: 'OFFER_FULL, OFFER_CLOSED or STAGE_OVERLAP', 422: 'a field invalid, or an offer or a student core has not heard of' }),
+        answers: stages.command('core.create_stage', { 409: 'OFFER_FULL, OFFER_CLOSED or STAGE_OVERLAP', 422: 'a field invalid, or an offer or a student core has not heard of' }),
         detail: { summary: 'Assign a student to an offer (admins): 409 OFFER_FULL, OFFER_CLOSED or STAGE_OVERLAP' },
       },
     )
@@ -42,25 +42,25 @@ export const stageRoutes = (app: ServiceApi<'core'>, db: Database) =>
       auth: ['admin', 'encadrant'],
       params: StageParams,
       body: StageAccept,
-      answers: stages.command(200, StageView, MOVE_REFUSALS),
+      answers: stages.command('core.move_stage', MOVE_REFUSALS),
       detail: { summary: 'Accept a created stage: an encadrant of its establishment, or an admin naming one' },
     })
     .post('/stages/:id/start', ({ params, send }) => send('core.move_stage', { stage_id: params.id, action: 'start' }), {
       auth: ['admin', 'encadrant'],
       params: StageParams,
-      answers: stages.command(200, StageView, MOVE_REFUSALS),
+      answers: stages.command('core.move_stage', MOVE_REFUSALS),
       detail: { summary: 'Start an accepted stage (its encadrant, admins)' },
     })
     .post('/stages/:id/complete', ({ params, send }) => send('core.move_stage', { stage_id: params.id, action: 'complete' }), {
       auth: ['admin', 'encadrant'],
       params: StageParams,
-      answers: stages.command(200, StageView, MOVE_REFUSALS),
+      answers: stages.command('core.move_stage', MOVE_REFUSALS),
       detail: { summary: 'Complete a started stage (its encadrant, admins)' },
     })
     .post('/stages/:id/cancel', ({ params, body, send }) => send('core.move_stage', { stage_id: params.id, action: 'cancel', reason: body.reason }), {
       auth: true,
       params: StageParams,
       body: StageCancel,
-      answers: stages.command(200, StageView, MOVE_REFUSALS),
+      answers: stages.command('core.move_stage', MOVE_REFUSALS),
       detail: { summary: 'Cancel a stage with its reason, as the transition table allows; its place is free again' },
     })

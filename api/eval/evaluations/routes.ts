@@ -22,7 +22,7 @@ export const evaluationRoutes = (app: ServiceApi<'eval'>, db: Database) =>
       {
         auth: ['admin', 'encadrant'],
         body: EvaluationCreate,
-        answers: evaluations.command(201, EvaluationView, { 403: "an encadrant who does not supervise the stage", 404: 'no such stage (`/stage_id`)', 409: 'a stage not completed, or already evaluated by the caller' }),
+        answers: evaluations.command('eval.create_evaluation', { 403: "an encadrant who does not supervise the stage", 404: 'no such stage (`/stage_id`)', 409: 'a stage not completed, or already evaluated by the caller' }),
         detail: { summary: "Evaluate a completed stage (its encadrant, or an admin); fills the encadrant's pending evaluation" } },
     )
     .get('/evaluations', ({ query, user }) => listEvaluations(db, user, query), { auth: true, query: EvaluationQuery, answers: evaluations.read(Page(EvaluationView)), detail: { summary: "The caller's evaluations: an encadrant's own, a student's once submitted, all for an admin" } })
@@ -38,6 +38,6 @@ export const evaluationRoutes = (app: ServiceApi<'eval'>, db: Database) =>
         auth: ['admin', 'encadrant'],
         params: EvaluationParams,
         body: EvaluationUpdate,
-        answers: evaluations.command(200, EvaluationView, { 403: 'not its author', 409: 'GRADE_ASSIGNED: the stage is graded' }),
+        answers: evaluations.command('eval.update_evaluation', { 403: 'not its author', 409: 'GRADE_ASSIGNED: the stage is graded' }),
         detail: { summary: 'Change a submitted evaluation (its author, or an admin) until the grade is assigned' } },
     )

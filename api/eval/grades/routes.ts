@@ -1,6 +1,6 @@
 import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
-import { GradeView } from '../../../schemas/db/eval.ts'
+
 import { GradeAssign, grades, Transcript, TranscriptQuery } from './model.ts'
 import { assertStageKnown, getTranscript } from './read.ts'
 
@@ -16,7 +16,7 @@ export const gradeRoutes = (app: ServiceApi<'eval'>, db: Database) =>
       {
         auth: ['admin'],
         body: GradeAssign,
-        answers: grades.command(201, GradeView, { 404: 'no such stage (`/stage_id`)', 409: 'no submitted evaluation yet, or a grade already assigned' }),
+        answers: grades.command('eval.assign_grade', { 404: 'no such stage (`/stage_id`)', 409: 'no submitted evaluation yet, or a grade already assigned' }),
         detail: { summary: "Assign a stage's final grade, once: the one given, or the mean of its submitted evaluations rounded to 0.25" } },
     )
     .get('/grades', ({ query, user }) => getTranscript(db, user, query.student_id), {

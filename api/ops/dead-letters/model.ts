@@ -18,8 +18,6 @@ const LetterView = Type.Object({
   headers: Type.Record(Type.String(), Type.Unknown()),
 })
 export const DeadLetters = Type.Object({ service: Type.String(), letters: Type.Array(LetterView) })
-export const Replayed = Type.Object({ service: Type.String(), replayed: Type.Integer({ minimum: 0 }), missing: Type.Optional(Type.Array(Type.String(), { description: 'the ids named that no letter had' })) })
-export const Purged = Type.Object({ service: Type.String(), purged: Type.Integer({ minimum: 0 }), missing: Type.Optional(Type.Array(Type.String(), { description: 'the ids named that no letter had' })) })
 
 const Service = t.Union(
   SERVICES.map((s) => t.Literal(s)),

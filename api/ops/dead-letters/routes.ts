@@ -2,7 +2,7 @@ import { AMQPError, type Connection } from 'rabbitmq-client'
 import { DomainError, listDeadLetters, NoDeadLetterQueue, TryAgainLater, WalkUnderWay, type DeadLetter } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { brokerUnavailable } from '../queues/depths.ts'
-import { DeadLetterQuery, DeadLetters, deadLetters, LetterSelection, letterView, Purged, Replayed } from './model.ts'
+import { DeadLetterQuery, DeadLetters, deadLetters, LetterSelection, letterView } from './model.ts'
 
 /** Ids or all, one of them: neither names no letter, both say two things. */
 function selectionOf(body: { service: string; ids?: string[]; all?: boolean }): { service: string; ids?: string[]; all?: true } {
@@ -54,7 +54,7 @@ export const deadLetterRoutes = (app: ServiceApi<'ops'>, broker: () => Connectio
     .post('/dead-letters/replay', ({ body, send }) => send('ops.replay_dead_letters', selectionOf(body)), {
       auth: ['admin'],
       body: LetterSelection,
-      answers: deadLetters.command(200, Replayed, { 404: 'none of the letters named by ids is there', 409: 'COPY_REFUSED: a queue refused the copies; the letters stay' }),
+      answers: deadLetters.command('ops.replay_dead_letters', { 404: 'none of the letters named by ids is there', 409: 'COPY_REFUSED: a queue refused the copies; the letters stay' }),
       detail: {
         summary:
           'Sends the letters named by `ids` (message ids), or `all`, back to the queue each failed on; answers how many (`replayed`), and the ids no letter had (`missing`); 404 at /ids when none of them is there, 409 COPY_REFUSED when a queue refuses the copies (the letters stay)',
@@ -63,6 +63,6 @@ export const deadLetterRoutes = (app: ServiceApi<'ops'>, broker: () => Connectio
     .post('/dead-letters/purge', ({ body, send }) => send('ops.purge_dead_letters', selectionOf(body)), {
       auth: ['admin'],
       body: LetterSelection,
-      answers: deadLetters.command(200, Purged, { 404: 'none of the letters named by ids is there' }),
+      answers: deadLetters.command('ops.purge_dead_letters', { 404: 'none of the letters named by ids is there' }),
       detail: { summary: 'Deletes the letters named by `ids` (message ids), or `all` there when it begins, for good; answers how many (`purged`), and the ids no letter had (`missing`); 404 at /ids when none of them is there' },
     })

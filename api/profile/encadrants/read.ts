@@ -1,7 +1,7 @@
 import { count, desc, eq } from 'drizzle-orm'
 import { forbidden, notFound, type Database } from '../../../core/index.ts'
 import { encadrants } from '../../../schemas/db/profile.ts'
-import { encadrantView } from '../../../workers/profile/views.ts'
+import { encadrantView } from '../../../schemas/views/profile.ts'
 import type { Caller } from '../../kit/service-api.ts'
 import { readPage, type PageRequest } from '../../kit/paging.ts'
 

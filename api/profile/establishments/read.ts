@@ -1,7 +1,7 @@
 import { asc, count, eq } from 'drizzle-orm'
 import { notFound, type Database } from '../../../core/index.ts'
 import { establishments } from '../../../schemas/db/profile.ts'
-import { establishmentView } from '../../../workers/profile/views.ts'
+import { establishmentView } from '../../../schemas/views/profile.ts'
 import { readPage, type PageRequest } from '../../kit/paging.ts'
 
 export async function getEstablishment(db: Database, id: string) {

@@ -2,8 +2,8 @@ import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { Page } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
-import { Deleted } from '../../../schemas/views/fields.ts'
-import { EstablishmentView } from '../../../workers/profile/views.ts'
+
+import { EstablishmentView } from '../../../schemas/views/profile.ts'
 import { EstablishmentCreate, EstablishmentParams, establishments, EstablishmentUpdate } from './model.ts'
 import { getEstablishment, listEstablishments } from './read.ts'
 
@@ -13,7 +13,7 @@ export const establishmentRoutes = (app: ServiceApi<'profile'>, db: Database) =>
     .post('/establishments', ({ body, send }) => send('profile.create_establishment', body), {
       auth: ['admin'],
       body: EstablishmentCreate,
-      answers: establishments.command(201, EstablishmentView),
+      answers: establishments.command('profile.create_establishment'),
       detail: { summary: 'Add an establishment (admins)' },
     })
     .get('/establishments', ({ query }) => listEstablishments(db, query), { auth: true, query: PageQuery, answers: establishments.read(Page(EstablishmentView)), detail: { summary: 'Establishments by name, then city' } })
@@ -25,13 +25,13 @@ export const establishmentRoutes = (app: ServiceApi<'profile'>, db: Database) =>
         auth: ['admin'],
         params: EstablishmentParams,
         body: EstablishmentUpdate,
-        answers: establishments.command(200, EstablishmentView),
+        answers: establishments.command('profile.update_establishment'),
         detail: { summary: 'Change the fields given (`null` clears the address or the phone; admins)' },
       },
     )
     .delete('/establishments/:id', ({ params, send }) => send('profile.delete_establishment', { establishment_id: params.id }), {
       auth: ['admin'],
       params: EstablishmentParams,
-      answers: establishments.command(200, Deleted, { 409: 'encadrants still belong to it: move them first' }),
+      answers: establishments.command('profile.delete_establishment', { 409: 'encadrants still belong to it: move them first' }),
       detail: { summary: 'Delete an establishment no encadrant belongs to (admins)' },
     })

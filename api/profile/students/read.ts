@@ -1,7 +1,7 @@
 import { and, count, desc, eq } from 'drizzle-orm'
 import { forbidden, notFound, type Database } from '../../../core/index.ts'
 import { encadrants, students, supervisions } from '../../../schemas/db/profile.ts'
-import { studentView } from '../../../workers/profile/views.ts'
+import { studentView } from '../../../schemas/views/profile.ts'
 import type { Caller } from '../../kit/service-api.ts'
 import { readPage, type PageRequest } from '../../kit/paging.ts'
 

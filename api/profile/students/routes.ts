@@ -2,8 +2,8 @@ import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { Page } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
-import { Deleted } from '../../../schemas/views/fields.ts'
-import { StudentView } from '../../../workers/profile/views.ts'
+
+import { StudentView } from '../../../schemas/views/profile.ts'
 import { StudentCreate, StudentParams, students, StudentUpdate } from './model.ts'
 import { getStudent, listStudents, ownStudent } from './read.ts'
 
@@ -16,7 +16,7 @@ export const studentRoutes = (app: ServiceApi<'profile'>, db: Database) =>
     .post('/students', ({ body, send }) => send('profile.create_student', body), {
       auth: ['admin'],
       body: StudentCreate,
-      answers: students.command(201, StudentView, { 409: 'a profile with this email or user already exists', 422: 'a field invalid; `/user_id` an account of another role' }),
+      answers: students.command('profile.create_student', { 409: 'a profile with this email or user already exists', 422: 'a field invalid; `/user_id` an account of another role' }),
       detail: { summary: 'Make a student’s profile (admins)' },
     })
     .get('/students', ({ query }) => listStudents(db, query), { auth: ['admin'], query: PageQuery, answers: students.read(Page(StudentView)), detail: { summary: 'Students, newest first (admins)' } })
@@ -41,13 +41,13 @@ export const studentRoutes = (app: ServiceApi<'profile'>, db: Database) =>
         auth: ['admin', 'student'],
         params: StudentParams,
         body: StudentUpdate,
-        answers: students.command(200, StudentView, { 403: 'another student’s profile' }),
+        answers: students.command('profile.update_student', { 403: 'another student’s profile' }),
         detail: { summary: 'Change the fields given (`null` clears one): a student their own, admins any' },
       },
     )
     .delete('/students/:id', ({ params, send }) => send('profile.delete_student', { student_id: params.id }), {
       auth: ['admin'],
       params: StudentParams,
-      answers: students.command(200, Deleted),
+      answers: students.command('profile.delete_student'),
       detail: { summary: 'Delete a student’s profile (admins)' },
     })

@@ -3,7 +3,7 @@ import { notFound } from '../../../core/index.ts'
 import { users } from '../../../schemas/db/auth.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { endUserSessions } from '../sessions.ts'
-import { userView } from '../view.ts'
+import { userView } from '../../../schemas/views/auth.ts'
 import { spendPasswordLinks } from './tokens.ts'
 
 /**

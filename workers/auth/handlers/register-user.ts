@@ -4,7 +4,7 @@ import { findAccount } from '../accounts.ts'
 import { queueSignUpTried, queueTokenEmail } from '../mail.ts'
 import type { AuthSettings } from '../settings.ts'
 import { VERIFY_EMAIL } from '../tokens.ts'
-import { userView } from '../view.ts'
+import { userView } from '../../../schemas/views/auth.ts'
 
 /**
  * Creates the account, queues the verification email, announces

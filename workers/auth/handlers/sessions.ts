@@ -6,7 +6,7 @@ import { endSession as end, endUserSessions, expiresIn, openSession } from '../s
 import { forgiveAttempt } from './login-attempts.ts'
 
 /** A refusal the worker answers without undoing what it did (ending a session whose token was stolen, say). */
-const refused = (message: string) => ({ status: 401, body: { error: 'UNAUTHENTICATED', message } })
+const refused = (message: string) => ({ status: 401 as const, body: { error: 'UNAUTHENTICATED', message } })
 
 /**
  * A login that gave the right password: its session opens and its attempt is

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm'
 import { users } from '../../../schemas/db/auth.ts'
-import type { CommandHandlers } from '../../kit/define.ts'
+import type { CommandFunction } from '../../kit/define.ts'
 import { endUserSessions } from '../sessions.ts'
 import { RESET_PASSWORD, SET_PASSWORD } from '../tokens.ts'
-import { userView } from '../view.ts'
+import { userView } from '../../../schemas/views/auth.ts'
 import { spendPasswordLinks, spendToken } from './tokens.ts'
 
-type FromLink = NonNullable<CommandHandlers['auth.set_password']> & NonNullable<CommandHandlers['auth.reset_password']>
+type FromLink = CommandFunction<'auth.set_password'> & CommandFunction<'auth.reset_password'>
 
 /**
  * A password chosen through a mailed link, which also proves the address:

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { users } from '../../../schemas/db/auth.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { VERIFY_EMAIL } from '../tokens.ts'
-import { userView } from '../view.ts'
+import { userView } from '../../../schemas/views/auth.ts'
 import { spendToken, spentTokenUser } from './tokens.ts'
 
 /**

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import { notFound } from '../../../core/index.ts'
 import { notifications } from '../../../schemas/db/comm.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
-import { notificationView } from '../notification-view.ts'
+import { notificationView } from '../../../schemas/views/notifications.ts'
 
 /**
  * Marks one of the user's notifications read and answers it; reading it again

@@ -3,7 +3,7 @@ import { DomainError, notFound, unprocessable, type Actor, type Emit, type Tx } 
 import { coreEncadrants, offers, stageHistory, stages, stageTracking, studentDirectory } from '../../../schemas/db/core.ts'
 import { HOLDS_A_PLACE, judgeTransition, STAGE_TRANSITIONS, type StageAction, type StageRelation, type StageStatus } from '../../../schemas/domain/stages.ts'
 import { stageView, stageViews, type StageRow } from '../../../schemas/views/core.ts'
-import type { Catalogue, CommandBatchHandler, CommandHandlers, CommandPayload } from '../../kit/define.ts'
+import type { Catalogue, CommandBatchOf, CommandHandlers } from '../../kit/define.ts'
 import { encadrantOf, relationsTo } from '../relations.ts'
 import { assertPeriod } from '../../../schemas/domain/period.ts'
 
@@ -33,7 +33,7 @@ const overlap = (other: { id: string; status: string }) =>
  * unknown student or offer) is answered on its own; the rest are made in one
  * statement each for the stages and their history.
  */
-export const createStage: CommandBatchHandler<CommandPayload<'core.create_stage'>> = {
+export const createStage: CommandBatchOf<'core.create_stage'> = {
   async batch(commands, { tx }) {
     const payloads = commands.map(({ command }) => command.payload)
     const offerIds = [...new Set(payloads.map((p) => p.offer_id))].sort()
@@ -98,7 +98,7 @@ export const createStage: CommandBatchHandler<CommandPayload<'core.create_stage'
     return answers.map((answer, n) => {
       if (answer instanceof DomainError) return answer
       commands[n]!.emit('stage.created', { ...context(answer), stage_id: answer.id, student_id: answer.studentId, offer_id: answer.offerId, start_date: answer.startDate, end_date: answer.endDate })
-      return { status: 201, body: views.get(answer.id) }
+      return { status: 201, body: views.get(answer.id)! }
     })
   },
 }
@@ -182,5 +182,5 @@ async function keepTracking(tx: Tx, stage: StageRow) {
 
 export const moveStageCommand: NonNullable<CommandHandlers['core.move_stage']> = async ({ payload, actor }, { tx, emit }) => {
   const moved = await moveStage(tx, emit, actor, payload)
-  return { status: 200, body: await stageView(tx, moved.id) }
+  return { status: 200, body: (await stageView(tx, moved.id))! }
 }

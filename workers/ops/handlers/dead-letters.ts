@@ -1,8 +1,9 @@
 import { DomainError, NoDeadLetterQueue, purgeDeadLetters, replayDeadLetters, unprocessable, type DeadLetterTally } from '../../../core/index.ts'
-import type { PurgeDeadLetters, ReplayDeadLetters } from '../../../schemas/commands/ops.ts'
-import type { Command, CommandEffectHandler } from '../../kit/define.ts'
+import type { CommandPayload, CommandSuccess } from '../../../schemas/commands/index.ts'
+import type { Command, CommandEffectOf } from '../../kit/define.ts'
 
-type Selection = ReplayDeadLetters | PurgeDeadLetters
+type DeadLetterCommand = 'ops.replay_dead_letters' | 'ops.purge_dead_letters'
+type Selection = CommandPayload<DeadLetterCommand>
 
 /** The ids named, or undefined for all of them; refused (422 at /payload/ids) unless exactly one of `ids` and `all: true` is given. */
 function chosen(payload: Selection): readonly string[] | undefined {
@@ -27,13 +28,13 @@ function noneThere(service: string, ids: readonly string[]): DomainError {
  * them is there, the command is refused (404). A service whose dead-letter
  * queue was never declared has no letters.
  */
-function deadLetterCommand<T extends Selection>(
+function deadLetterCommand<K extends DeadLetterCommand>(
   act: typeof replayDeadLetters,
   event: 'dead_letters.replayed' | 'dead_letters.purged',
   key: 'replayed' | 'purged',
-): CommandEffectHandler<T, DeadLetterTally> {
+): CommandEffectOf<K, DeadLetterTally> {
   return {
-    async effect(command: Command<T>, { connection, namespace }) {
+    async effect(command: Command<Selection>, { connection, namespace }) {
       const { service } = command.payload
       const ids = chosen(command.payload)
       const done = await act({ connection, namespace, service, ...(ids ? { ids } : {}) }).catch((err: unknown) => {
@@ -46,13 +47,14 @@ function deadLetterCommand<T extends Selection>(
     async apply(command, done, { emit }) {
       const { service, ids } = command.payload
       emit(event, { service, ids: ids ? [...ids] : null, count: done.count, actor_id: command.actor.user_id })
-      return { status: 200, body: { service, [key]: done.count, ...(done.missing.length > 0 ? { missing: done.missing } : {}) } }
+      const body = { service, [key]: done.count, ...(done.missing.length > 0 ? { missing: done.missing } : {}) }
+      return { status: 200, body: body as CommandSuccess<K>['body'] }
     },
   }
 }
 
 /** Sends the chosen dead letters of a service back to the queue each failed on. */
-export const replayDeadLettersCommand = deadLetterCommand<ReplayDeadLetters>(replayDeadLetters, 'dead_letters.replayed', 'replayed')
+export const replayDeadLettersCommand = deadLetterCommand<'ops.replay_dead_letters'>(replayDeadLetters, 'dead_letters.replayed', 'replayed')
 
 /** Deletes the chosen dead letters of a service for good. */
-export const purgeDeadLettersCommand = deadLetterCommand<PurgeDeadLetters>(purgeDeadLetters, 'dead_letters.purged', 'purged')
+export const purgeDeadLettersCommand = deadLetterCommand<'ops.purge_dead_letters'>(purgeDeadLetters, 'dead_letters.purged', 'purged')

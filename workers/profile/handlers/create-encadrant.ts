@@ -3,7 +3,7 @@ import { assertEstablishment, guardEstablishmentKey, unknownEstablishment } from
 import { encadrantCreated, insertEncadrant } from '../profiles.ts'
 import { refusals } from '../refusals.ts'
 import { releaseSignUps } from '../sign-ups.ts'
-import { encadrantView } from '../views.ts'
+import { encadrantView } from '../../../schemas/views/profile.ts'
 
 /**
  * Creates an encadrant profile; 422 for an unknown establishment, 409 naming the field when the

@@ -1,6 +1,6 @@
 import { establishments } from '../../../schemas/db/profile.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
-import { establishmentView } from '../views.ts'
+import { establishmentView } from '../../../schemas/views/profile.ts'
 
 /** Creates an establishment and emits `establishment.created`. */
 export const createEstablishment: NonNullable<CommandHandlers['profile.create_establishment']> = async ({ payload }, { tx, emit }) => {

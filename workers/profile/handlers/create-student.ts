@@ -1,8 +1,8 @@
-import type { CommandBatchHandler, CommandPayload } from '../../kit/define.ts'
+import type { CommandBatchOf } from '../../kit/define.ts'
 import { insertStudents, studentCreated } from '../profiles.ts'
 import { refusals } from '../refusals.ts'
 import { releaseSignUps } from '../sign-ups.ts'
-import { studentView } from '../views.ts'
+import { studentView } from '../../../schemas/views/profile.ts'
 
 /**
  * Creates student profiles, all the commands that arrived together in one
@@ -11,7 +11,7 @@ import { studentView } from '../views.ts'
  * of an account that is not a student's. An address only an unverified
  * sign-up holds is taken over (`releaseSignUps`).
  */
-export const createStudent: CommandBatchHandler<CommandPayload<'profile.create_student'>> = {
+export const createStudent: CommandBatchOf<'profile.create_student'> = {
   async batch(commands, { tx }) {
     const asked = commands.map(({ command: { payload } }) => ({
       userId: payload.user_id,

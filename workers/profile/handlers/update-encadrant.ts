@@ -4,7 +4,7 @@ import { encadrants } from '../../../schemas/db/profile.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { assertAdminOnly, assertOwnProfile, changes, type Editable } from '../changes.ts'
 import { assertEstablishment, guardEstablishmentKey, unknownEstablishment } from '../establishment-check.ts'
-import { encadrantView, type EncadrantRow } from '../views.ts'
+import { encadrantView, type EncadrantRow } from '../../../schemas/views/profile.ts'
 
 const EDITABLE: Editable<EncadrantRow> = {
   phone: 'phone',

@@ -3,7 +3,7 @@ import { notFound } from '../../../core/index.ts'
 import { establishments } from '../../../schemas/db/profile.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { changes, type Editable } from '../changes.ts'
-import { establishmentView, type EstablishmentRow } from '../views.ts'
+import { establishmentView, type EstablishmentRow } from '../../../schemas/views/profile.ts'
 
 const EDITABLE: Editable<EstablishmentRow> = { name: 'name', city: 'city', address: 'address', phone: 'phone' }
 

@@ -3,7 +3,7 @@ import { notFound } from '../../../core/index.ts'
 import { students } from '../../../schemas/db/profile.ts'
 import type { CommandHandlers } from '../../kit/define.ts'
 import { assertOwnProfile, changes, type Editable } from '../changes.ts'
-import { studentView, type StudentRow } from '../views.ts'
+import { studentView, type StudentRow } from '../../../schemas/views/profile.ts'
 
 const EDITABLE: Editable<StudentRow> = { cin: 'cin', phone: 'phone', first_name: 'firstName', last_name: 'lastName' }
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
-import type { encadrants, establishments, students } from '../../schemas/db/profile.ts'
-import { Id, Moment, Nullable } from '../../schemas/views/fields.ts'
+import type { encadrants, establishments, students } from '../db/profile.ts'
+import { Id, Moment, Nullable } from './fields.ts'
 
 export type StudentRow = typeof students.$inferSelect
 export type EncadrantRow = typeof encadrants.$inferSelect

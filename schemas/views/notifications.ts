@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { NOTIFICATION_TYPES, notifications, RELATED_TYPES } from '../../schemas/db/comm.ts'
-import { Id, Moment, Nullable } from '../../schemas/views/fields.ts'
+import { NOTIFICATION_TYPES, notifications, RELATED_TYPES } from '../db/comm.ts'
+import { Id, Moment, Nullable } from './fields.ts'
 
 export type NotificationRow = typeof notifications.$inferSelect
 
