@@ -7,8 +7,35 @@ import { secrets } from '../schemas/db/platform.ts'
 import { commandBindings } from '../schemas/commands/index.ts'
 import { RABBITMQ_URL, testNamespace, waitFor } from '../test/broker.ts'
 import { spawnEntry } from '../test/processes.ts'
-import { mailedToken, startSmtpSink } from '../test/smtp.ts'
+import { mailedToken, startSmtpSink, type ReceivedMail } from '../test/smtp.ts'
+import { readFileSync } from 'node:fs'
 import { existingProcesses } from './processes.ts'
+
+/** README's first session: its shell block, as a reader pastes it. */
+const firstSession = () => /## A first session[\s\S]*?```sh\n([\s\S]*?)```/.exec(readFileSync(new URL('../README.md', import.meta.url), 'utf8'))![1]!
+
+/**
+ * The two routes of Mailpit's HTTP API that README's first session reads
+ * (`docker compose up` runs Mailpit; here, the test's SMTP server holds the
+ * mail): a search by recipient, answered once a mail to them has arrived, and
+ * one message's text.
+ */
+function mailpitApi(mails: { to(address: string): ReceivedMail[] }, port: number) {
+  const held: ReceivedMail[] = []
+  return Bun.serve({
+    port,
+    hostname: '127.0.0.1',
+    async fetch(request) {
+      const url = new URL(request.url)
+      const message = /^\/api\/v1\/message\/(\d+)$/.exec(url.pathname)
+      if (message) return Response.json({ Text: held[Number(message[1])]?.text ?? '' })
+      if (url.pathname !== '/api/v1/search') return new Response('not found', { status: 404 })
+      const to = (url.searchParams.get('query') ?? '').replace(/^to:/, '')
+      await waitFor(() => mails.to(to).length > 0, 10_000, `a mail to ${to}`).catch(() => {})
+      return Response.json({ messages: mails.to(to).map((m) => ({ ID: String(held.push(m) - 1) })) })
+    },
+  })
+}
 
 const namespace = testNamespace('dev')
 const databaseUrl = `postgres://postgres@127.0.0.1:5432/medtrack_test_dev_${crypto.randomUUID().slice(0, 8)}`
@@ -21,10 +48,18 @@ afterAll(async () => {
 })
 
 describe('bun run dev', () => {
-  test('migrates, starts the gateway and every API and worker on its port, runs a registration, and stops them all on Ctrl-C', async () => {
+  test("migrates, starts the gateway and every API and worker on its port, runs a registration and README's first session, and stops them all on Ctrl-C", async () => {
     // Its emails go to a test SMTP server, where the verification link is read as its owner would.
     const smtp = await startSmtpSink()
-    const dev = spawnEntry('scripts/dev.ts', { DATABASE_URL: databaseUrl, MEDTRACK_NAMESPACE: namespace, JWT_SECRET: '', SMTP_URL: smtp.url })
+    const dev = spawnEntry('scripts/dev.ts', {
+      DATABASE_URL: databaseUrl,
+      MEDTRACK_NAMESPACE: namespace,
+      JWT_SECRET: '',
+      SMTP_URL: smtp.url,
+      // README's first admin.
+      ADMIN_EMAIL: 'you@example.org',
+      ADMIN_PASSWORD: 'a long secret 1',
+    })
     const specs = existingProcesses()
     expect(specs.map((s) => s.name)).toEqual(expect.arrayContaining(['gateway', 'auth-api', 'auth-worker', 'profile-api', 'profile-worker', 'core-api', 'core-worker', 'comm-api', 'comm-worker', 'eval-api', 'eval-worker', 'ops-api']))
     for (const s of specs) await dev.waitForLine(new RegExp(`^${s.name}\\s*\\| .*"(api listening|worker started)"`), 20_000)
@@ -56,9 +91,26 @@ describe('bun run dev', () => {
       expect((await fetch(`http://127.0.0.1:${s.port}/ready`)).status).toBe(200)
     }
 
+    // README's first session, pasted into a shell as it stands: the admin's establishment and
+    // offer, a student who signs up and verifies her address, her stage, and what she is told.
+    const mailpit = mailpitApi(smtp, 8025)
+    const shell = Bun.spawn(['bash', '-c', `${firstSession()}\necho "ANA=$ANA"; echo "OFFER=$OFFER"; echo "STUDENT=$STUDENT"`], { stdout: 'pipe', stderr: 'pipe' })
+    const printed = await new Response(shell.stdout).text()
+    expect(await shell.exited).toBe(0)
+    await mailpit.stop(true)
+    const told = (name: string) => new RegExp(`^${name}=(.+)$`, 'm').exec(printed)?.[1] ?? ''
+    expect(told('OFFER')).toMatch(/^[0-9a-f-]{36}$/)
+    expect(told('STUDENT')).toMatch(/^[0-9a-f-]{36}$/)
+    const ana = { authorization: `Bearer ${told('ANA')}` }
+    const stages = await (await fetch(`http://127.0.0.1:8080/core/api/stages?student_id=${told('STUDENT')}`, { headers: ana })).json()
+    expect(stages.items).toMatchObject([{ offer_id: told('OFFER'), student_id: told('STUDENT'), status: 'created' }])
+    let notifications: { type: string; title: string }[] = []
+    await waitFor(async () => (notifications = (await (await fetch('http://127.0.0.1:8080/comm/api/notifications', { headers: ana })).json()).items).length === 2, 10_000, "Ana's notifications")
+    expect(notifications.map((n) => n.type).sort()).toEqual(['stage', 'welcome'])
+
     dev.proc.kill('SIGINT')
     expect(await dev.exited).toBe(0)
     await smtp.stop()
     for (const s of specs) expect(dev.lines.some((l) => l.startsWith(s.name) && /"(api|worker) stopped"/.test(l))).toBe(true)
-  }, 40_000)
+  }, 90_000)
 })
