@@ -264,6 +264,22 @@ describe('unit of work', () => {
     expect(again.outcomes[0]).toEqual({ kind: 'duplicate', stored: { outcome: 'failed', status: 409, body: { error: 'CONFLICT', message: 'email taken' } } })
   })
 
+  test('a refusal a command answers with instead of throwing keeps its work and is stored as failed', async () => {
+    const id = crypto.randomUUID()
+    const email = `kept-${id.slice(0, 8)}@example.org`
+    const refusing: WorkItem<typeof catalogue> = {
+      ...createStudent(id, email),
+      async apply(tx, emit) {
+        await createStudent(id, email).apply(tx, emit)
+        return { status: 429, body: { error: 'TOO_MANY_ATTEMPTS', message: 'wait' } }
+      },
+    }
+    const { outcomes } = await uow.run([refusing])
+    expect(outcomes[0]).toEqual({ kind: 'applied', stored: { outcome: 'failed', status: 429, body: { error: 'TOO_MANY_ATTEMPTS', message: 'wait' } } })
+    expect(await count('profile.students', sql`email = ${email}`)).toBe(1)
+    expect(await count('profile.command_results', sql`command_id = ${id} and outcome = 'failed' and http_status = 429`)).toBe(1)
+  })
+
   test('an invalid emitted event fails the item permanently', async () => {
     const { outcomes } = await uow.run([
       {

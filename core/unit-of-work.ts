@@ -220,7 +220,11 @@ export function createUnitOfWork<C extends Catalogue>(o: UnitOfWorkOptions<C>): 
             if (answer instanceof DomainError) {
               if (!applied.commandType) throw new ItemFailure(j, answer)
               stored = failedResult(answer)
-            } else if (applied.commandType) stored = { outcome: 'succeeded', status: answer?.status ?? 200, body: answer?.body ?? null }
+            } else if (applied.commandType) {
+              // A refusal answered rather than thrown (its work kept: a lockout's count, say) is a failure all the same.
+              const status = answer?.status ?? 200
+              stored = { outcome: status >= 400 ? 'failed' : 'succeeded', status, body: answer?.body ?? null }
+            }
             if (applied.commandType && stored) results.push({ command_id: applied.messageId, command_type: applied.commandType, actor_id: applied.actorId ?? null, outcome: stored.outcome, http_status: stored.status, body: JSON.stringify(stored.body) })
             outcomes.set(j, { kind: 'applied', stored })
           }

@@ -102,11 +102,14 @@ ${eventRows.join('\n')}
 
 ## Commands
 
-An API sends a command to its worker and answers the caller with what the
-worker answers: the status and body below when it applied the command, the
-error body with a 4xx status when it refused it, or 202 with the operation
-while it has not answered. The typed client and each API's OpenAPI document
-take these answers from the same catalogue (\`schemas/commands/index.ts\`).
+An API sends a command to its worker, which answers with the status and body
+below when it applied the command, or with the error body and a 4xx status when
+it refused it (500 \`COMMAND_FAILED\` when it could not apply it and set it
+aside). A write route answers its caller with that answer, or 202 with the
+operation while the worker has not answered; its OpenAPI document and the typed
+client take the answer's type from this catalogue (\`schemas/commands/index.ts\`).
+The session routes (login, refresh, logout) and \`/password/forgot\` read their
+command's answer and give answers of their own ([sessions.md](sessions.md), [api.md](api.md)).
 
 | command | applied by | payload | answer when applied |
 | --- | --- | --- | --- |

@@ -11,8 +11,6 @@ import { accounts, ChangePassword, ForgotPassword, LINK_REFUSED, Register, Reset
 import { assertStrong, checkPassword, hashPassword } from './users/passwords.ts'
 import { assertMailedToken, authAccounts, currentUser, getUser } from './users/read.ts'
 
-/** How a route sends a command and answers with its outcome. */
-
 /** What `/password/forgot` answers, whether or not the address has an account. */
 const RESET_ASKED: typeof ResetAsked.static = { status: 'accepted', message: 'if an account has this address, an email with a link to choose a new password is on its way' }
 

@@ -6,7 +6,6 @@ import type { ApiDefinition } from '../kit/start.ts'
 import { folderStore, removeStaleUploads, s3Store, type BlobStore } from './documents/blob-store.ts'
 import { documentRoutes } from './documents/routes.ts'
 import { Type } from '@sinclair/typebox'
-
 import { EmailLogQuery, EmailPage, emails } from './emails/model.ts'
 import { listEmails } from './emails/read.ts'
 import { startFeed } from './live/feed.ts'

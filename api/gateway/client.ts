@@ -9,8 +9,8 @@ import type { ApiOf } from '../kit/api-type.ts'
 import type { ErrorBody } from '../kit/errors.ts'
 import type { Gateway } from './app.ts'
 
-/** The statuses MedTrack answers an error with (docs/api.md), each with its JSON error body. */
-type ErrorAnswers = { [Status in 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 503]: ErrorBody }
+/** The statuses MedTrack answers an error with (docs/api.md), each with its JSON error body (500: a command its worker set aside). */
+type ErrorAnswers = { [Status in 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503]: ErrorBody }
 
 /**
  * A route's answers as the APIs give them: its own on success, any error as

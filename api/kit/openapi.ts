@@ -34,7 +34,7 @@ export interface Answers {
 }
 
 type SuccessStatus = 200 | 201 | 202
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503
 
 /** A command while the worker has not answered yet: 202 with its operation, polled at Location (`GET /operations/:id`). */
 export const Pending = Type.Object({
@@ -61,7 +61,7 @@ export function feature(name: string, description: string) {
     /** A command: what its worker answers (the catalogue's `result`), or 202 with its operation while the worker has not answered. */
     command: (type: CommandType, refuses?: Answers['refuses']): Answers => {
       const { status, body } = commands[type].result
-      return { feature: tag, ok: { [status]: body, 202: Pending }, refuses, located: true }
+      return { feature: tag, ok: { [status]: body, 202: Pending }, refuses: { 500: ERRORS[500], ...refuses }, located: true }
     },
     /** Any other answer: `ok` by status. */
     answers: (ok: Answers['ok'], more: Omit<Answers, 'feature' | 'ok'> = {}): Answers => ({ feature: tag, ok, ...more }),
@@ -87,6 +87,7 @@ const ERRORS: Record<ErrorStatus, string> = {
   415: 'the body is not sent as application/json',
   422: 'a field is invalid, named by `problems[].path`',
   429: 'too many attempts: wait Retry-After seconds',
+  500: 'COMMAND_FAILED: the worker could not apply the command and set it aside; once an operator replays it, its operation holds the real outcome',
   503: 'the database or the broker is away: try again after Retry-After seconds',
 }
 

@@ -45,9 +45,9 @@ export interface Caller {
  * while the worker has not answered. A refusal comes with its own status and
  * the error body, which every route may answer with.
  */
-export type Sent<C extends CommandType> =
-  | ElysiaCustomStatusResponse<CommandSuccess<C>['status'], CommandSuccess<C>['body']>
-  | ElysiaCustomStatusResponse<202, Static<typeof Pending>>
+export type Sent<C extends CommandType> = C extends CommandType
+  ? ElysiaCustomStatusResponse<CommandSuccess<C>['status'], CommandSuccess<C>['body']> | ElysiaCustomStatusResponse<202, Static<typeof Pending>>
+  : never
 
 /** Sends a command to the service's worker; its outcome (status, body, and the operation's location while it runs) is the route's to answer with. */
 export type DispatchCommand = <C extends CommandType>(type: C, payload: CommandPayload<C>, sent?: { bodyHash: string }) => Promise<{ status: number; location?: string; body: unknown }>

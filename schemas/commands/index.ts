@@ -85,7 +85,7 @@ export type CommandType = keyof typeof commands
 export type CommandPayload<K extends CommandType> = Static<(typeof commands)[K]['payload']>
 
 /** What the worker answers a command of type K with when it applied it: its status and body. */
-export type CommandSuccess<K extends CommandType> = { status: (typeof commands)[K]['result']['status']; body: Static<(typeof commands)[K]['result']['body']> }
+export type CommandSuccess<K extends CommandType> = K extends CommandType ? { status: (typeof commands)[K]['result']['status']; body: Static<(typeof commands)[K]['result']['body']> } : never
 
 /** The command types each service's queue is bound to. */
 export function commandBindings(): Record<string, string[]> {

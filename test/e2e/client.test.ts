@@ -43,7 +43,7 @@ describe('the typed client', () => {
     let posted: Awaited<ReturnType<typeof api.core.api.offers.post>> | undefined
     await waitFor(async () => (posted = await api.core.api.offers.post({ establishment_id: establishmentId, title: 'Cardiologie', ...period, capacity: 2 })).status === 201, 15_000, 'the offer')
     const made = posted!.data!
-    if ('operation_id' in made) throw new Error('the offer was answered 201')
+    if ('operation_id' in made) throw new Error(`the offer was not made yet: ${made.operation_id}`)
     expect(made).toMatchObject({ establishment_id: establishmentId, title: 'Cardiologie', capacity: 2, places_taken: 0, places_left: 2 })
     const offerId = made.id
 
@@ -64,7 +64,7 @@ describe('the typed client', () => {
     // The write's answer and its GET are one type: closing the offer answers the offer, closed.
     const closed = await api.core.api.offers({ id: offerId }).patch({ status: 'closed' })
     expect(closed.status).toBe(200)
-    if (!closed.data || 'operation_id' in closed.data) throw new Error('the offer was answered 200')
+    if (!closed.data || 'operation_id' in closed.data) throw new Error('the offer was not closed yet')
     const status: string = closed.data.status
     expect(status).toBe('closed')
     expect(closed.data.places_left).toBe(2)

@@ -1,6 +1,5 @@
 import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
-
 import { GradeAssign, grades, Transcript, TranscriptQuery } from './model.ts'
 import { assertStageKnown, getTranscript } from './read.ts'
 

@@ -2,7 +2,6 @@ import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { Page } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
-
 import { EncadrantView } from '../../../schemas/views/profile.ts'
 import { EncadrantCreate, EncadrantParams, encadrants, EncadrantUpdate } from './model.ts'
 import { getEncadrant, listEncadrants, ownEncadrant } from './read.ts'

@@ -2,7 +2,6 @@ import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { Page } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
-
 import { EstablishmentView } from '../../../schemas/views/profile.ts'
 import { EstablishmentCreate, EstablishmentParams, establishments, EstablishmentUpdate } from './model.ts'
 import { getEstablishment, listEstablishments } from './read.ts'

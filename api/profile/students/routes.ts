@@ -2,7 +2,6 @@ import type { Database } from '../../../core/index.ts'
 import type { ServiceApi } from '../../kit/service-api.ts'
 import { Page } from '../../kit/openapi.ts'
 import { PageQuery } from '../../kit/paging.ts'
-
 import { StudentView } from '../../../schemas/views/profile.ts'
 import { StudentCreate, StudentParams, students, StudentUpdate } from './model.ts'
 import { getStudent, listStudents, ownStudent } from './read.ts'

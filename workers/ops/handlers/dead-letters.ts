@@ -23,16 +23,13 @@ function noneThere(service: string, ids: readonly string[]): DomainError {
 /**
  * A command acting on a service's dead letters through `act` (the functions
  * `bun run dlq` uses), before its transaction; the transaction emits `event`
- * with who asked, which ones and how many, and answers `{service, [key]: n}`,
+ * with who asked, which ones and how many, and answers `{service, replayed: n}` (or `purged`),
  * with `missing` naming the ids asked for that no letter had. When none of
  * them is there, the command is refused (404). A service whose dead-letter
  * queue was never declared has no letters.
  */
-function deadLetterCommand<K extends DeadLetterCommand>(
-  act: typeof replayDeadLetters,
-  event: 'dead_letters.replayed' | 'dead_letters.purged',
-  key: 'replayed' | 'purged',
-): CommandEffectOf<K, DeadLetterTally> {
+function deadLetterCommand<K extends DeadLetterCommand>(type: K, act: typeof replayDeadLetters, event: 'dead_letters.replayed' | 'dead_letters.purged'): CommandEffectOf<K, DeadLetterTally> {
+  const key = type === 'ops.replay_dead_letters' ? 'replayed' : 'purged'
   return {
     async effect(command: Command<Selection>, { connection, namespace }) {
       const { service } = command.payload
@@ -48,13 +45,13 @@ function deadLetterCommand<K extends DeadLetterCommand>(
       const { service, ids } = command.payload
       emit(event, { service, ids: ids ? [...ids] : null, count: done.count, actor_id: command.actor.user_id })
       const body = { service, [key]: done.count, ...(done.missing.length > 0 ? { missing: done.missing } : {}) }
-      return { status: 200, body: body as CommandSuccess<K>['body'] }
+      return { status: 200, body } as CommandSuccess<K>
     },
   }
 }
 
 /** Sends the chosen dead letters of a service back to the queue each failed on. */
-export const replayDeadLettersCommand = deadLetterCommand<'ops.replay_dead_letters'>(replayDeadLetters, 'dead_letters.replayed', 'replayed')
+export const replayDeadLettersCommand = deadLetterCommand('ops.replay_dead_letters', replayDeadLetters, 'dead_letters.replayed')
 
 /** Deletes the chosen dead letters of a service for good. */
-export const purgeDeadLettersCommand = deadLetterCommand<'ops.purge_dead_letters'>(purgeDeadLetters, 'dead_letters.purged', 'purged')
+export const purgeDeadLettersCommand = deadLetterCommand('ops.purge_dead_letters', purgeDeadLetters, 'dead_letters.purged')
