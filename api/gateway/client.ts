@@ -18,7 +18,9 @@ type ErrorAnswers = { [Status in 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 |
  * of every route, and a failed validation as its own shape; the handler
  * answers both with an error status and the error body.)
  */
-type Answers<Response> = { [Status in keyof Response as Status extends keyof ErrorAnswers ? never : Status]: Exclude<Response[Status], ErrorBody> } & ErrorAnswers
+type Answers<Response> = {
+  [Status in keyof Response as Status extends keyof ErrorAnswers ? never : [Exclude<Response[Status], ErrorBody>] extends [never] ? never : Status]: Exclude<Response[Status], ErrorBody>
+} & ErrorAnswers
 
 /** A page's number and size may be given as numbers: the URL holds them as the digits the API reads. */
 type Paging<Query> = { [Name in keyof Query]: Name extends 'page' | 'per_page' ? Query[Name] | number : Query[Name] }
