@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AtCommit, classify, openDatabase } from './index.ts'
+import { AtCommit, classify, CommitUnknownError, openDatabase } from './index.ts'
 
 let database: TestDatabase
 
@@ -143,6 +143,30 @@ describe('connections', () => {
       expect([...(await database.db.execute(sql`select count(*)::int as n from public.after_cut where lane > 0`))]).toEqual([{ n: 30 }])
     } finally {
       await db.$client.end({ timeout: 1 })
+      toPostgres.stop()
+    }
+  })
+
+  test('a COMMIT whose answer is lost with the connection: the transaction fails as one that may have committed (it did), and the pool still ends', async () => {
+    await database.db.execute(sql`create table public.unanswered (id int primary key)`)
+    const toPostgres = await startProxy(Number(new URL(database.url).port))
+    const url = new URL(database.url)
+    url.port = String(toPostgres.port)
+    const db = openDatabase(url.href, { max: 1 })
+    try {
+      const losing = db.transaction(async (tx) => {
+        await tx.execute(sql`insert into public.unanswered values (1)`)
+        // The COMMIT reaches the server; its answer never comes back.
+        toPostgres.swallow()
+      })
+      const failure = losing.then(() => undefined, (err: unknown) => err)
+      const committed = async () => (await database.db.execute(sql`select 1 from public.unanswered where id = 1`)).length === 1
+      while (!(await committed())) await Bun.sleep(10)
+      await toPostgres.cut()
+      expect(await failure).toBeInstanceOf(CommitUnknownError)
+      expect(classify(await failure)).toBe('transient')
+    } finally {
+      await db.$client.end()
       toPostgres.stop()
     }
   })

@@ -1,4 +1,4 @@
-import { compileCatalogue, createBatcher, createOutbox, createPublisher, createUnitOfWork, type Logger, type Outbox, type WorkItem, type WorkOutcome } from '../../core/index.ts'
+import { CommitUnknownError, compileCatalogue, createBatcher, createOutbox, createPublisher, createUnitOfWork, type Logger, type Outbox, type WorkItem, type WorkOutcome } from '../../core/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import type { WorkerConfig } from './config.ts'
@@ -51,6 +51,8 @@ export function createApplyPipeline(o: { resources: WorkerResources; tables: Run
       await outbox.room(o.config.OUTBOX_MAX_PENDING)
       batchSize({}, items.length)
       const { outcomes, committed } = await uow.run(items)
+      // Events a transaction may have committed without handing them over come out first, through the database.
+      if (outcomes.some((x) => x.kind === 'failed' && x.error instanceof CommitUnknownError)) outbox.holdBack()
       // Replies and acks go first, the events right after them, in the same write (BrokerConnection).
       outbox.publishCommitted(committed)
       return outcomes
