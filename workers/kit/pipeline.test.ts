@@ -67,6 +67,29 @@ test('idle resolves once nothing is waiting or running: the item in hand is comm
   await waitFor(() => tap.envelopes().length === before + 1, 5_000, 'the last event published')
 })
 
+test("a queue's events are applied in the order they came, even when the earlier one's batch is slow: a deletion never overtakes a creation", async () => {
+  await p.database.db.execute(sql`create table eval.pipeline_people (id text primary key, deleted boolean not null)`)
+  await p.database.db.execute(sql`create table eval.pipeline_welcomes (id text primary key)`)
+  const person = crypto.randomUUID()
+  const event = (apply: WorkItem<Catalogue>['apply']): WorkItem<Catalogue> => ({ consumer: 'events', messageId: crypto.randomUUID(), correlationId: null, apply })
+  // Created: a slow handler that welcomes a person it has not met, and no one already deleted.
+  const created = event(async (tx) => {
+    await tx.execute(sql`select pg_sleep(0.3)`)
+    const made = await tx.execute(sql`insert into eval.pipeline_people values (${person}, false) on conflict do nothing returning id`)
+    if (made.length === 1) await tx.execute(sql`insert into eval.pipeline_welcomes values (${person})`)
+  })
+  // Deleted: a tombstone, made if the person is not known yet.
+  const deleted = event(async (tx) => {
+    await tx.execute(sql`insert into eval.pipeline_people values (${person}, true) on conflict (id) do update set deleted = true`)
+  })
+  const first = p.pipeline.apply(created)
+  // The creation's batch is under way when the deletion comes.
+  await Bun.sleep(50)
+  await Promise.all([first, p.pipeline.apply(deleted)])
+  expect([...(await p.database.db.execute(sql`select id from eval.pipeline_welcomes`))]).toEqual([{ id: person }])
+  expect([...(await p.database.db.execute(sql`select deleted from eval.pipeline_people where id = ${person}`))]).toEqual([{ deleted: true }])
+})
+
 test('a commit whose answer is lost with the connection: its events, committed, still go out before those committed after it', async () => {
   const toPostgres = await startProxy(5432)
   const cut = await openPieces({
