@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { createTestDatabase, type TestDatabase } from '../test/database.ts'
+import { startProxy } from '../test/tcp-proxy.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AtCommit, classify, openDatabase } from './index.ts'
+import { AtCommit, classify, CommitUnknownError, openDatabase } from './index.ts'
 
 let database: TestDatabase
 
@@ -106,6 +107,67 @@ describe('connections', () => {
       expect([...(await db.execute(sql`select count(*)::int as n from public.notes where id between 200 and 213`))]).toEqual([{ n: 8 }])
     } finally {
       await db.$client.end()
+    }
+  })
+
+  test('the database cut off while transactions hold connections, then back: every transaction begun after it commits', async () => {
+    await database.db.execute(sql`create table public.after_cut (lane int, n int, primary key (lane, n))`)
+    const toPostgres = await startProxy(Number(new URL(database.url).port))
+    const url = new URL(database.url)
+    url.port = String(toPostgres.port)
+    const db = openDatabase(url.href, { max: 2, connectTimeout: 2 })
+    const insert = (lane: number, n: number) =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_sleep(0.02)`)
+        await tx.execute(sql`insert into public.after_cut values (${lane}, ${n})`)
+      })
+    try {
+      // Three lanes of transactions over two connections (one waiting for a connection), while the connections are dropped and refused.
+      let cutting = true
+      const lanes = [1, 2, 3].map(async (lane) => {
+        for (let n = 0; cutting; n++) await insert(-lane, n).catch(() => Bun.sleep(20))
+      })
+      await Bun.sleep(200)
+      await toPostgres.cut()
+      await Bun.sleep(500)
+      await toPostgres.restore()
+      cutting = false
+      await Promise.all(lanes)
+
+      const settled = await Promise.all([1, 2, 3].map(async (lane) => {
+        const outcomes: string[] = []
+        for (let n = 0; n < 10; n++) outcomes.push(await insert(lane, n).then(() => 'committed', (err: unknown) => String((err as { cause?: Error }).cause?.message ?? err)))
+        return outcomes
+      }))
+      expect(settled).toEqual([1, 2, 3].map(() => Array(10).fill('committed')))
+      expect([...(await database.db.execute(sql`select count(*)::int as n from public.after_cut where lane > 0`))]).toEqual([{ n: 30 }])
+    } finally {
+      await db.$client.end({ timeout: 1 })
+      toPostgres.stop()
+    }
+  })
+
+  test('a COMMIT whose answer is lost with the connection: the transaction fails as one that may have committed (it did), and the pool still ends', async () => {
+    await database.db.execute(sql`create table public.unanswered (id int primary key)`)
+    const toPostgres = await startProxy(Number(new URL(database.url).port))
+    const url = new URL(database.url)
+    url.port = String(toPostgres.port)
+    const db = openDatabase(url.href, { max: 1 })
+    try {
+      const losing = db.transaction(async (tx) => {
+        await tx.execute(sql`insert into public.unanswered values (1)`)
+        // The COMMIT reaches the server; its answer never comes back.
+        toPostgres.swallow()
+      })
+      const failure = losing.then(() => undefined, (err: unknown) => err)
+      const committed = async () => (await database.db.execute(sql`select 1 from public.unanswered where id = 1`)).length === 1
+      while (!(await committed())) await Bun.sleep(10)
+      await toPostgres.cut()
+      expect(await failure).toBeInstanceOf(CommitUnknownError)
+      expect(classify(await failure)).toBe('transient')
+    } finally {
+      await db.$client.end()
+      toPostgres.stop()
     }
   })
 

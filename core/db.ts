@@ -5,7 +5,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator'
 import { connect } from 'node:net'
 import postgres from 'postgres'
 import { coalesceWrites } from './connection.ts'
-import { TransientError } from './errors.ts'
+import { CommitUnknownError, TransientError } from './errors.ts'
 import { withTimeout } from './timeout.ts'
 
 export type Database = PostgresJsDatabase<Record<string, never>> & { $client: postgres.Sql }
@@ -103,7 +103,7 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
       throw err
     }
     if (!(result instanceof AtCommit)) {
-      await connection.unsafe('commit')
+      await connection.unsafe('commit').catch(commitFailure)
       return result
     }
     // Handed to the connection in this order, so they run before the COMMIT; if one fails, COMMIT rolls back.
@@ -113,6 +113,8 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
     const statements = last.map((q) => connection.unsafe(inlined(q), [], { prepare: false }).execute())
     const commit = connection.unsafe('commit').execute()
     const settled = await Promise.allSettled([...statements, commit])
+    const committing = settled.at(-1)!
+    if (committing.status === 'rejected' && unanswered(committing.reason)) throw new CommitUnknownError(committing.reason)
     const failed = settled.find((s) => s.status === 'rejected')
     if (failed) throw failed.reason
     if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back at commit')
@@ -121,6 +123,14 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
   } finally {
     connection.release()
   }
+}
+
+/** Whether a statement failed without the server's answer (the connection was lost): it may have been carried out. */
+const unanswered = (err: unknown) => !(err instanceof postgres.PostgresError)
+
+/** What made a COMMIT fail, thrown: the server's refusal as it is (nothing committed), or a CommitUnknownError when no answer came. */
+function commitFailure(err: unknown): never {
+  throw unanswered(err) ? new CommitUnknownError(err) : err
 }
 
 /** Marks a statement sent by `sendAhead`: the `preparing` proxy leaves it unprepared. */

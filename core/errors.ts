@@ -60,6 +60,17 @@ export class PublishTimeoutError extends TransientError {
 }
 
 /**
+ * The connection to the database was lost after a transaction's COMMIT was
+ * sent and before its answer came: the transaction may have committed, or not.
+ */
+export class CommitUnknownError extends TransientError {
+  override name = 'CommitUnknownError'
+  constructor(cause: unknown) {
+    super('COMMIT_UNKNOWN', `the database connection was lost before the commit was answered: ${describe(cause)}`, { cause })
+  }
+}
+
+/**
  * PostgreSQL refusing the data itself (SQLSTATE class 22 data exception,
  * 23 integrity violation, 42 syntax or access rule, 54 program limit exceeded:
  * a value too large for an index, say) will refuse it again.

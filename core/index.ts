@@ -3,7 +3,7 @@ export type { Catalogue, EventDefinition, PayloadValidator } from './catalogue.t
 export { ConfigError, parseConfig } from './config.ts'
 export { assertValid, bodyBytes, buildEnvelope, Envelope, isMessageId, MessageId, envelopeProblems, messageIdentity, parseEnvelope } from './envelope.ts'
 export type { BuildOptions, WireProperties } from './envelope.ts'
-export { classify, describe, hasErrorCode, lostToAnotherTransaction, MedTrackError, PermanentError, PublishTimeoutError, TransientError, ValidationError } from './errors.ts'
+export { classify, CommitUnknownError, describe, hasErrorCode, lostToAnotherTransaction, MedTrackError, PermanentError, PublishTimeoutError, TransientError, ValidationError } from './errors.ts'
 export type { ErrorClass, Problem } from './errors.ts'
 export { readAnyEvent } from './any-event.ts'
 export { createEventConsumer } from './event-consumer.ts'

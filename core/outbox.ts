@@ -31,6 +31,12 @@ export interface Outbox {
    * them go out through the relay, in order, before the fast path resumes.
    */
   publishCommitted(rows: OutboxRow[]): void
+  /**
+   * A transaction writing rows may have committed without them being handed
+   * over (its COMMIT went unanswered): the rows handed over from now on go out
+   * through the database, in id order, after any such row, not ahead of it.
+   */
+  holdBack(): void
   /** One relay round: republishes rows left unsent by any process (a crash between commit and publish); resolves with how many. */
   relayOnce(): Promise<number>
   /** Rows not yet confirmed by the broker, whoever wrote them. */
@@ -80,6 +86,8 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
    * its predecessor's events.
    */
   let stalled = true
+  /** Times holdBack was called: a catch-up under way when it is called does not end the stall. */
+  let holds = 0
   /** Whether the fast path stalled on a failure (said in the log when it resumes). */
   let failed = false
   let closed = false
@@ -147,6 +155,7 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
    */
   async function catchUp() {
     const upTo = queue.at(-1)!.id
+    const heldBefore = holds
     await flushSent()
     for (;;) {
       const done = await o.db.transaction(async (tx) => {
@@ -168,7 +177,8 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
     const asked = new Set(held)
     queue = queue.filter((r) => !asked.has(r.id) || unsent.has(r.id))
     // Everything up to the newest row handed over before is out: what was handed over since follows it, by the fast path.
-    if (!queue.some((r) => r.id <= upTo)) {
+    // A row held back meanwhile may be newer than upTo: the next rows wait for another round.
+    if (!queue.some((r) => r.id <= upTo) && holds === heldBefore) {
       stalled = false
       if (failed) log.info('outbox caught up; events go out at once again')
       failed = false
@@ -224,6 +234,13 @@ export function createOutbox<C extends Catalogue>(o: OutboxOptions<C>): Outbox {
       for (const r of rows) queue.push({ ...r, at })
       // Replies and acks go first, the events right after them.
       setImmediate(() => void drain())
+    },
+
+    holdBack() {
+      holds++
+      if (stalled) return
+      stalled = failed = true
+      log.warn('a commit went unanswered; this worker\'s events go out through the relay, in order, until it has caught up')
     },
 
     async relayOnce() {

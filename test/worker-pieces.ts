@@ -22,10 +22,11 @@ export interface WorkerPieces {
   close(): Promise<void>
 }
 
-export async function openPieces(o: { label: string; service: string; tables: RuntimeTables; env?: Record<string, string> }): Promise<WorkerPieces> {
+/** `reach` turns the test database's URL into the one the worker connects to (through a proxy, say). */
+export async function openPieces(o: { label: string; service: string; tables: RuntimeTables; env?: Record<string, string>; reach?: (url: string) => string }): Promise<WorkerPieces> {
   const namespace = testNamespace(o.label)
   const database = await createTestDatabase(o.label)
-  const config = parseConfig(WorkerConfig, { PORT: '0', DATABASE_URL: database.url, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: '200,400', RELAY_INTERVAL_MS: '100', RELAY_AFTER_MS: '200', LOG_LEVEL: 'error', ...o.env })
+  const config = parseConfig(WorkerConfig, { PORT: '0', DATABASE_URL: o.reach ? o.reach(database.url) : database.url, MEDTRACK_NAMESPACE: namespace, RETRY_TIERS: '200,400', RELAY_INTERVAL_MS: '100', RELAY_AFTER_MS: '200', LOG_LEVEL: 'error', ...o.env })
   const resources = await openResources(o.service, config, silentLogger)
   const metrics = new Metrics()
   const pipeline = createApplyPipeline({ resources, tables: o.tables, config, metrics, log: silentLogger })

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
-import { PermanentError, type WorkItem } from '../../core/index.ts'
+import { CommitUnknownError, PermanentError, type WorkItem } from '../../core/index.ts'
 import { evalRuntime } from '../../schemas/db/eval.ts'
 import { tapEvents, waitFor, type EventTap } from '../../test/broker.ts'
+import { startProxy } from '../../test/tcp-proxy.ts'
 import { openPieces, type WorkerPieces } from '../../test/worker-pieces.ts'
 import type { Catalogue } from './define.ts'
 
@@ -65,3 +66,69 @@ test('idle resolves once nothing is waiting or running: the item in hand is comm
   expect((await pending).kind).toBe('applied')
   await waitFor(() => tap.envelopes().length === before + 1, 5_000, 'the last event published')
 })
+
+test("a queue's events are applied in the order they came, even when the earlier one's batch is slow: a deletion never overtakes a creation", async () => {
+  await p.database.db.execute(sql`create table eval.pipeline_people (id text primary key, deleted boolean not null)`)
+  await p.database.db.execute(sql`create table eval.pipeline_welcomes (id text primary key)`)
+  const person = crypto.randomUUID()
+  const event = (apply: WorkItem<Catalogue>['apply']): WorkItem<Catalogue> => ({ consumer: 'events', messageId: crypto.randomUUID(), correlationId: null, apply })
+  // Created: a slow handler that welcomes a person it has not met, and no one already deleted.
+  const created = event(async (tx) => {
+    await tx.execute(sql`select pg_sleep(0.3)`)
+    const made = await tx.execute(sql`insert into eval.pipeline_people values (${person}, false) on conflict do nothing returning id`)
+    if (made.length === 1) await tx.execute(sql`insert into eval.pipeline_welcomes values (${person})`)
+  })
+  // Deleted: a tombstone, made if the person is not known yet.
+  const deleted = event(async (tx) => {
+    await tx.execute(sql`insert into eval.pipeline_people values (${person}, true) on conflict (id) do update set deleted = true`)
+  })
+  const first = p.pipeline.apply(created)
+  // The creation's batch is under way when the deletion comes.
+  await Bun.sleep(50)
+  await Promise.all([first, p.pipeline.apply(deleted)])
+  expect([...(await p.database.db.execute(sql`select id from eval.pipeline_welcomes`))]).toEqual([{ id: person }])
+  expect([...(await p.database.db.execute(sql`select deleted from eval.pipeline_people where id = ${person}`))]).toEqual([{ deleted: true }])
+})
+
+test('a commit whose answer is lost with the connection: its events, committed, still go out before those committed after it', async () => {
+  const toPostgres = await startProxy(5432)
+  const cut = await openPieces({
+    label: 'pipeline-cut',
+    service: 'eval',
+    tables: evalRuntime,
+    reach: (url) => Object.assign(new URL(url), { port: String(toPostgres.port) }).href,
+  })
+  const cutTap = await tapEvents(cut.connection, cut.namespace, 'stage.completed')
+  try {
+    await cut.database.db.execute(sql`create table eval.pipeline_ledger (id text primary key)`)
+    const [before, first, second] = ['before', 'first', 'second'].map((x) => `${x}-${crypto.randomUUID()}`) as [string, string, string]
+    // Events go out at once, by the fast path.
+    await cut.pipeline.apply(recording(before))
+    await waitFor(() => cutTap.envelopes().length === 1, 5_000, 'the event before published')
+    const committed = async (id: string) => (await cut.database.db.execute(sql`select 1 from eval.pipeline_ledger where id = ${id}`)).length === 1
+    const losing: WorkItem<Catalogue> = {
+      ...recording(first),
+      async apply(tx, emit) {
+        await recording(first).apply(tx, emit)
+        // From here on the server's answers are dropped: the COMMIT reaches it, its answer never comes back.
+        toPostgres.swallow()
+      },
+    }
+    const lost = rejection(cut.pipeline.apply(losing))
+    await waitFor(() => committed(first), 5_000, 'the first item committed')
+    await toPostgres.cut()
+    await toPostgres.restore()
+    expect(await lost).toBeInstanceOf(CommitUnknownError)
+
+    await cut.pipeline.apply(recording(second))
+    await waitFor(() => cutTap.envelopes().some((e) => e.causation_id === second), 10_000, 'the second event published')
+    expect(cutTap.envelopes().map((e) => e.causation_id)).toEqual([before, first, second])
+  } finally {
+    await cutTap.close()
+    await cut.close()
+    toPostgres.stop()
+  }
+}, 30_000)
+
+/** What a promise rejects with (or undefined if it resolves). */
+const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (err: unknown) => err)

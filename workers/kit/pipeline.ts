@@ -1,4 +1,4 @@
-import { compileCatalogue, createBatcher, createOutbox, createPublisher, createUnitOfWork, type Logger, type Outbox, type WorkItem, type WorkOutcome } from '../../core/index.ts'
+import { CommitUnknownError, compileCatalogue, createBatcher, createOutbox, createPublisher, createUnitOfWork, type Logger, type Outbox, type WorkItem, type WorkOutcome } from '../../core/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 import type { WorkerConfig } from './config.ts'
@@ -32,9 +32,10 @@ export type PipelineConfig = Pick<WorkerConfig, 'PREFETCH' | 'BATCH_CONCURRENCY'
 /**
  * The way every message (and every background unit of work) is applied:
  * items that arrive together form a batch of at most PREFETCH, at most
- * BATCH_CONCURRENCY run at once, each one unit of work, and the events it
- * committed leave through the outbox right after. While the broker confirms
- * less than is committed (OUTBOX_MAX_PENDING), no batch starts.
+ * BATCH_CONCURRENCY run at once (the events queue's one at a time, in the
+ * order they came), each one unit of work, and the events it committed leave
+ * through the outbox right after. While the broker confirms less than is
+ * committed (OUTBOX_MAX_PENDING), no batch starts.
  */
 export function createApplyPipeline(o: { resources: WorkerResources; tables: RuntimeTables; config: PipelineConfig; metrics: Metrics; log: Logger }): ApplyPipeline {
   const { db, connection, service, topology } = o.resources
@@ -46,11 +47,16 @@ export function createApplyPipeline(o: { resources: WorkerResources; tables: Run
   const batcher = createBatcher<WorkItem<Catalogue>, WorkOutcome>({
     maxSize: o.config.PREFETCH,
     maxConcurrent: o.config.BATCH_CONCURRENCY,
+    // A queue's events are applied in the order they came, one batch at a time: a later event applied
+    // first (a student's deletion before their creation) would make the earlier one change nothing.
+    orderKey: (item) => (item.consumer === 'events' ? item.consumer : undefined),
     async run(items) {
       // While the broker confirms less than is committed, no more is taken: the messages wait unacked, and the broker sends no more.
       await outbox.room(o.config.OUTBOX_MAX_PENDING)
       batchSize({}, items.length)
       const { outcomes, committed } = await uow.run(items)
+      // Events a transaction may have committed without handing them over come out first, through the database.
+      if (outcomes.some((x) => x.kind === 'failed' && x.error instanceof CommitUnknownError)) outbox.holdBack()
       // Replies and acks go first, the events right after them, in the same write (BrokerConnection).
       outbox.publishCommitted(committed)
       return outcomes
