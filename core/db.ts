@@ -113,8 +113,11 @@ async function pipelinedTransaction(sql: postgres.Sql, fn: (tx: postgres.Sql) =>
     const statements = last.map((q) => connection.unsafe(inlined(q), [], { prepare: false }).execute())
     const commit = connection.unsafe('commit').execute()
     const settled = await Promise.allSettled([...statements, commit])
+    // A statement the server refused rolled the transaction back, whatever became of the COMMIT's answer.
+    const refused = settled.find((s) => s.status === 'rejected' && !unanswered(s.reason))
+    if (refused) throw (refused as PromiseRejectedResult).reason
     const committing = settled.at(-1)!
-    if (committing.status === 'rejected' && unanswered(committing.reason)) throw new CommitUnknownError(committing.reason)
+    if (committing.status === 'rejected') throw new CommitUnknownError(committing.reason)
     const failed = settled.find((s) => s.status === 'rejected')
     if (failed) throw failed.reason
     if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back at commit')

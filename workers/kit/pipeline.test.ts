@@ -105,6 +105,8 @@ test('a commit whose answer is lost with the connection: its events, committed, 
     // Events go out at once, by the fast path.
     await cut.pipeline.apply(recording(before))
     await waitFor(() => cutTap.envelopes().length === 1, 5_000, 'the event before published')
+    // Marked sent before the cut, so that nothing of it is left to send again after.
+    await waitFor(async () => (await cut.database.db.execute(sql`select 1 from eval.outbox where sent_at is null`)).length === 0, 5_000, 'the event before marked sent')
     const committed = async (id: string) => (await cut.database.db.execute(sql`select 1 from eval.pipeline_ledger where id = ${id}`)).length === 1
     const losing: WorkItem<Catalogue> = {
       ...recording(first),
