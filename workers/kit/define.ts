@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox'
 import type { AsyncMessage, Connection } from 'rabbitmq-client'
 import type { Actor, CommandResult, Database, DomainError, Emit, Envelope, Logger, Tx } from '../../core/index.ts'
-import { commands, type CommandSuccess, type CommandType } from '../../schemas/commands/index.ts'
+import { commands, type CommandPayload, type CommandSuccess, type CommandType } from '../../schemas/commands/index.ts'
 import type { RuntimeTables } from '../../schemas/db/runtime.ts'
 import { catalogue } from '../../schemas/events/index.ts'
 
@@ -62,8 +62,8 @@ export interface EveryEventHandler {
   batch(events: { event: Envelope; message: AsyncMessage; attempt: number; emit: Emit<Catalogue> }[], ctx: BatchContext): Promise<void>
 }
 
-/** The payload of a command type. */
-export type CommandPayload<K extends keyof Commands> = Static<Commands[K]['payload']>
+/** The payload of a command type (the catalogue's). */
+export type { CommandPayload }
 
 /**
  * What a handler answers a command of type K with: the catalogue's answer
